@@ -1,0 +1,14 @@
+package dev.rewind.protocol;
+
+/** The serde of every topic value. */
+public final class Serdes {
+
+    public static final JsonSerde<RequestRecord> REQUEST = new JsonSerde<>(RequestRecord.class);
+    public static final JsonSerde<ControlRecord> CONTROL = new JsonSerde<>(ControlRecord.class);
+    public static final JsonSerde<ChunkRecord> CHUNK = new JsonSerde<>(ChunkRecord.class);
+    public static final JsonSerde<TokenEvent> TOKEN = new JsonSerde<>(TokenEvent.class);
+    public static final JsonSerde<SessionSummary> SESSION = new JsonSerde<>(SessionSummary.class);
+    public static final JsonSerde<DeadLetter> DEAD_LETTER = new JsonSerde<>(DeadLetter.class);
+
+    private Serdes() {}
+}
