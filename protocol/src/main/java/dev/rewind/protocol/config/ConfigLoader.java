@@ -61,12 +61,20 @@ public final class ConfigLoader {
     }
 
     public static <T> T load(Class<T> type, Path file, Map<String, String> env, String... defaultsResources) {
+        return load(type, file == null ? null : readFile(file), env, defaultsResources);
+    }
+
+    /**
+     * Loads {@code type} from its defaults with {@code overlay} (a parsed file, or a section of an
+     * embedding component's config) merged over them, then {@code env}.
+     */
+    public static <T> T load(Class<T> type, JsonNode overlay, Map<String, String> env, String... defaultsResources) {
         ObjectNode tree = YAML.createObjectNode();
         for (String resource : defaultsResources) {
             merge(tree, readResource(type, resource));
         }
-        if (file != null) {
-            merge(tree, readFile(file));
+        if (overlay != null) {
+            merge(tree, overlay);
         }
         applyEnvironment(tree, "", env);
         return bind(tree, type);

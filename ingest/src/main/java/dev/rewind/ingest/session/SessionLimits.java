@@ -1,0 +1,4 @@
+package dev.rewind.ingest.session;
+
+/** Per-session bounds on an upstream call. */
+public record SessionLimits(int readBufferBytes, long responseTimeoutMs, long maxSessionDurationMs, long maxResponseBytes) {}
