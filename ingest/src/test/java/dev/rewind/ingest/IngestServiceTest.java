@@ -1,0 +1,248 @@
+package dev.rewind.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rewind.kafkatest.KafkaBroker;
+import dev.rewind.kafkatest.WithKafka;
+import dev.rewind.protocol.ChunkRecord;
+import dev.rewind.protocol.Json;
+import dev.rewind.protocol.ProviderFormat;
+import dev.rewind.protocol.RequestRecord;
+import dev.rewind.protocol.Serdes;
+import dev.rewind.protocol.SessionIds;
+import dev.rewind.protocol.TopicSettings;
+import dev.rewind.protocol.Topics;
+import dev.rewind.protocol.config.ConfigException;
+import dev.rewind.protocol.config.ConfigLoader;
+import dev.rewind.sim.LlmSimulator;
+import dev.rewind.sim.SimConfig;
+import dev.rewind.sim.SimulatedCompletion;
+import java.io.ByteArrayOutputStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Ingest against a real broker and llm-sim: every upstream read lands in rewind.chunks, framed by markers. */
+@WithKafka
+class IngestServiceTest {
+
+    private static final String SIM_KEY = "sim-secret-key-7f3a9c";
+    private static final int PARTITIONS = 3;
+
+    @TempDir
+    static Path tmp;
+
+    private static LlmSimulator sim;
+    private static IngestService ingest;
+    private static KafkaProducer<String, RequestRecord> requests;
+    private static KafkaConsumer<String, byte[]> chunks;
+    private static final Map<String, List<byte[]>> rawBySession = new ConcurrentHashMap<>();
+    private static int closedPort;
+
+    @BeforeAll
+    static void start(KafkaBroker broker) throws Exception {
+        broker.ensureRewindTopics(TopicSettings.singleBroker().withPartitions(PARTITIONS));
+        sim = LlmSimulator.start(ConfigLoader.load(SimConfig.class,
+                ConfigLoader.parseYaml("{host: 127.0.0.1, port: 0, tokens_per_second: 0, first_token_delay_ms: 0, api_key: "
+                        + SIM_KEY + "}"), Map.of(), "llm-sim-defaults.yaml"));
+        Path keyFile = Files.writeString(tmp.resolve("sim.key"), SIM_KEY + "\n");
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        ingest = IngestService.start(config(broker.bootstrapServers(), keyFile), Map.of());
+        requests = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers()),
+                new StringSerializer(), Serdes.REQUEST);
+        chunks = new KafkaConsumer<>(Map.of("bootstrap.servers", broker.bootstrapServers(),
+                "group.id", "ingest-service-test", "auto.offset.reset", "earliest"),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        chunks.subscribe(List.of(Topics.CHUNKS));
+    }
+
+    private static IngestConfig config(String bootstrap, Path keyFile) {
+        return ConfigLoader.load(IngestConfig.class, ConfigLoader.parseYaml("""
+                kafka: {bootstrap_servers: "%s"}
+                topics: {partitions: %d}
+                upstreams:
+                  sim: {format: openai-chat, base_url: "%s/v1", api_key_file: "%s"}
+                  sim-wrong-key: {format: openai-chat, base_url: "%s/v1"}
+                  nowhere: {format: openai-chat, base_url: "http://127.0.0.1:%d/v1"}
+                """.formatted(bootstrap, PARTITIONS, sim.baseUrl(), keyFile, sim.baseUrl(), closedPort)),
+                Map.of(), ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml");
+    }
+
+    @AfterAll
+    static void stop() {
+        chunks.close();
+        requests.close();
+        ingest.close();
+        sim.close();
+    }
+
+    @Test
+    void writesEveryUpstreamReadInOrderBetweenAttemptMarkers() throws Exception {
+        RequestRecord.Start start = start("sim", "tell me a story");
+        List<ChunkRecord> records = awaitSessionEnd(start.sessionId());
+
+        assertThat(records.getFirst()).isInstanceOfSatisfying(ChunkRecord.AttemptStarted.class, s -> {
+            assertThat(s.attempt()).isEqualTo(1);
+            assertThat(s.upstreamStatus()).isEqualTo(200);
+            assertThat(s.contentType()).startsWith("text/event-stream");
+            assertThat(s.upstream()).isEqualTo("sim");
+            assertThat(s.providerFormat()).isEqualTo(ProviderFormat.OPENAI_CHAT);
+        });
+        List<ChunkRecord.Chunk> body = records.stream()
+                .filter(ChunkRecord.Chunk.class::isInstance).map(ChunkRecord.Chunk.class::cast).toList();
+        assertThat(body).isNotEmpty();
+        assertThat(body).extracting(ChunkRecord.Chunk::seq)
+                .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, body.size()).boxed().toList());
+        assertThat(records.get(records.size() - 2)).isInstanceOfSatisfying(ChunkRecord.AttemptEnded.class,
+                e -> assertThat(e.outcome()).isEqualTo(ChunkRecord.AttemptOutcome.COMPLETED));
+        assertThat(records.getLast()).isInstanceOfSatisfying(ChunkRecord.SessionEnded.class,
+                e -> assertThat(e.outcome()).isEqualTo(ChunkRecord.SessionOutcome.COMPLETED));
+
+        // the bytes, joined, are the simulator's response: its text and its terminal marker
+        ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        body.forEach(c -> joined.writeBytes(c.bytes()));
+        String stream = joined.toString(StandardCharsets.UTF_8);
+        JsonNode sent = sentBodyFor(start);
+        assertThat(textOf(stream)).isEqualTo(SimulatedCompletion.plan(sent).text());
+        assertThat(stream).contains("data: [DONE]");
+    }
+
+    @Test
+    void sendsAStreamingChatCompletionsRequestWithTheConfiguredKey() throws Exception {
+        RequestRecord.Start start = start("sim", "what is kafka");
+        awaitSessionEnd(start.sessionId());
+        JsonNode sent = sentBodyFor(start);
+        assertThat(sent.get("stream").asBoolean()).isTrue();
+        assertThat(sent.at("/stream_options/include_usage").asBoolean()).isTrue();
+        assertThat(sent.get("model").asText()).isEqualTo("sim-small");
+        assertThat(sent.get("max_tokens").asInt()).isEqualTo(24);
+        assertThat(sent.at("/messages/0/content").asText()).isEqualTo("what is kafka");
+        assertThat(sim.recentRequests()).filteredOn(r -> r.body().equals(sent))
+                .singleElement().satisfies(r -> assertThat(r.authorized()).isTrue());
+    }
+
+    @Test
+    void theUpstreamKeyIsInNoRecord() throws Exception {
+        RequestRecord.Start start = start("sim", "secrets?");
+        awaitSessionEnd(start.sessionId());
+        for (List<byte[]> raws : rawBySession.values()) {
+            for (byte[] raw : raws) {
+                assertThat(new String(raw, StandardCharsets.UTF_8)).doesNotContain(SIM_KEY);
+            }
+        }
+    }
+
+    @Test
+    void anErrorStatusEndsTheSessionWithAClassifiedErrorAndKeepsTheBody() throws Exception {
+        RequestRecord.Start start = start("sim-wrong-key", "no key");
+        List<ChunkRecord> records = awaitSessionEnd(start.sessionId());
+        assertThat(records.getFirst()).isInstanceOfSatisfying(ChunkRecord.AttemptStarted.class,
+                s -> assertThat(s.upstreamStatus()).isEqualTo(401));
+        assertThat(records).filteredOn(ChunkRecord.Chunk.class::isInstance).singleElement()
+                .satisfies(c -> assertThat(new String(((ChunkRecord.Chunk) c).bytes(), StandardCharsets.UTF_8))
+                        .contains("invalid_api_key"));
+        assertThat(records.getLast()).isInstanceOfSatisfying(ChunkRecord.SessionEnded.class, e -> {
+            assertThat(e.outcome()).isEqualTo(ChunkRecord.SessionOutcome.FAILED);
+            assertThat(e.code()).isEqualTo("upstream_unauthorized");
+            assertThat(e.retryable()).isFalse();
+        });
+    }
+
+    @Test
+    void anUnreachableUpstreamEndsTheSessionInsteadOfHanging() throws Exception {
+        RequestRecord.Start start = start("nowhere", "hello?");
+        List<ChunkRecord> records = awaitSessionEnd(start.sessionId());
+        assertThat(records.getLast()).isInstanceOfSatisfying(ChunkRecord.SessionEnded.class, e -> {
+            assertThat(e.outcome()).isEqualTo(ChunkRecord.SessionOutcome.FAILED);
+            assertThat(e.code()).isEqualTo("upstream_unreachable");
+            assertThat(e.retryable()).isTrue();
+        });
+    }
+
+    @Test
+    void aMissingKeyVariableStopsStartupNamingTheKey() {
+        var overlay = ConfigLoader.parseYaml("upstreams: {paid: {format: openai-chat, base_url: http://127.0.0.1:1/v1,"
+                + " api_key_env: REWIND_TEST_NO_SUCH_VARIABLE}}");
+        IngestConfig config = ConfigLoader.load(IngestConfig.class, overlay, Map.of(),
+                ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml");
+        assertThatThrownBy(() -> IngestService.start(config, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("upstreams.paid.api_key_env");
+    }
+
+    @Test
+    void anUnsupportedFormatStopsStartupNamingTheKey() {
+        var overlay = ConfigLoader.parseYaml("upstreams: {claude: {format: anthropic, base_url: http://127.0.0.1:1}}");
+        assertThatThrownBy(() -> ConfigLoader.load(IngestConfig.class, overlay, Map.of(),
+                        ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("upstreams.claude.format");
+    }
+
+    private static RequestRecord.Start start(String upstream, String prompt) throws Exception {
+        RequestRecord.Start start = new RequestRecord.Start(SessionIds.newId(), "test-owner", upstream,
+                ProviderFormat.OPENAI_CHAT, "sim-small", List.of(RequestRecord.ChatMessage.text("user", prompt)),
+                Json.MAPPER.createObjectNode().put("max_tokens", 24), Instant.now(), null);
+        requests.send(new ProducerRecord<>(Topics.REQUESTS, start.sessionId(), start)).get();
+        return start;
+    }
+
+    private static List<ChunkRecord> awaitSessionEnd(String sessionId) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            for (ConsumerRecord<String, byte[]> r : chunks.poll(Duration.ofMillis(200))) {
+                rawBySession.computeIfAbsent(r.key(), k -> java.util.Collections.synchronizedList(new ArrayList<>()))
+                        .add(r.value());
+            }
+            List<byte[]> raws = rawBySession.getOrDefault(sessionId, List.of());
+            return !raws.isEmpty() && Serdes.CHUNK.deserialize(Topics.CHUNKS, raws.getLast())
+                    instanceof ChunkRecord.SessionEnded;
+        });
+        return rawBySession.get(sessionId).stream().map(raw -> Serdes.CHUNK.deserialize(Topics.CHUNKS, raw)).toList();
+    }
+
+    private static JsonNode sentBodyFor(RequestRecord.Start start) {
+        String prompt = start.messages().getFirst().content().asText();
+        return sim.recentRequests().stream()
+                .map(r -> r.body())
+                .filter(b -> b.at("/messages/0/content").asText().equals(prompt))
+                .findFirst().orElseThrow();
+    }
+
+    /** The content deltas of a Chat Completions stream, for comparison with the simulator's plan. */
+    private static String textOf(String stream) {
+        StringBuilder text = new StringBuilder();
+        for (String line : stream.split("\n")) {
+            if (line.startsWith("data: {")) {
+                JsonNode chunk = Json.fromString(line.substring(6), JsonNode.class);
+                JsonNode content = chunk.at("/choices/0/delta/content");
+                if (content.isTextual()) {
+                    text.append(content.asText());
+                }
+            }
+        }
+        return text.toString();
+    }
+}

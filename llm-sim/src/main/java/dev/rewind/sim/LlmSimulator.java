@@ -1,0 +1,201 @@
+package dev.rewind.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rewind.protocol.Json;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A faithful upstream LLM on a Helidon WebServer: {@code POST /v1/chat/completions} answers with a
+ * deterministic {@link SimulatedCompletion}, streamed at a realistic token rate.
+ */
+public final class LlmSimulator implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LlmSimulator.class);
+    private static final int RECENT_REQUESTS = 256;
+
+    private final SimConfig config;
+    private final Deque<RecordedRequest> recent = new ArrayDeque<>();
+    private final AtomicLong requestCount = new AtomicLong();
+    private WebServer server;
+
+    private LlmSimulator(SimConfig config) {
+        this.config = config;
+    }
+
+    public static LlmSimulator start(SimConfig config) {
+        LlmSimulator sim = new LlmSimulator(config);
+        sim.server = WebServer.builder()
+                .host(config.host())
+                .port(config.port())
+                .maxPayloadSize(config.maxRequestBytes())
+                .shutdownHook(false)
+                .connectionOptions(options -> options.tcpNoDelay(true))
+                .routing(routing -> routing.post("/v1/chat/completions", sim::chatCompletions))
+                .build()
+                .start();
+        LOG.info("llm-sim listening on {}", sim.baseUrl());
+        return sim;
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** {@code http://host:port}; OpenAI-style clients use {@code baseUrl() + "/v1"}. */
+    public URI baseUrl() {
+        String host = config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host();
+        return URI.create("http://" + host + ":" + port());
+    }
+
+    public long requestCount() {
+        return requestCount.get();
+    }
+
+    /** The most recent requests, oldest first (at most 256). */
+    public List<RecordedRequest> recentRequests() {
+        synchronized (recent) {
+            return List.copyOf(recent);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    private void chatCompletions(ServerRequest req, ServerResponse res) {
+        requestCount.incrementAndGet();
+        boolean authorized = authorized(req);
+        JsonNode body;
+        try {
+            body = Json.MAPPER.readTree(req.content().inputStream());
+        } catch (IOException e) {
+            record(req, null, authorized);
+            error(res, 400, "invalid_request_error", null, "We could not parse the JSON body of your request.");
+            return;
+        }
+        record(req, body, authorized);
+        if (!authorized) {
+            error(res, 401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.");
+            return;
+        }
+        String problem = problemWith(body);
+        if (problem != null) {
+            error(res, 400, "invalid_request_error", null, problem);
+            return;
+        }
+        SimulatedCompletion plan = SimulatedCompletion.plan(body);
+        long created = System.currentTimeMillis() / 1000;
+        if (body.path("stream").asBoolean(false)) {
+            stream(res, ChatCompletionsFormat.stream(plan, created, body.at("/stream_options/include_usage").asBoolean(false)));
+        } else {
+            res.header(HeaderNames.CONTENT_TYPE, "application/json");
+            res.send(Json.toBytes(ChatCompletionsFormat.completion(plan, created)));
+        }
+    }
+
+    private void stream(ServerResponse res, List<StreamFrame> frames) {
+        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+        long interval = config.tokensPerSecond() == 0 ? 0 : 1000L / config.tokensPerSecond();
+        boolean firstToken = true;
+        try (OutputStream out = res.outputStream()) {
+            for (StreamFrame frame : frames) {
+                if (frame.token()) {
+                    pause(firstToken ? config.firstTokenDelayMs() : interval);
+                    firstToken = false;
+                }
+                out.write(frame.bytes());
+                out.flush();
+            }
+        } catch (IOException | UncheckedIOException e) {
+            LOG.debug("client left mid-stream: {}", e.toString());
+        }
+    }
+
+    private static void pause(long millis) {
+        if (millis <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(millis); // token pacing of the simulated model, on this request's virtual thread
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String problemWith(JsonNode body) {
+        if (!body.isObject()) {
+            return "The request body must be a JSON object.";
+        }
+        if (!body.path("messages").isArray() || body.path("messages").isEmpty()) {
+            return "'messages' must be a non-empty array.";
+        }
+        if (body.path("n").asInt(1) != 1) {
+            return "This simulator streams exactly one choice: 'n' must be 1.";
+        }
+        return null;
+    }
+
+    private boolean authorized(ServerRequest req) {
+        if (config.apiKey() == null) {
+            return true;
+        }
+        String header = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
+        byte[] expected = ("Bearer " + config.apiKey()).getBytes(StandardCharsets.UTF_8);
+        return MessageDigest.isEqual(expected, header.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void record(ServerRequest req, JsonNode body, boolean authorized) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        req.headers().forEach(header -> {
+            String name = header.name().toLowerCase(Locale.ROOT);
+            boolean secret = name.equals("authorization") || name.equals("x-api-key") || name.equals("x-goog-api-key");
+            headers.put(name, secret ? "[redacted]" : header.get());
+        });
+        synchronized (recent) {
+            if (recent.size() == RECENT_REQUESTS) {
+                recent.removeFirst();
+            }
+            recent.addLast(new RecordedRequest(req.path().path(), body, Map.copyOf(headers), authorized));
+        }
+    }
+
+    private static void error(ServerResponse res, int status, String type, String code, String message) {
+        ObjectNode error = Json.MAPPER.createObjectNode();
+        ObjectNode detail = error.putObject("error");
+        detail.put("message", message);
+        detail.put("type", type);
+        detail.putNull("param");
+        if (code == null) {
+            detail.putNull("code");
+        } else {
+            detail.put("code", code);
+        }
+        res.status(Status.create(status));
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(Json.toBytes(error));
+    }
+}
