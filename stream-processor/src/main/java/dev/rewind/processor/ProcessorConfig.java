@@ -1,0 +1,33 @@
+package dev.rewind.processor;
+
+import dev.rewind.protocol.TopicSettings;
+import dev.rewind.protocol.config.ConfigException;
+import dev.rewind.protocol.config.KafkaSettings;
+
+/** The stream processor's configuration; defaults in {@code stream-processor-defaults.yaml}. */
+public record ProcessorConfig(
+        KafkaSettings kafka,
+        TopicSettings topics,
+        String applicationId,
+        String stateDir,
+        long commitIntervalMs,
+        long transactionTimeoutMs,
+        long sessionTimeoutMs,
+        int numStandbyReplicas,
+        int numStreamThreads,
+        int maxLineBytes) {
+
+    public ProcessorConfig {
+        ConfigException.check(kafka != null, "kafka", "section is missing");
+        ConfigException.check(topics != null, "topics", "section is missing");
+        ConfigException.check(applicationId != null && applicationId.matches("[A-Za-z0-9._-]+"), "application_id",
+                "must be letters, digits, '.', '_' or '-'");
+        ConfigException.check(stateDir != null && !stateDir.isBlank(), "state_dir", "must name a directory");
+        ConfigException.check(commitIntervalMs >= 1, "commit_interval_ms", "must be at least 1");
+        ConfigException.check(transactionTimeoutMs >= 1000, "transaction_timeout_ms", "must be at least 1000");
+        ConfigException.check(sessionTimeoutMs >= 1000, "session_timeout_ms", "must be at least 1000");
+        ConfigException.check(numStandbyReplicas >= 0, "num_standby_replicas", "must not be negative");
+        ConfigException.check(numStreamThreads >= 1, "num_stream_threads", "must be at least 1");
+        ConfigException.check(maxLineBytes >= 1024, "max_line_bytes", "must be at least 1024");
+    }
+}

@@ -1,0 +1,67 @@
+package dev.rewind.processor;
+
+import dev.rewind.processor.session.SessionAssembler;
+import dev.rewind.protocol.Serdes;
+import dev.rewind.protocol.Topics;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+
+/** The processor's topology and its Kafka Streams settings. */
+public final class ProcessorTopology {
+
+    private ProcessorTopology() {}
+
+    /**
+     * requests + chunks (co-partitioned by session id) → session-assembler (one store keyed by
+     * session id) → tokens, sessions, and the DLQ.
+     */
+    public static Topology buildTopology(ProcessorConfig config) {
+        Topology topology = new Topology();
+        topology.addSource("requests-source", new StringDeserializer(), Serdes.REQUEST, Topics.REQUESTS);
+        topology.addSource("chunks-source", new StringDeserializer(), Serdes.CHUNK, Topics.CHUNKS);
+        topology.addProcessor("session-assembler", () -> new SessionAssembler(config.maxLineBytes()),
+                "requests-source", "chunks-source");
+        topology.addStateStore(SessionAssembler.storeBuilder(), "session-assembler");
+        topology.addSink(SessionAssembler.TOKENS_SINK, Topics.TOKENS, new StringSerializer(), Serdes.TOKEN,
+                "session-assembler");
+        topology.addSink(SessionAssembler.SESSIONS_SINK, Topics.SESSIONS, new StringSerializer(), Serdes.SESSION,
+                "session-assembler");
+        topology.addSink(SessionAssembler.DLQ_SINK, Topics.CHUNKS_DLQ, new StringSerializer(), Serdes.DEAD_LETTER,
+                "session-assembler");
+        return topology;
+    }
+
+    public static Properties streamsConfig(ProcessorConfig config) {
+        Map<String, Object> defaults = new HashMap<>();
+        defaults.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        defaults.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // read-committed readers see output only when a transaction commits: this is the latency knob
+        defaults.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitIntervalMs());
+        defaults.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
+        defaults.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.numStandbyReplicas());
+        defaults.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.numStreamThreads());
+        defaults.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.topics().replicationFactor());
+        // a session's request and chunks sit in two topics: 0 waits for records the broker already has for an
+        // empty input partition, so both are read in timestamp order, but never for records that do not exist yet
+        defaults.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 0L);
+        defaults.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        // linger 0: output leaves at each commit anyway; lingering would only add to every token's latency
+        defaults.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
+        defaults.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        defaults.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), (int) config.transactionTimeoutMs());
+        defaults.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), (int) config.sessionTimeoutMs());
+        defaults.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
+                (int) Math.max(500, config.sessionTimeoutMs() / 4));
+        Properties properties = new Properties();
+        properties.putAll(config.kafka().clientConfig(defaults));
+        return properties;
+    }
+}

@@ -1,0 +1,64 @@
+package dev.rewind.processor;
+
+import dev.rewind.protocol.TopicProvisioner;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running stream processor: topics provisioned, Kafka Streams started and RUNNING. */
+public final class StreamProcessor implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamProcessor.class);
+    private static final long START_TIMEOUT_S = 60;
+
+    private final KafkaStreams streams;
+
+    private StreamProcessor(KafkaStreams streams) {
+        this.streams = streams;
+    }
+
+    public static StreamProcessor start(ProcessorConfig config) {
+        try (Admin admin = Admin.create(config.kafka().clientConfig(Map.of()))) {
+            TopicProvisioner.ensure(admin, config.topics());
+        }
+        KafkaStreams streams = new KafkaStreams(ProcessorTopology.buildTopology(config), ProcessorTopology.streamsConfig(config));
+        CountDownLatch running = new CountDownLatch(1);
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.RUNNING) {
+                running.countDown();
+            }
+            LOG.info("stream processor {} -> {}", before, now);
+        });
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("stream thread failed; replacing it", e);
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.start();
+        try {
+            if (!running.await(START_TIMEOUT_S, TimeUnit.SECONDS)) {
+                streams.close(Duration.ofSeconds(10));
+                throw new IllegalStateException("stream processor did not reach RUNNING within " + START_TIMEOUT_S
+                        + " s (state " + streams.state() + "); is Kafka reachable at " + config.kafka().bootstrapServers() + "?");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            streams.close(Duration.ofSeconds(10));
+            throw new IllegalStateException("interrupted while starting the stream processor", e);
+        }
+        return new StreamProcessor(streams);
+    }
+
+    public boolean isRunning() {
+        return streams.state() == KafkaStreams.State.RUNNING || streams.state() == KafkaStreams.State.REBALANCING;
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(15));
+    }
+}

@@ -1,0 +1,114 @@
+package dev.rewind.processor.session;
+
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.rewind.processor.openai.ChatCompletionsExtractor;
+import dev.rewind.processor.openai.Extracted;
+import dev.rewind.processor.sse.Line;
+import dev.rewind.processor.sse.LineSplitter;
+import dev.rewind.processor.sse.SseEvent;
+import dev.rewind.processor.sse.SseParser;
+import dev.rewind.protocol.Json;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * One attempt's upstream bytes, in whatever pieces they came, to {@link Extracted} items: raw-byte
+ * lines, then SSE events, then the provider's JSON. A pure state machine with no Kafka inside: the
+ * same bytes split any other way give the same items, and its state is plain fields kept in the
+ * processor's state store between chunks.
+ */
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
+        isGetterVisibility = JsonAutoDetect.Visibility.NONE)
+public final class ChunkReassembler {
+
+    private LineSplitter lines = new LineSplitter();
+    private SseParser sse = new SseParser();
+    private ChatCompletionsExtractor extractor = new ChatCompletionsExtractor();
+    private int maxLineBytes;
+    private long eventCount;
+    private boolean ended;
+
+    ChunkReassembler() {}
+
+    public ChunkReassembler(int maxLineBytes) {
+        this.maxLineBytes = maxLineBytes;
+    }
+
+    /** Feeds one read of the upstream body. */
+    public List<Extracted> feed(byte[] bytes) {
+        List<Extracted> out = new ArrayList<>();
+        if (!ended) {
+            lines.feed(bytes, maxLineBytes, line -> line(line, out::add));
+        }
+        return out;
+    }
+
+    /**
+     * The attempt's bytes are over: a pending event is dispatched when its data is complete (JSON or
+     * {@code [DONE]}) since providers sometimes omit the last blank line, and tool calls get their
+     * final event.
+     */
+    public List<Extracted> end() {
+        List<Extracted> out = new ArrayList<>();
+        if (ended) {
+            return out;
+        }
+        lines.end(line -> line(line, out::add));
+        sse.pending().filter(ChunkReassembler::isComplete).ifPresent(event -> event(event, out::add));
+        extractor.finishToolCalls(out::add);
+        ended = true;
+        return out;
+    }
+
+    /** True once the provider's terminal marker arrived. */
+    public boolean terminated() {
+        return extractor.terminated();
+    }
+
+    public String finishReason() {
+        return extractor.finishReason();
+    }
+
+    public com.fasterxml.jackson.databind.JsonNode usage() {
+        return extractor.usage();
+    }
+
+    /** SSE events dispatched so far. */
+    public long eventCount() {
+        return eventCount;
+    }
+
+    private void line(Line line, Consumer<Extracted> out) {
+        switch (line) {
+            case Line.Oversized oversized -> out.accept(new Extracted.Malformed("line-too-long",
+                    "a line of " + oversized.bytes() + " bytes exceeded the limit of " + maxLineBytes));
+            case Line.Text text -> {
+                sse.line(text.text()).ifPresent(event -> event(event, out));
+                if (sse.pendingChars() > maxLineBytes) {
+                    sse.pending();
+                    out.accept(new Extracted.Malformed("event-too-long",
+                            "an event's data exceeded the limit of " + maxLineBytes + " characters"));
+                }
+            }
+        }
+    }
+
+    private void event(SseEvent event, Consumer<Extracted> out) {
+        eventCount++;
+        extractor.event(event, out);
+    }
+
+    private static boolean isComplete(SseEvent event) {
+        if (event.data().equals("[DONE]")) {
+            return true;
+        }
+        try {
+            com.fasterxml.jackson.databind.JsonNode node = Json.MAPPER.readTree(event.data());
+            return node != null && !node.isMissingNode();
+        } catch (JsonProcessingException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,287 @@
+package dev.rewind.processor.session;
+
+import dev.rewind.processor.openai.Extracted;
+import dev.rewind.protocol.ChunkRecord;
+import dev.rewind.protocol.DeadLetter;
+import dev.rewind.protocol.ProviderFormat;
+import dev.rewind.protocol.RequestRecord;
+import dev.rewind.protocol.SessionSummary;
+import dev.rewind.protocol.TokenEvent;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import dev.rewind.protocol.JsonSerde;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Turns one session's requests and chunk records, in partition order, into its token events,
+ * summaries and dead letters. Everything it decides follows from the records alone (no clock, no
+ * punctuator), so replaying the same input gives the same output.
+ */
+public final class SessionAssembler implements Processor<String, Object, String, Object> {
+
+    public static final String STORE = "session-state";
+    public static final String TOKENS_SINK = "tokens-sink";
+    public static final String SESSIONS_SINK = "sessions-sink";
+    public static final String DLQ_SINK = "dlq-sink";
+
+    private final int maxLineBytes;
+    private ProcessorContext<String, Object> context;
+    private KeyValueStore<String, SessionState> store;
+
+    public SessionAssembler(int maxLineBytes) {
+        this.maxLineBytes = maxLineBytes;
+    }
+
+    /** The persistent store of session state, keyed by session id, backed by a changelog topic. */
+    public static StoreBuilder<KeyValueStore<String, SessionState>> storeBuilder() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE),
+                org.apache.kafka.common.serialization.Serdes.String(), new JsonSerde<>(SessionState.class));
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Object> context) {
+        this.context = context;
+        this.store = context.getStateStore(STORE);
+    }
+
+    @Override
+    public void process(Record<String, Object> record) {
+        String sessionId = record.key();
+        if (sessionId == null || record.value() == null) {
+            return;
+        }
+        SessionState state = store.get(sessionId);
+        if (state != null && state.ended) {
+            deadLetter(record, sessionId, "after-end", describe(record.value()));
+            return;
+        }
+        if (state == null) {
+            state = new SessionState(sessionId);
+        }
+        switch (record.value()) {
+            case RequestRecord.Start start -> onRequest(state, start, record);
+            case ChunkRecord.AttemptStarted started -> onAttemptStarted(state, started, record);
+            case ChunkRecord.RetryScheduled retry -> onRetry(state, retry, record);
+            case ChunkRecord.Chunk chunk -> onChunk(state, chunk, record);
+            case ChunkRecord.AttemptEnded ended -> onAttemptEnded(state, ended, record);
+            case ChunkRecord.SessionEnded ended -> onSessionEnded(state, ended, record);
+            default -> deadLetter(record, sessionId, "unknown-record", describe(record.value()));
+        }
+        store.put(sessionId, state);
+    }
+
+    private void onRequest(SessionState state, RequestRecord.Start start, Record<String, Object> record) {
+        state.owner = start.owner();
+        state.createdAt = start.createdAt();
+        state.upstream = start.upstream();
+        state.model = start.model();
+        state.providerFormat = start.providerFormat();
+        begin(state, record);
+        summary(state, record);
+    }
+
+    private void onAttemptStarted(SessionState state, ChunkRecord.AttemptStarted started, Record<String, Object> record) {
+        if (state.upstream == null) {
+            state.upstream = started.upstream();
+            state.model = started.model();
+            state.providerFormat = started.providerFormat();
+        }
+        begin(state, record);
+        if (started.attempt() > 1 && state.attemptHasOutput) {
+            emit(state, record, seq -> new TokenEvent.Reset(state.sessionId, seq, started.attempt(),
+                    "attempt " + started.attempt() + " replaces attempt " + state.attempt));
+        }
+        state.attempt = started.attempt();
+        state.attemptHasOutput = false;
+        state.upstreamErrorCode = null;
+        state.upstreamErrorMessage = null;
+        state.finishReason = null;
+        boolean streaming = started.upstreamStatus() != null && started.upstreamStatus() == 200;
+        // an error body that came instead of a stream is audited in the chunks, never parsed as one
+        state.reassembler = streaming && started.providerFormat() == ProviderFormat.OPENAI_CHAT
+                ? new ChunkReassembler(maxLineBytes) : null;
+        if (started.attempt() > 1) {
+            emit(state, record, seq -> new TokenEvent.Status(state.sessionId, seq, "connected", started.attempt(), null,
+                    "upstream " + started.upstreamStatus()));
+        }
+        state.status = streaming ? SessionSummary.Status.STREAMING : state.status;
+        state.updateAttempt(started.attempt(), a -> new SessionSummary.Attempt(started.attempt(), started.at(),
+                started.upstreamStatus(), a.outcome(), a.reason(), a.retryDelayMs()));
+        if (streaming && started.providerFormat() != ProviderFormat.OPENAI_CHAT) {
+            deadLetter(record, state.sessionId, "unsupported-format",
+                    "provider format " + started.providerFormat() + " is not parsed by this version");
+        }
+        summary(state, record);
+    }
+
+    private void onRetry(SessionState state, ChunkRecord.RetryScheduled retry, Record<String, Object> record) {
+        begin(state, record);
+        emit(state, record, seq -> new TokenEvent.Status(state.sessionId, seq, "retrying", retry.attempt() + 1,
+                retry.delayMs(), retry.reason()));
+        state.status = SessionSummary.Status.RETRYING;
+        state.updateAttempt(retry.attempt(), a -> new SessionSummary.Attempt(a.n(), a.startedAt(),
+                a.upstreamStatus() != null ? a.upstreamStatus() : retry.upstreamStatus(), a.outcome(), a.reason(),
+                retry.delayMs()));
+        summary(state, record);
+    }
+
+    private void onChunk(SessionState state, ChunkRecord.Chunk chunk, Record<String, Object> record) {
+        if (chunk.attempt() != state.attempt) {
+            deadLetter(record, state.sessionId, "unknown-attempt",
+                    "chunk of attempt " + chunk.attempt() + " while attempt " + state.attempt + " is current");
+            return;
+        }
+        if (state.reassembler == null) {
+            return;
+        }
+        apply(state, state.reassembler.feed(chunk.bytes()), record);
+    }
+
+    private void onAttemptEnded(SessionState state, ChunkRecord.AttemptEnded ended, Record<String, Object> record) {
+        finishAttempt(state, record);
+        state.updateAttempt(ended.attempt(), a -> new SessionSummary.Attempt(a.n(), a.startedAt(), a.upstreamStatus(),
+                ended.outcome().wireName(), ended.reason(), a.retryDelayMs()));
+        summary(state, record);
+    }
+
+    private void onSessionEnded(SessionState state, ChunkRecord.SessionEnded ended, Record<String, Object> record) {
+        begin(state, record);
+        finishAttempt(state, record);
+        TokenEvent terminal = switch (ended.outcome()) {
+            case COMPLETED -> completed(state, record);
+            case FAILED -> failed(state, ended.code(), ended.reason(), Boolean.TRUE.equals(ended.retryable()), record);
+            case CANCELLED -> {
+                state.status = SessionSummary.Status.CANCELLED;
+                state.cancelledBy = ended.cancelledBy();
+                yield new TokenEvent.Cancelled(state.sessionId, state.takeSeq(), ended.cancelledBy(), ended.reason());
+            }
+        };
+        context.forward(record.withKey(state.sessionId).withValue(terminal), TOKENS_SINK);
+        if (state.createdAt != null) {
+            state.durationMs = Math.max(0, record.timestamp() - state.createdAt.toEpochMilli());
+        }
+        summary(state, record);
+        state.endAndForget();
+    }
+
+    /** A session ingest completed normally, unless its last attempt said otherwise in-band. */
+    private TokenEvent completed(SessionState state, Record<String, Object> record) {
+        if (state.upstreamErrorMessage != null) {
+            return failed(state, state.upstreamErrorCode, "upstream error: " + state.upstreamErrorMessage, true, record);
+        }
+        if (state.reassembler != null && !state.reassembler.terminated()) {
+            return failed(state, "truncated", "the upstream stream ended without its terminal marker", true, record);
+        }
+        state.status = SessionSummary.Status.COMPLETED;
+        return new TokenEvent.Done(state.sessionId, state.takeSeq(), FinishReasons.normalise(state.finishReason),
+                state.finishReason, state.usage);
+    }
+
+    private TokenEvent failed(SessionState state, String code, String message, boolean retryable, Record<String, Object> record) {
+        String safeCode = code == null ? "upstream_error" : code;
+        String safeMessage = message == null ? "the session failed" : message;
+        state.status = SessionSummary.Status.FAILED;
+        state.error = new SessionSummary.ErrorInfo(safeCode, safeMessage, retryable);
+        return new TokenEvent.Error(state.sessionId, state.takeSeq(), safeCode, safeMessage, retryable);
+    }
+
+    /** Emits {@code start} (seq 1) the first time anything of the session arrives. */
+    private void begin(SessionState state, Record<String, Object> record) {
+        if (state.tokensPartition == null) {
+            state.tokensPartition = context.recordMetadata().map(RecordMetadata::partition).orElse(null);
+        }
+        if (!state.started) {
+            state.started = true;
+            emit(state, record, seq -> new TokenEvent.Start(state.sessionId, seq, state.upstream, state.model));
+        }
+    }
+
+    private void finishAttempt(SessionState state, Record<String, Object> record) {
+        if (state.reassembler != null) {
+            apply(state, state.reassembler.end(), record);
+            state.finishReason = state.reassembler.finishReason();
+            if (state.reassembler.usage() != null) {
+                state.usage = state.reassembler.usage();
+            }
+        }
+    }
+
+    private void apply(SessionState state, List<Extracted> items, Record<String, Object> record) {
+        for (Extracted item : items) {
+            switch (item) {
+                case Extracted.Text text -> {
+                    if (state.tokenCount == 0 && state.createdAt != null) {
+                        state.ttftMs = Math.max(0, record.timestamp() - state.createdAt.toEpochMilli());
+                    }
+                    state.tokenCount++;
+                    output(state, record, seq -> new TokenEvent.Token(state.sessionId, seq, text.text()));
+                    if (state.tokenCount == 1) {
+                        summary(state, record);
+                    }
+                }
+                case Extracted.Reasoning reasoning ->
+                        output(state, record, seq -> new TokenEvent.Reasoning(state.sessionId, seq, reasoning.text()));
+                case Extracted.Refusal refusal ->
+                        output(state, record, seq -> new TokenEvent.Refusal(state.sessionId, seq, refusal.text()));
+                case Extracted.ToolCallDelta delta -> output(state, record, seq -> new TokenEvent.ToolCall(state.sessionId,
+                        seq, delta.index(), delta.providerIndex(), delta.id(), delta.name(), delta.argumentsDelta(), null, false));
+                case Extracted.ToolCallFinal last -> {
+                    output(state, record, seq -> new TokenEvent.ToolCall(state.sessionId, seq, last.index(),
+                            last.providerIndex(), last.id(), last.name(), "", last.arguments(), true));
+                    if (last.arguments() == null) {
+                        warn(state, record, "invalid-tool-arguments",
+                                "tool call " + last.index() + " ended with arguments that are not valid JSON");
+                    }
+                }
+                case Extracted.Malformed malformed -> {
+                    deadLetter(record, state.sessionId, malformed.reason(), malformed.excerpt());
+                    warn(state, record, "malformed-fragment", "skipped a malformed upstream fragment (" + malformed.reason() + ")");
+                }
+                case Extracted.UpstreamError error -> {
+                    state.upstreamErrorCode = error.code();
+                    state.upstreamErrorMessage = error.message();
+                }
+            }
+        }
+    }
+
+    private void output(SessionState state, Record<String, Object> record, java.util.function.LongFunction<TokenEvent> event) {
+        state.attemptHasOutput = true;
+        emit(state, record, event);
+    }
+
+    private void warn(SessionState state, Record<String, Object> record, String code, String message) {
+        emit(state, record, seq -> new TokenEvent.Warning(state.sessionId, seq, code, message));
+    }
+
+    private void emit(SessionState state, Record<String, Object> record, java.util.function.LongFunction<TokenEvent> event) {
+        context.forward(record.withKey(state.sessionId).withValue(event.apply(state.takeSeq())), TOKENS_SINK);
+    }
+
+    private void summary(SessionState state, Record<String, Object> record) {
+        context.forward(record.withKey(state.sessionId).withValue(state.summary()), SESSIONS_SINK);
+    }
+
+    private void deadLetter(Record<String, Object> record, String sessionId, String reason, String excerpt) {
+        RecordMetadata source = context.recordMetadata().orElse(null);
+        DeadLetter letter = new DeadLetter(sessionId, source == null ? null : source.topic(),
+                source == null ? -1 : source.partition(), source == null ? -1 : source.offset(), reason, excerpt,
+                Instant.ofEpochMilli(record.timestamp()));
+        context.forward(record.withKey(sessionId).withValue(letter), DLQ_SINK);
+    }
+
+    private static String describe(Object value) {
+        if (value instanceof ChunkRecord.Chunk chunk) {
+            byte[] bytes = chunk.bytes();
+            return new String(bytes, 0, Math.min(bytes.length, DeadLetter.MAX_EXCERPT), StandardCharsets.UTF_8);
+        }
+        return value.getClass().getSimpleName();
+    }
+}

@@ -1,0 +1,225 @@
+package dev.rewind.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rewind.protocol.ChunkRecord;
+import dev.rewind.protocol.ChunkRecord.AttemptOutcome;
+import dev.rewind.protocol.ChunkRecord.SessionOutcome;
+import dev.rewind.protocol.DeadLetter;
+import dev.rewind.protocol.Json;
+import dev.rewind.protocol.ProviderFormat;
+import dev.rewind.protocol.RequestRecord;
+import dev.rewind.protocol.Serdes;
+import dev.rewind.protocol.SessionSummary;
+import dev.rewind.protocol.TokenEvent;
+import dev.rewind.protocol.Topics;
+import dev.rewind.protocol.config.ConfigLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProcessorTopologyTest {
+
+    private static final String S = "s_AAAAAAAAAAAAAAAAAAAAAA";
+    private static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
+
+    @TempDir
+    Path stateDir;
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, RequestRecord> requests;
+    private TestInputTopic<String, ChunkRecord> chunks;
+    private TestOutputTopic<String, TokenEvent> tokens;
+    private TestOutputTopic<String, SessionSummary> sessions;
+    private TestOutputTopic<String, DeadLetter> dlq;
+
+    @BeforeEach
+    void start() {
+        ProcessorConfig config = ConfigLoader.load(ProcessorConfig.class,
+                ConfigLoader.parseYaml("state_dir: \"" + stateDir + "\""), Map.of(),
+                ConfigLoader.KAFKA_DEFAULTS, "stream-processor-defaults.yaml");
+        driver = new TopologyTestDriver(ProcessorTopology.buildTopology(config), ProcessorTopology.streamsConfig(config));
+        requests = driver.createInputTopic(Topics.REQUESTS, new StringSerializer(), Serdes.REQUEST);
+        chunks = driver.createInputTopic(Topics.CHUNKS, new StringSerializer(), Serdes.CHUNK);
+        tokens = driver.createOutputTopic(Topics.TOKENS, new StringDeserializer(), Serdes.TOKEN);
+        sessions = driver.createOutputTopic(Topics.SESSIONS, new StringDeserializer(), Serdes.SESSION);
+        dlq = driver.createOutputTopic(Topics.CHUNKS_DLQ, new StringDeserializer(), Serdes.DEAD_LETTER);
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    @Test
+    void turnsAStreamIntoStartTokensAndOneDone() {
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\nda");
+        chunk(1, 2, "ta: {\"choices\":[{\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"stop\"}]}\n\ndata: {\"choices\":[],\"usage\":{\"total_tokens\":5}}\n\ndata: [DONE]\n\n");
+        attemptEnded(1, AttemptOutcome.COMPLETED);
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+
+        List<TokenEvent> events = tokens.readValuesToList();
+        assertThat(events).extracting(TokenEvent::seq).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(events.get(0)).isEqualTo(new TokenEvent.Start(S, 1, "sim", "sim-small"));
+        assertThat(events.get(1)).isEqualTo(new TokenEvent.Token(S, 2, "Hel"));
+        assertThat(events.get(2)).isEqualTo(new TokenEvent.Token(S, 3, "lo"));
+        assertThat(events.get(3)).isInstanceOfSatisfying(TokenEvent.Done.class, done -> {
+            assertThat(done.finishReason()).isEqualTo("stop");
+            assertThat(done.providerFinishReason()).isEqualTo("stop");
+            assertThat(done.usage().get("total_tokens").asInt()).isEqualTo(5);
+        });
+        SessionSummary last = lastSummary();
+        assertThat(last.status()).isEqualTo(SessionSummary.Status.COMPLETED);
+        assertThat(last.tokenCount()).isEqualTo(2);
+        assertThat(last.owner()).isEqualTo("owner-1");
+        assertThat(last.attempts()).singleElement().satisfies(a -> {
+            assertThat(a.upstreamStatus()).isEqualTo(200);
+            assertThat(a.outcome()).isEqualTo("completed");
+        });
+        assertThat(last.ttftMs()).isNotNull();
+        assertThat(dlq.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aRetryBecomesStatusEventsAndANewAttemptAfterOutputBecomesAReset() {
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"partial\"}}]}\n\n");
+        attemptEnded(1, AttemptOutcome.FAILED);
+        chunks.pipeInput(S, new ChunkRecord.RetryScheduled(S, 1, 3000, "upstream connection broke", null, T0), T0.plusMillis(50));
+        attemptStarted(2, 200);
+        chunk(2, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"whole\"},\"finish_reason\":\"length\"}]}\n\ndata: [DONE]\n\n");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+
+        List<TokenEvent> events = tokens.readValuesToList();
+        assertThat(events).extracting(TokenEvent::eventName)
+                .containsExactly("start", "token", "status", "reset", "status", "token", "done");
+        assertThat(events.get(2)).isEqualTo(new TokenEvent.Status(S, 3, "retrying", 2, 3000L, "upstream connection broke"));
+        assertThat(events.get(3)).isInstanceOfSatisfying(TokenEvent.Reset.class, r -> assertThat(r.attempt()).isEqualTo(2));
+        assertThat(events.get(6)).isInstanceOfSatisfying(TokenEvent.Done.class, d -> assertThat(d.finishReason()).isEqualTo("length"));
+        assertThat(lastSummary().attempts()).hasSize(2);
+    }
+
+    @Test
+    void aFailedSessionEndsWithOneErrorAndACancelledOneWithCancelled() {
+        request();
+        attemptStarted(1, 429);
+        chunk(1, 1, "{\"error\":{\"message\":\"Rate limit reached\"}}");
+        sessionEnded(SessionOutcome.FAILED, "upstream_rate_limited", true);
+        List<TokenEvent> events = tokens.readValuesToList();
+        assertThat(events).extracting(TokenEvent::eventName).containsExactly("start", "error");
+        assertThat(events.get(1)).isEqualTo(new TokenEvent.Error(S, 2, "upstream_rate_limited", "upstream said no", true));
+        assertThat(dlq.isEmpty()).as("an error body is audited, never parsed as a stream").isTrue();
+
+        String other = "s_BBBBBBBBBBBBBBBBBBBBBB";
+        chunks.pipeInput(other, new ChunkRecord.SessionEnded(other, 0, SessionOutcome.CANCELLED, "user pressed stop", null, null,
+                "owner-1", T0), T0.plusMillis(10));
+        assertThat(tokens.readValuesToList()).extracting(TokenEvent::eventName).containsExactly("start", "cancelled");
+    }
+
+    @Test
+    void anInBandErrorOrATruncatedStreamIsAnErrorNotADone() {
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"The\"}}]}\n\ndata: {\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}\n\n");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+        assertThat(tokens.readValuesToList().getLast()).isEqualTo(new TokenEvent.Error(S, 3, "server_error", "upstream error: boom", true));
+    }
+
+    @Test
+    void malformedFragmentsGoToTheDlqWithAWarningAndTheStreamGoesOn() {
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {broken\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"fine\"}}]}\n\ndata: [DONE]\n\n");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+        assertThat(tokens.readValuesToList()).extracting(TokenEvent::eventName).containsExactly("start", "warning", "token", "done");
+        DeadLetter letter = dlq.readValue();
+        assertThat(letter.reason()).isEqualTo("not-json");
+        assertThat(letter.sourceTopic()).isEqualTo(Topics.CHUNKS);
+        assertThat(letter.excerpt()).isEqualTo("{broken");
+    }
+
+    @Test
+    void recordsAfterTheEndGoToTheDlqAndNeverReopenTheSession() {
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: [DONE]\n\n");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+        tokens.readValuesToList();
+        chunk(1, 2, "data: {\"choices\":[{\"delta\":{\"content\":\"late\"}}]}\n\n");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+        assertThat(tokens.isEmpty()).isTrue();
+        assertThat(dlq.readValuesToList()).extracting(DeadLetter::reason).containsExactly("after-end", "after-end");
+    }
+
+    @Test
+    void aRequestArrivingAfterItsFirstChunkStillGivesExactlyOneStart() {
+        attemptStarted(1, 200);
+        request();
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\ndata: [DONE]\n\n");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+        List<TokenEvent> events = tokens.readValuesToList();
+        assertThat(events).filteredOn(TokenEvent.Start.class::isInstance).hasSize(1);
+        assertThat(events).filteredOn(TokenEvent::isTerminal).hasSize(1);
+        assertThat(lastSummary().owner()).isEqualTo("owner-1");
+    }
+
+    @Test
+    void theSameInputGivesByteIdenticalOutput() {
+        List<String> first = runScript();
+        driver.close();
+        start();
+        assertThat(runScript()).isEqualTo(first);
+    }
+
+    private List<String> runScript() {
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\":\"}}]}}]}\n\n");
+        chunk(1, 2, "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"1}\"}}]},\"finish_reason\":\"tool_calls\"}]}\n\ndata: [DONE]\n\n");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+        return tokens.readValuesToList().stream().map(Json::toString).toList();
+    }
+
+    private SessionSummary lastSummary() {
+        List<SessionSummary> all = sessions.readValuesToList();
+        return all.getLast();
+    }
+
+    private void request() {
+        requests.pipeInput(S, new RequestRecord.Start(S, "owner-1", "sim", ProviderFormat.OPENAI_CHAT, "sim-small",
+                List.of(RequestRecord.ChatMessage.text("user", "hi")), Json.MAPPER.createObjectNode(), T0, null), T0);
+    }
+
+    private void attemptStarted(int attempt, int status) {
+        chunks.pipeInput(S, new ChunkRecord.AttemptStarted(S, attempt, status, status == 200 ? "text/event-stream" : "application/json",
+                "sim", "sim-small", ProviderFormat.OPENAI_CHAT, T0), T0.plusMillis(100L * attempt));
+    }
+
+    private void chunk(int attempt, long seq, String text) {
+        chunks.pipeInput(S, new ChunkRecord.Chunk(S, attempt, seq, ProviderFormat.OPENAI_CHAT, text.getBytes(StandardCharsets.UTF_8),
+                T0), T0.plusMillis(100L * attempt + seq));
+    }
+
+    private void attemptEnded(int attempt, AttemptOutcome outcome) {
+        chunks.pipeInput(S, new ChunkRecord.AttemptEnded(S, attempt, outcome, "ended", false, T0), T0.plusMillis(100L * attempt + 50));
+    }
+
+    private void sessionEnded(SessionOutcome outcome, String code, Boolean retryable) {
+        chunks.pipeInput(S, new ChunkRecord.SessionEnded(S, 1, outcome, outcome == SessionOutcome.FAILED ? "upstream said no" : "done",
+                code, retryable, null, T0), T0.plusMillis(900));
+    }
+}
