@@ -97,7 +97,7 @@ public final class IngestService implements AutoCloseable {
         worker.stop();
         try {
             loop.join(Duration.ofSeconds(10));
-            if (!worker.awaitSessions(Duration.ofSeconds(5))) {
+            if (!worker.awaitSessions(Duration.ofSeconds(2))) {
                 LOG.warn("sessions still running at shutdown; their requests are re-read by the next owner");
             }
         } catch (InterruptedException e) {

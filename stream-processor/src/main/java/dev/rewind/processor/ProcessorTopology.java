@@ -53,6 +53,7 @@ public final class ProcessorTopology {
         // empty input partition, so both are read in timestamp order, but never for records that do not exist yet
         defaults.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 0L);
         defaults.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        defaults.put("processing.exception.handler.global.enabled", true);
         // linger 0: output leaves at each commit anyway; lingering would only add to every token's latency
         defaults.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
         defaults.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");

@@ -19,6 +19,12 @@ public final class ConfigException extends RuntimeException {
         return key;
     }
 
+    /** The same problem, for a component's config embedded under {@code section} of another's. */
+    public ConfigException within(String section) {
+        String problem = getMessage().substring(getMessage().indexOf("': ") + 3);
+        return new ConfigException(key.isEmpty() ? section : section + "." + key, problem, this);
+    }
+
     /** Throws a {@link ConfigException} for {@code key} unless {@code ok}; used in config records' constructors. */
     public static void check(boolean ok, String key, String problem) {
         if (!ok) {

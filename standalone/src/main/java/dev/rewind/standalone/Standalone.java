@@ -1,0 +1,177 @@
+package dev.rewind.standalone;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rewind.edge.EdgeConfig;
+import dev.rewind.edge.EdgeServer;
+import dev.rewind.edge.auth.ApiKeys;
+import dev.rewind.ingest.IngestConfig;
+import dev.rewind.ingest.IngestService;
+import dev.rewind.processor.ProcessorConfig;
+import dev.rewind.processor.StreamProcessor;
+import dev.rewind.protocol.Json;
+import dev.rewind.protocol.config.ConfigException;
+import dev.rewind.protocol.config.ConfigLoader;
+import dev.rewind.sim.LlmSimulator;
+import dev.rewind.sim.SimConfig;
+import dev.rewind.standalone.broker.BrokerSettings;
+import dev.rewind.standalone.broker.EmbeddedKafkaBroker;
+import dev.rewind.standalone.broker.PortInUseException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole stack in one process: the embedded broker, then the simulator, the stream processor,
+ * ingest and the edge, each with its own config built from the standalone config. Closing stops
+ * them in reverse order.
+ */
+public final class Standalone implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Standalone.class);
+    private static final String DEMO_OWNER = "demo";
+
+    private final Deque<AutoCloseable> running;
+    private final EdgeServer edge;
+    private final String demoApiKey;
+
+    private Standalone(Deque<AutoCloseable> running, EdgeServer edge, String demoApiKey) {
+        this.running = running;
+        this.edge = edge;
+        this.demoApiKey = demoApiKey;
+    }
+
+    public static Standalone start(StandaloneConfig config) {
+        Path dataDir = Path.of(config.dataDir()).toAbsolutePath();
+        requireFree(config.http().host(), config.http().port(), "http.port");
+        requireFree(config.sim().host(), config.sim().port(), "sim.port");
+        StandaloneSecrets secrets = StandaloneSecrets.loadOrCreate(dataDir);
+        Deque<AutoCloseable> running = new ArrayDeque<>();
+        try {
+            EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(new BrokerSettings(dataDir, config.broker().host(),
+                    config.broker().port(), config.broker().controllerPort(), config.partitions()));
+            running.push(broker);
+            String bootstrap = broker.bootstrapServers();
+            LlmSimulator sim = LlmSimulator.start(component(SimConfig.class, "sim", simOverlay(config), null,
+                    "llm-sim-defaults.yaml"));
+            running.push(sim);
+            running.push(StreamProcessor.start(component(ProcessorConfig.class, "processor",
+                    processorOverlay(config, bootstrap, dataDir), config.processor(),
+                    ConfigLoader.KAFKA_DEFAULTS, "stream-processor-defaults.yaml")));
+            running.push(IngestService.start(component(IngestConfig.class, "ingest",
+                    ingestOverlay(config, bootstrap, sim), config.ingest(),
+                    ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml"), System.getenv()));
+            EdgeServer edge = EdgeServer.start(component(EdgeConfig.class, "edge",
+                    edgeOverlay(config, bootstrap, secrets), config.edge(),
+                    ConfigLoader.KAFKA_DEFAULTS, "edge-defaults.yaml"), Clock.systemUTC());
+            running.push(edge);
+            return new Standalone(running, edge, secrets.demoApiKey());
+        } catch (RuntimeException e) {
+            closeAll(running);
+            throw e;
+        }
+    }
+
+    public int httpPort() {
+        return edge.port();
+    }
+
+    /** The demo API key (kept in the data directory, the same across restarts). */
+    public String demoApiKey() {
+        return demoApiKey;
+    }
+
+    @Override
+    public void close() {
+        closeAll(running);
+    }
+
+    private static void closeAll(Deque<AutoCloseable> running) {
+        while (!running.isEmpty()) {
+            AutoCloseable component = running.pop();
+            try {
+                component.close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed: {}", component.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+
+    /** A component's config: its defaults, what standalone decides, then the user's raw section. */
+    private static <T> T component(Class<T> type, String section, ObjectNode decided, ObjectNode userSection,
+            String... defaults) {
+        if (userSection != null) {
+            ConfigLoader.merge(decided, userSection);
+        }
+        try {
+            return ConfigLoader.load(type, decided, Map.of(), defaults);
+        } catch (ConfigException e) {
+            throw e.within(section);
+        }
+    }
+
+    private static ObjectNode simOverlay(StandaloneConfig config) {
+        ObjectNode sim = Json.MAPPER.createObjectNode();
+        sim.put("host", config.sim().host());
+        sim.put("port", config.sim().port());
+        sim.put("tokens_per_second", config.sim().tokensPerSecond());
+        sim.put("first_token_delay_ms", config.sim().firstTokenDelayMs());
+        return sim;
+    }
+
+    private static ObjectNode kafka(StandaloneConfig config, String bootstrap) {
+        ObjectNode node = Json.MAPPER.createObjectNode();
+        node.putObject("kafka").put("bootstrap_servers", bootstrap);
+        node.putObject("topics").put("partitions", config.partitions());
+        return node;
+    }
+
+    private static ObjectNode processorOverlay(StandaloneConfig config, String bootstrap, Path dataDir) {
+        ObjectNode processor = kafka(config, bootstrap);
+        processor.put("state_dir", dataDir.resolve("streams").toString());
+        return processor;
+    }
+
+    private static ObjectNode ingestOverlay(StandaloneConfig config, String bootstrap, LlmSimulator sim) {
+        ObjectNode ingest = kafka(config, bootstrap);
+        ingest.putObject("upstreams").putObject("sim")
+                .put("format", "openai-chat")
+                .put("base_url", sim.baseUrl() + "/v1");
+        return ingest;
+    }
+
+    private static ObjectNode edgeOverlay(StandaloneConfig config, String bootstrap, StandaloneSecrets secrets) {
+        ObjectNode edge = kafka(config, bootstrap);
+        edge.putObject("http").put("host", config.http().host()).put("port", config.http().port());
+        ObjectNode auth = edge.putObject("auth");
+        auth.putArray("api_keys").addObject().put("id", DEMO_OWNER).put("sha256", ApiKeys.digestOf(secrets.demoApiKey()));
+        auth.putObject("signing_keys").put("standalone", secrets.signingKey());
+        auth.put("active_signing_key", "standalone");
+        edge.putObject("upstreams").putObject("sim").put("format", "openai-chat");
+        edge.put("default_upstream", "sim");
+        ObjectNode demo = edge.putObject("demo").put("enabled", config.demo());
+        if (config.demo()) {
+            demo.put("api_key", secrets.demoApiKey());
+        }
+        return edge;
+    }
+
+    static void requireFree(String host, int port, String key) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+        } catch (IOException e) {
+            throw new PortInUseException("port " + port + " on " + host + " is already in use; set " + key
+                    + " in your standalone.yaml or REWIND_" + key.toUpperCase(Locale.ROOT).replace('.', '_')
+                    + " to a free port");
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package dev.rewind.standalone;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rewind.protocol.config.ConfigException;
+
+/**
+ * The laptop stack: where its data lives, its fixed ports, and raw overrides merged into each
+ * embedded component's own config ({@code edge}, {@code ingest}, {@code processor}, {@code sim}
+ * sections take that component's keys, e.g. {@code edge: {sse: {heartbeat_ms: 5000}}}).
+ */
+public record StandaloneConfig(
+        String dataDir,
+        boolean demo,
+        int partitions,
+        Broker broker,
+        Http http,
+        Sim sim,
+        ObjectNode edge,
+        ObjectNode ingest,
+        ObjectNode processor) {
+
+    public StandaloneConfig {
+        ConfigException.check(dataDir != null && !dataDir.isBlank(), "data_dir", "must name a directory");
+        ConfigException.check(partitions >= 1, "partitions", "must be at least 1");
+        ConfigException.check(broker != null, "broker", "section is missing");
+        ConfigException.check(http != null, "http", "section is missing");
+        ConfigException.check(sim != null, "sim", "section is missing");
+    }
+
+    public record Broker(String host, int port, int controllerPort) {
+        public Broker {
+            checkPort("port", port);
+            checkPort("controller_port", controllerPort);
+            ConfigException.check(port != controllerPort, "controller_port", "must differ from port");
+        }
+    }
+
+    public record Http(String host, int port) {
+        public Http {
+            checkPort("port", port);
+        }
+    }
+
+    public record Sim(String host, int port, int tokensPerSecond, long firstTokenDelayMs) {
+        public Sim {
+            checkPort("port", port);
+            ConfigException.check(tokensPerSecond >= 0, "tokens_per_second", "must not be negative");
+            ConfigException.check(firstTokenDelayMs >= 0, "first_token_delay_ms", "must not be negative");
+        }
+    }
+
+    private static void checkPort(String key, int port) {
+        ConfigException.check(port >= 1 && port <= 65535, key, "must be 1..65535, was " + port);
+    }
+}

@@ -1,0 +1,174 @@
+package dev.rewind.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rewind.edge.EdgeConfig;
+import dev.rewind.edge.EdgeServer;
+import dev.rewind.edge.EdgeTestConfig;
+import dev.rewind.edge.stream.SseConnection;
+import dev.rewind.ingest.IngestConfig;
+import dev.rewind.ingest.IngestService;
+import dev.rewind.kafkatest.KafkaBroker;
+import dev.rewind.kafkatest.WithKafka;
+import dev.rewind.processor.ProcessorConfig;
+import dev.rewind.processor.StreamProcessor;
+import dev.rewind.protocol.Json;
+import dev.rewind.protocol.TopicSettings;
+import dev.rewind.protocol.config.ConfigLoader;
+import dev.rewind.sim.LlmSimulator;
+import dev.rewind.sim.RecordedRequest;
+import dev.rewind.sim.SimConfig;
+import dev.rewind.sim.SimulatedCompletion;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The walking skeleton end to end, all through a real broker: POST /v1/sessions → rewind.requests
+ * → ingest calls llm-sim → rewind.chunks → stream-processor (exactly-once) → rewind.tokens → SSE.
+ */
+@WithKafka
+class WalkingSkeletonTest {
+
+    private static final int PARTITIONS = 3;
+    private static final String SIM_KEY = "sim-upstream-key-31415";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    static Path tmp;
+
+    private static LlmSimulator sim;
+    private static StreamProcessor processor;
+    private static IngestService ingest;
+    private static EdgeServer edge;
+
+    @BeforeAll
+    static void start(KafkaBroker broker) throws Exception {
+        String bootstrap = broker.bootstrapServers();
+        broker.ensureRewindTopics(TopicSettings.singleBroker().withPartitions(PARTITIONS));
+        sim = LlmSimulator.start(ConfigLoader.load(SimConfig.class, ConfigLoader.parseYaml(
+                "{host: 127.0.0.1, port: 0, tokens_per_second: 40, first_token_delay_ms: 50, api_key: " + SIM_KEY + "}"),
+                Map.of(), "llm-sim-defaults.yaml"));
+        processor = StreamProcessor.start(ConfigLoader.load(ProcessorConfig.class, ConfigLoader.parseYaml("""
+                kafka: {bootstrap_servers: "%s"}
+                topics: {partitions: %d}
+                state_dir: "%s"
+                """.formatted(bootstrap, PARTITIONS, tmp.resolve("streams"))), Map.of(),
+                ConfigLoader.KAFKA_DEFAULTS, "stream-processor-defaults.yaml"));
+        Path keyFile = java.nio.file.Files.writeString(tmp.resolve("sim.key"), SIM_KEY);
+        ingest = IngestService.start(ConfigLoader.load(IngestConfig.class, ConfigLoader.parseYaml("""
+                kafka: {bootstrap_servers: "%s"}
+                topics: {partitions: %d}
+                upstreams: {sim: {format: openai-chat, base_url: "%s/v1", api_key_file: "%s"}}
+                """.formatted(bootstrap, PARTITIONS, sim.baseUrl(), keyFile)), Map.of(),
+                ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml"), Map.of());
+        EdgeConfig edgeConfig = EdgeTestConfig.forBroker(bootstrap, PARTITIONS);
+        edge = EdgeServer.start(edgeConfig, Clock.systemUTC());
+    }
+
+    @AfterAll
+    static void stop() {
+        edge.close();
+        ingest.close();
+        processor.close();
+        sim.close();
+    }
+
+    @Test
+    void streamsWhatTheUpstreamGeneratedFromPromptToBrowser() throws Exception {
+        Created session = create("Tell me about durable streams.");
+        try (SseConnection sse = SseConnection.open(HTTP, eventsUri(session), bearer(session.token()))) {
+            assertThat(sse.status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(60)).until(sse::ended);
+            List<SseConnection.Event> events = sse.events();
+            assertThat(events.getFirst().event()).isEqualTo("start");
+            assertThat(events.getLast().event()).isEqualTo("done");
+            assertThat(events).filteredOn(SseConnection.Event::isTerminal).hasSize(1);
+            assertThat(events).extracting(e -> e.json().get("seq").asLong())
+                    .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, events.size()).boxed().toList());
+            assertThat(sse.text()).isEqualTo(generatedFor("Tell me about durable streams.").text());
+            JsonNode done = events.getLast().json();
+            assertThat(done.get("finish_reason").asText()).isEqualTo("stop");
+            assertThat(done.at("/usage/completion_tokens").asInt()).isEqualTo(generatedFor("Tell me about durable streams.").completionTokens());
+        }
+    }
+
+    @Test
+    void aReconnectWithLastEventIdContinuesRightAfterThatEventWhileGenerating() throws Exception {
+        String prompt = "Resume me in the middle, please.";
+        Created session = create(prompt);
+        List<SseConnection.Event> seen = new ArrayList<>();
+        try (SseConnection first = SseConnection.open(HTTP, eventsUri(session), bearer(session.token()))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> first.events().size() >= 6);
+            seen.addAll(first.events());
+        }
+        String lastId = seen.getLast().id();
+        Map<String, String> resume = Map.of("Authorization", "Bearer " + session.token(), "Last-Event-ID", lastId);
+        try (SseConnection second = SseConnection.open(HTTP, eventsUri(session), resume)) {
+            await().atMost(Duration.ofSeconds(60)).until(second::ended);
+            assertThat(second.events().getFirst().json().get("seq").asLong())
+                    .isEqualTo(seen.getLast().json().get("seq").asLong() + 1);
+            seen.addAll(second.events());
+        }
+        assertThat(seen).extracting(e -> e.json().get("seq").asLong())
+                .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, seen.size()).boxed().toList());
+        StringBuilder text = new StringBuilder();
+        seen.stream().filter(e -> e.event().equals("token")).forEach(e -> text.append(e.json().get("text").asText()));
+        assertThat(text.toString()).isEqualTo(generatedFor(prompt).text());
+        assertThat(seen.getLast().event()).isEqualTo("done");
+
+        // long after generation, the whole session replays from the start, identically
+        try (SseConnection replay = SseConnection.open(HTTP, eventsUri(session), bearer(session.token()))) {
+            await().atMost(Duration.ofSeconds(30)).until(replay::ended);
+            assertThat(replay.events()).isEqualTo(seen);
+        }
+    }
+
+    private static SimulatedCompletion generatedFor(String prompt) {
+        RecordedRequest request = sim.recentRequests().stream()
+                .filter(r -> r.body() != null && r.body().at("/messages/0/content").asText().equals(prompt))
+                .findFirst().orElseThrow();
+        assertThat(request.authorized()).isTrue();
+        return SimulatedCompletion.plan(request.body());
+    }
+
+    record Created(String id, String token) {}
+
+    private static Created create(String prompt) throws Exception {
+        String body = Json.toString(Json.MAPPER.createObjectNode().put("upstream", "sim").put("model", "sim-small")
+                .set("messages", Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode()
+                        .put("role", "user").put("content", prompt))));
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/v1/sessions"))
+                .header("Authorization", "Bearer " + EdgeTestConfig.API_KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(201);
+        JsonNode created = Json.fromString(response.body(), JsonNode.class);
+        return new Created(created.get("id").asText(), created.get("token").asText());
+    }
+
+    private static Map<String, String> bearer(String token) {
+        return Map.of("Authorization", "Bearer " + token);
+    }
+
+    private static URI eventsUri(Created session) {
+        return URI.create(base() + "/v1/sessions/" + session.id() + "/events");
+    }
+
+    private static String base() {
+        return "http://127.0.0.1:" + edge.port();
+    }
+}
