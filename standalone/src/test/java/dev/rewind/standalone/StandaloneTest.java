@@ -1,0 +1,151 @@
+package dev.rewind.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rewind.edge.stream.SseConnection;
+import dev.rewind.protocol.Json;
+import dev.rewind.protocol.config.ConfigException;
+import dev.rewind.protocol.config.ConfigLoader;
+import dev.rewind.standalone.broker.PortInUseException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The laptop stack with its own embedded broker: it serves the demo, and survives a restart with its data. */
+class StandaloneTest {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dataDir;
+
+    @Test
+    void servesTheDemoAndReplaysEarlierSessionsInFullAfterARestart() throws Exception {
+        StandaloneConfig config = config(dataDir, freePorts(4));
+        String sessionId;
+        String token;
+        List<SseConnection.Event> live;
+        String demoKey;
+        try (Standalone stack = Standalone.start(config)) {
+            demoKey = stack.demoApiKey();
+            HttpResponse<String> page = HTTP.send(get(stack, "/"), HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).contains("EventSource");
+            HttpResponse<String> demo = HTTP.send(get(stack, "/v1/demo"), HttpResponse.BodyHandlers.ofString());
+            assertThat(Json.fromString(demo.body(), JsonNode.class).get("api_key").asText()).isEqualTo(demoKey);
+
+            JsonNode created = create(stack, demoKey);
+            sessionId = created.get("id").asText();
+            token = created.get("token").asText();
+            try (SseConnection sse = SseConnection.open(HTTP, events(stack, sessionId), Map.of("Authorization", "Bearer " + token))) {
+                await().atMost(Duration.ofSeconds(60)).until(sse::ended);
+                live = sse.events();
+            }
+            assertThat(live.getLast().event()).isEqualTo("done");
+            assertThat(live).filteredOn(e -> e.event().equals("token")).isNotEmpty();
+        }
+
+        try (Standalone restarted = Standalone.start(config)) {
+            assertThat(restarted.demoApiKey()).as("the demo key is kept in the data directory").isEqualTo(demoKey);
+            try (SseConnection replay = SseConnection.open(HTTP, events(restarted, sessionId), Map.of("Authorization", "Bearer " + token))) {
+                await().atMost(Duration.ofSeconds(30)).until(replay::ended);
+                assertThat(replay.events()).isEqualTo(live);
+            }
+        }
+    }
+
+    @Test
+    void refusesToStartWhenAPortIsTakenAndSaysWhichKeyToChange() throws Exception {
+        int[] ports = freePorts(4);
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), ports[0]));
+            assertThatThrownBy(() -> Standalone.start(config(dataDir, ports)))
+                    .isInstanceOf(PortInUseException.class)
+                    .hasMessageContaining("port " + ports[0])
+                    .hasMessageContaining("http.port");
+        }
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), ports[2]));
+            assertThatThrownBy(() -> Standalone.start(config(dataDir, ports)))
+                    .isInstanceOf(PortInUseException.class)
+                    .hasMessageContaining("broker.port");
+        }
+    }
+
+    @Test
+    void aBadKeyInAComponentSectionStopsStartupNamingTheFullKey() throws Exception {
+        var overlay = ConfigLoader.parseYaml("data_dir: \"" + dataDir + "\"\nedge: {sse: {heartbeat_ms: 5}}");
+        StandaloneConfig config = ConfigLoader.load(StandaloneConfig.class, overlay, Map.of(), "standalone-defaults.yaml");
+        int[] ports = freePorts(4);
+        StandaloneConfig onFreePorts = new StandaloneConfig(config.dataDir(), config.demo(), config.partitions(),
+                new StandaloneConfig.Broker("127.0.0.1", ports[2], ports[3]), new StandaloneConfig.Http("127.0.0.1", ports[0]),
+                new StandaloneConfig.Sim("127.0.0.1", ports[1], 0, 0), config.edge(), config.ingest(), config.processor());
+        assertThatThrownBy(() -> Standalone.start(onFreePorts))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("edge.sse.heartbeat_ms");
+    }
+
+    private static StandaloneConfig config(Path dataDir, int[] ports) {
+        return ConfigLoader.load(StandaloneConfig.class, ConfigLoader.parseYaml("""
+                data_dir: "%s"
+                http: {host: 127.0.0.1, port: %d}
+                sim: {host: 127.0.0.1, port: %d, tokens_per_second: 200, first_token_delay_ms: 0}
+                broker: {host: 127.0.0.1, port: %d, controller_port: %d}
+                """.formatted(dataDir, ports[0], ports[1], ports[2], ports[3])), Map.of(), "standalone-defaults.yaml");
+    }
+
+    private static int[] freePorts(int count) throws IOException {
+        int[] ports = new int[count];
+        ServerSocket[] sockets = new ServerSocket[count];
+        try {
+            for (int i = 0; i < count; i++) {
+                sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                ports[i] = sockets[i].getLocalPort();
+            }
+        } finally {
+            for (ServerSocket socket : sockets) {
+                if (socket != null) {
+                    socket.close();
+                }
+            }
+        }
+        return ports;
+    }
+
+    private static JsonNode create(Standalone stack, String apiKey) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(base(stack) + "/v1/sessions"))
+                .header("Authorization", "Bearer " + apiKey)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"sim-small\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello after restart\"}]}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(201);
+        return Json.fromString(response.body(), JsonNode.class);
+    }
+
+    private static HttpRequest get(Standalone stack, String path) {
+        return HttpRequest.newBuilder(URI.create(base(stack) + path)).timeout(Duration.ofSeconds(10)).GET().build();
+    }
+
+    private static URI events(Standalone stack, String sessionId) {
+        return URI.create(base(stack) + "/v1/sessions/" + sessionId + "/events");
+    }
+
+    private static String base(Standalone stack) {
+        return "http://127.0.0.1:" + stack.httpPort();
+    }
+}
