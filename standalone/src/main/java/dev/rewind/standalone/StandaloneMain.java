@@ -8,10 +8,14 @@ import java.util.concurrent.CountDownLatch;
 /** {@code bin/run}: the whole stack on a laptop, at http://localhost:8080 by default. */
 public final class StandaloneMain {
 
+    // Helidon logs through java.util.logging; on a laptop its start-up lines are noise. Held so it is not collected.
+    private static final java.util.logging.Logger HELIDON = java.util.logging.Logger.getLogger("io.helidon");
+
     private StandaloneMain() {}
 
     public static void main(String[] args) throws InterruptedException {
         long started = System.nanoTime();
+        HELIDON.setLevel(java.util.logging.Level.WARNING);
         StandaloneConfig config;
         Standalone stack;
         try {
