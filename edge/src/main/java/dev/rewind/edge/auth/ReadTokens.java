@@ -21,6 +21,9 @@ public final class ReadTokens {
     public ReadTokens(AuthSettings settings, Clock clock) {
         Map<String, byte[]> keys = new HashMap<>();
         settings.signingKeys().forEach((id, base64) -> {
+            if (base64 == null || base64.isBlank()) {
+                throw new ConfigException("auth.signing_keys." + id, "is empty; give base64 of 32+ random bytes");
+            }
             try {
                 keys.put(id, Base64.getDecoder().decode(base64.strip()));
             } catch (IllegalArgumentException e) {
