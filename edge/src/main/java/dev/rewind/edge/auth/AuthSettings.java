@@ -13,7 +13,10 @@ public record AuthSettings(
 
     public AuthSettings {
         apiKeys = apiKeys == null ? List.of() : List.copyOf(apiKeys);
-        signingKeys = signingKeys == null ? Map.of() : Map.copyOf(signingKeys);
+        signingKeys = signingKeys == null ? Map.of() : signingKeys;
+        signingKeys.forEach((id, key) -> ConfigException.check(key != null && !key.isBlank(), "signing_keys." + id,
+                "is empty; give base64 of 32+ random bytes"));
+        signingKeys = Map.copyOf(signingKeys);
         ConfigException.check(!signingKeys.isEmpty(), "signing_keys", "must hold at least one key (base64, 32+ bytes)");
         ConfigException.check(
                 activeSigningKey != null && signingKeys.containsKey(activeSigningKey),

@@ -1,0 +1,52 @@
+package dev.rewind.edge;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.rewind.edge.auth.ReadTokens;
+import dev.rewind.protocol.config.ConfigException;
+import dev.rewind.protocol.config.ConfigLoader;
+import java.time.Clock;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A bad edge configuration stops startup with a message naming the key. */
+class EdgeConfigTest {
+
+    @Test
+    void refusesToStartWithoutASigningKey() {
+        assertThatThrownBy(() -> load("{}", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("auth.signing_keys");
+    }
+
+    @Test
+    void namesAnEmptySigningKeyAndABadApiKeyDigest() {
+        assertThatThrownBy(() -> load("auth: {signing_keys: {k1: }, active_signing_key: k1}", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("auth.signing_keys.k1");
+        assertThatThrownBy(() -> load("auth: {signing_keys: {k1: " + EdgeTestConfig.SIGNING_KEY
+                + "}, active_signing_key: k1, api_keys: [{id: a, sha256: nothex}]}", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("auth.api_keys[0].sha256");
+    }
+
+    @Test
+    void refusesASigningKeyShorterThan32Bytes() {
+        EdgeConfig config = load("auth: {signing_keys: {k1: c2hvcnQ=}, active_signing_key: k1}", Map.of());
+        assertThatThrownBy(() -> new ReadTokens(config.auth(), Clock.systemUTC()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("auth.signing_keys");
+    }
+
+    @Test
+    void namesUnknownKeysAndBadValuesFromTheEnvironment() {
+        String auth = "auth: {signing_keys: {k1: " + EdgeTestConfig.SIGNING_KEY + "}, active_signing_key: k1}\n";
+        assertThatThrownBy(() -> load(auth + "http: {prot: 1}", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("http.prot");
+        assertThatThrownBy(() -> load(auth, Map.of("REWIND_HTTP_PORT", "eighty")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("http.port");
+        assertThatThrownBy(() -> load(auth + "default_upstream: nope", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("default_upstream");
+    }
+
+    private static EdgeConfig load(String yaml, Map<String, String> env) {
+        return ConfigLoader.load(EdgeConfig.class, ConfigLoader.parseYaml(yaml), env, ConfigLoader.KAFKA_DEFAULTS,
+                "edge-defaults.yaml");
+    }
+}
