@@ -20,7 +20,9 @@ public record DeadLetter(
 
     public DeadLetter {
         if (excerpt != null && excerpt.length() > MAX_EXCERPT) {
-            excerpt = excerpt.substring(0, MAX_EXCERPT);
+            // never split a surrogate pair: a lone surrogate makes JSON that strict readers refuse
+            int end = Character.isHighSurrogate(excerpt.charAt(MAX_EXCERPT - 1)) ? MAX_EXCERPT - 1 : MAX_EXCERPT;
+            excerpt = excerpt.substring(0, end);
         }
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rewind.processor.sse.SseEvent;
+import dev.rewind.protocol.DeadLetter;
 import dev.rewind.protocol.Json;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -18,8 +19,6 @@ import java.util.function.Consumer;
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
         isGetterVisibility = JsonAutoDetect.Visibility.NONE)
 public final class ChatCompletionsExtractor {
-
-    private static final int EXCERPT = 200;
 
     private final Map<String, ToolCallState> toolCalls = new LinkedHashMap<>();
     private String finishReason;
@@ -169,7 +168,8 @@ public final class ChatCompletionsExtractor {
     }
 
 
+    /** The fragment's start; {@code DeadLetter} bounds it, without splitting a character. */
     static String excerpt(String data) {
-        return data.length() <= EXCERPT ? data : data.substring(0, EXCERPT);
+        return data.length() <= DeadLetter.MAX_EXCERPT ? data : data.substring(0, DeadLetter.MAX_EXCERPT + 1);
     }
 }
