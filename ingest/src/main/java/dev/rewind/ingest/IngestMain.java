@@ -1,8 +1,7 @@
 package dev.rewind.ingest;
 
-import dev.rewind.protocol.config.ConfigException;
 import dev.rewind.protocol.config.ConfigLoader;
-import java.util.concurrent.CountDownLatch;
+import dev.rewind.protocol.config.ServiceLauncher;
 
 /** Starts an ingest worker: {@code java -jar rewind-ingest.jar [--config ingest.yaml]}. */
 public final class IngestMain {
@@ -10,21 +9,7 @@ public final class IngestMain {
     private IngestMain() {}
 
     public static void main(String[] args) throws InterruptedException {
-        IngestConfig config;
-        try {
-            config = load(args);
-        } catch (ConfigException e) {
-            System.err.println("rewind ingest: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        IngestService service = IngestService.start(config, System.getenv());
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            service.close();
-            stopped.countDown();
-        }, "ingest-shutdown"));
-        stopped.await();
+        ServiceLauncher.run("ingest", () -> load(args), config -> IngestService.start(config, System.getenv()));
     }
 
     public static IngestConfig load(String[] args) {

@@ -15,16 +15,10 @@ import dev.rewind.sim.LlmSimulator;
 import dev.rewind.sim.SimConfig;
 import dev.rewind.standalone.broker.BrokerSettings;
 import dev.rewind.standalone.broker.EmbeddedKafkaBroker;
-import dev.rewind.standalone.broker.PortInUseException;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,8 +45,8 @@ public final class Standalone implements AutoCloseable {
 
     public static Standalone start(StandaloneConfig config) {
         Path dataDir = Path.of(config.dataDir()).toAbsolutePath();
-        requireFree(config.http().host(), config.http().port(), "http.port");
-        requireFree(config.sim().host(), config.sim().port(), "sim.port");
+        Ports.requireFree(config.http().host(), config.http().port(), "http.port");
+        Ports.requireFree(config.sim().host(), config.sim().port(), "sim.port");
         StandaloneSecrets secrets = StandaloneSecrets.loadOrCreate(dataDir);
         Deque<AutoCloseable> running = new ArrayDeque<>();
         try {
@@ -162,16 +156,5 @@ public final class Standalone implements AutoCloseable {
             demo.put("api_key", secrets.demoApiKey());
         }
         return edge;
-    }
-
-    static void requireFree(String host, int port, String key) {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(InetAddress.getByName(host), port));
-        } catch (IOException e) {
-            throw new PortInUseException("port " + port + " on " + host + " is already in use; set " + key
-                    + " in your standalone.yaml or REWIND_" + key.toUpperCase(Locale.ROOT).replace('.', '_')
-                    + " to a free port");
-        }
     }
 }

@@ -1,9 +1,8 @@
 package dev.rewind.standalone;
 
-import dev.rewind.protocol.config.ConfigException;
 import dev.rewind.protocol.config.ConfigLoader;
-import dev.rewind.standalone.broker.PortInUseException;
-import java.util.concurrent.CountDownLatch;
+import dev.rewind.protocol.config.ServiceLauncher;
+import java.nio.file.Path;
 
 /** {@code bin/run}: the whole stack on a laptop, at http://localhost:8080 by default. */
 public final class StandaloneMain {
@@ -16,27 +15,15 @@ public final class StandaloneMain {
     public static void main(String[] args) throws InterruptedException {
         long started = System.nanoTime();
         HELIDON.setLevel(java.util.logging.Level.WARNING);
-        StandaloneConfig config;
-        Standalone stack;
-        try {
-            config = ConfigLoader.load(StandaloneConfig.class, ConfigLoader.configFile(args, System.getenv()),
-                    "standalone-defaults.yaml");
-            stack = Standalone.start(config);
-        } catch (ConfigException | PortInUseException e) {
-            System.err.println("rewind: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("rewind: stopping…");
-            stack.close();
-            stopped.countDown();
-        }, "standalone-shutdown"));
-        String host = config.http().host().equals("127.0.0.1") ? "localhost" : config.http().host();
-        System.out.printf("%nRewind is up in %.1f s: http://%s:%d%n", (System.nanoTime() - started) / 1e9, host, stack.httpPort());
-        System.out.println("Demo API key: " + stack.demoApiKey());
-        System.out.println("Data directory: " + java.nio.file.Path.of(config.dataDir()).toAbsolutePath() + " (Ctrl-C stops)");
-        stopped.await();
+        ServiceLauncher.run("standalone", () -> ConfigLoader.load(StandaloneConfig.class,
+                ConfigLoader.configFile(args, System.getenv()), "standalone-defaults.yaml"), config -> {
+            Standalone stack = Standalone.start(config);
+            String host = config.http().host().equals("127.0.0.1") ? "localhost" : config.http().host();
+            System.out.printf("%nRewind is up in %.1f s: http://%s:%d%n", (System.nanoTime() - started) / 1e9, host,
+                    stack.httpPort());
+            System.out.println("Demo API key: " + stack.demoApiKey());
+            System.out.println("Data directory: " + Path.of(config.dataDir()).toAbsolutePath() + " (Ctrl-C stops)");
+            return stack;
+        });
     }
 }

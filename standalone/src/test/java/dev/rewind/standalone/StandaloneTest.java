@@ -5,11 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rewind.edge.EdgeTestClient;
+import dev.rewind.edge.EdgeTestClient.CreatedSession;
 import dev.rewind.edge.stream.SseConnection;
 import dev.rewind.protocol.Json;
 import dev.rewind.protocol.config.ConfigException;
 import dev.rewind.protocol.config.ConfigLoader;
-import dev.rewind.standalone.broker.PortInUseException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -48,9 +49,9 @@ class StandaloneTest {
             HttpResponse<String> demo = HTTP.send(get(stack, "/v1/demo"), HttpResponse.BodyHandlers.ofString());
             assertThat(Json.fromString(demo.body(), JsonNode.class).get("api_key").asText()).isEqualTo(demoKey);
 
-            JsonNode created = create(stack, demoKey);
-            sessionId = created.get("id").asText();
-            token = created.get("token").asText();
+            CreatedSession created = EdgeTestClient.createSession(HTTP, base(stack), demoKey, "Hello after restart");
+            sessionId = created.id();
+            token = created.token();
             try (SseConnection sse = SseConnection.open(HTTP, events(stack, sessionId), Map.of("Authorization", "Bearer " + token))) {
                 await().atMost(Duration.ofSeconds(60)).until(sse::ended);
                 live = sse.events();
@@ -74,14 +75,14 @@ class StandaloneTest {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), ports[0]));
             assertThatThrownBy(() -> Standalone.start(config(dataDir, ports)))
-                    .isInstanceOf(PortInUseException.class)
+                    .isInstanceOf(ConfigException.class)
                     .hasMessageContaining("port " + ports[0])
                     .hasMessageContaining("http.port");
         }
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), ports[2]));
             assertThatThrownBy(() -> Standalone.start(config(dataDir, ports)))
-                    .isInstanceOf(PortInUseException.class)
+                    .isInstanceOf(ConfigException.class)
                     .hasMessageContaining("broker.port");
         }
     }
@@ -126,23 +127,12 @@ class StandaloneTest {
         return ports;
     }
 
-    private static JsonNode create(Standalone stack, String apiKey) throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(base(stack) + "/v1/sessions"))
-                .header("Authorization", "Bearer " + apiKey)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"model\":\"sim-small\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello after restart\"}]}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).isEqualTo(201);
-        return Json.fromString(response.body(), JsonNode.class);
-    }
-
     private static HttpRequest get(Standalone stack, String path) {
         return HttpRequest.newBuilder(URI.create(base(stack) + path)).timeout(Duration.ofSeconds(10)).GET().build();
     }
 
     private static URI events(Standalone stack, String sessionId) {
-        return URI.create(base(stack) + "/v1/sessions/" + sessionId + "/events");
+        return EdgeTestClient.eventsUri(base(stack), sessionId);
     }
 
     private static String base(Standalone stack) {

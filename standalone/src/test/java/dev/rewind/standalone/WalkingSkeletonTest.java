@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rewind.edge.EdgeConfig;
 import dev.rewind.edge.EdgeServer;
+import dev.rewind.edge.EdgeTestClient;
+import dev.rewind.edge.EdgeTestClient.CreatedSession;
 import dev.rewind.edge.EdgeTestConfig;
 import dev.rewind.edge.stream.SseConnection;
 import dev.rewind.ingest.IngestConfig;
@@ -14,7 +16,6 @@ import dev.rewind.kafkatest.KafkaBroker;
 import dev.rewind.kafkatest.WithKafka;
 import dev.rewind.processor.ProcessorConfig;
 import dev.rewind.processor.StreamProcessor;
-import dev.rewind.protocol.Json;
 import dev.rewind.protocol.TopicSettings;
 import dev.rewind.protocol.config.ConfigLoader;
 import dev.rewind.sim.LlmSimulator;
@@ -23,8 +24,6 @@ import dev.rewind.sim.SimConfig;
 import dev.rewind.sim.SimulatedCompletion;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -89,7 +88,7 @@ class WalkingSkeletonTest {
 
     @Test
     void streamsWhatTheUpstreamGeneratedFromPromptToBrowser() throws Exception {
-        Created session = create("Tell me about durable streams.");
+        CreatedSession session = create("Tell me about durable streams.");
         try (SseConnection sse = SseConnection.open(HTTP, eventsUri(session), bearer(session.token()))) {
             assertThat(sse.status()).isEqualTo(200);
             await().atMost(Duration.ofSeconds(60)).until(sse::ended);
@@ -109,7 +108,7 @@ class WalkingSkeletonTest {
     @Test
     void aReconnectWithLastEventIdContinuesRightAfterThatEventWhileGenerating() throws Exception {
         String prompt = "Resume me in the middle, please.";
-        Created session = create(prompt);
+        CreatedSession session = create(prompt);
         List<SseConnection.Event> seen = new ArrayList<>();
         try (SseConnection first = SseConnection.open(HTTP, eventsUri(session), bearer(session.token()))) {
             await().atMost(Duration.ofSeconds(30)).until(() -> first.events().size() >= 6);
@@ -145,27 +144,16 @@ class WalkingSkeletonTest {
         return SimulatedCompletion.plan(request.body());
     }
 
-    record Created(String id, String token) {}
-
-    private static Created create(String prompt) throws Exception {
-        String body = Json.toString(Json.MAPPER.createObjectNode().put("upstream", "sim").put("model", "sim-small")
-                .set("messages", Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode()
-                        .put("role", "user").put("content", prompt))));
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/v1/sessions"))
-                .header("Authorization", "Bearer " + EdgeTestConfig.API_KEY)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).isEqualTo(201);
-        JsonNode created = Json.fromString(response.body(), JsonNode.class);
-        return new Created(created.get("id").asText(), created.get("token").asText());
+    private static CreatedSession create(String prompt) throws Exception {
+        return EdgeTestClient.createSession(HTTP, base(), EdgeTestConfig.API_KEY, prompt);
     }
 
     private static Map<String, String> bearer(String token) {
         return Map.of("Authorization", "Bearer " + token);
     }
 
-    private static URI eventsUri(Created session) {
-        return URI.create(base() + "/v1/sessions/" + session.id() + "/events");
+    private static URI eventsUri(CreatedSession session) {
+        return EdgeTestClient.eventsUri(base(), session.id());
     }
 
     private static String base() {

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rewind.edge.EdgeServer;
+import dev.rewind.edge.EdgeTestClient;
+import dev.rewind.edge.EdgeTestClient.CreatedSession;
 import dev.rewind.edge.EdgeTestConfig;
 import dev.rewind.kafkatest.KafkaBroker;
 import dev.rewind.kafkatest.WithKafka;
@@ -55,7 +57,7 @@ class EventsServiceTest {
 
     @Test
     void streamsEveryEventInOrderWithPositionIdsAndEndsAfterTheTerminalEvent() throws Exception {
-        Created session = createSession();
+        CreatedSession session = createSession();
         writeConversation(session.id(), "Hello", " durable", " world");
         try (SseConnection sse = SseConnection.open(HTTP, eventsUri(session), bearer(session.token()))) {
             assertThat(sse.status()).isEqualTo(200);
@@ -79,7 +81,7 @@ class EventsServiceTest {
 
     @Test
     void resumesRightAfterLastEventIdWithoutGapOrDuplicate() throws Exception {
-        Created session = createSession();
+        CreatedSession session = createSession();
         writeConversation(session.id(), "one", " two", " three", " four");
         List<SseConnection.Event> all = readAll(session, Map.of());
         SseConnection.Event third = all.get(2);
@@ -95,7 +97,7 @@ class EventsServiceTest {
 
     @Test
     void clientConnectingBeforeTheFirstEventWaitsWithHeartbeats() throws Exception {
-        Created session = createSession();
+        CreatedSession session = createSession();
         try (SseConnection sse = SseConnection.open(HTTP, eventsUri(session), bearer(session.token()))) {
             assertThat(sse.status()).isEqualTo(200);
             await().atMost(Duration.ofSeconds(10)).until(() -> sse.comments().contains("ping"));
@@ -107,8 +109,8 @@ class EventsServiceTest {
 
     @Test
     void deliversOnlyTheSessionsOwnEvents() throws Exception {
-        Created mine = createSession();
-        Created other = createSession();
+        CreatedSession mine = createSession();
+        CreatedSession other = createSession();
         writeConversation(other.id(), "not", " mine");
         writeConversation(mine.id(), "mine");
         List<SseConnection.Event> events = readAll(mine, Map.of());
@@ -118,8 +120,8 @@ class EventsServiceTest {
 
     @Test
     void refusesMissingBadAndForeignTokens() throws Exception {
-        Created mine = createSession();
-        Created other = createSession();
+        CreatedSession mine = createSession();
+        CreatedSession other = createSession();
         assertProblem(get(eventsUri(mine), Map.of()), 401);
         assertProblem(get(eventsUri(mine), bearer("rt1.k1.garbage.garbage")), 401);
         assertProblem(get(eventsUri(mine), bearer(other.token())), 403);
@@ -128,7 +130,7 @@ class EventsServiceTest {
 
     @Test
     void refusesGarbageAndForeignLastEventIds() throws Exception {
-        Created session = createSession();
+        CreatedSession session = createSession();
         assertProblem(get(eventsUri(session), withLastEventId(session, "garbage")), 400);
         int wrongPartition = (SessionPartitioner.partitionFor(session.id(), PARTITIONS) + 1) % PARTITIONS;
         assertProblem(get(eventsUri(session), withLastEventId(session, wrongPartition + "-0-1")), 400);
@@ -146,11 +148,11 @@ class EventsServiceTest {
         assertThat(body.get("detail").asText()).isNotBlank();
     }
 
-    private static Map<String, String> withLastEventId(Created session, String id) {
+    private static Map<String, String> withLastEventId(CreatedSession session, String id) {
         return Map.of("Authorization", "Bearer " + session.token(), "Last-Event-ID", id);
     }
 
-    private static List<SseConnection.Event> readAll(Created session, Map<String, String> extraHeaders) throws Exception {
+    private static List<SseConnection.Event> readAll(CreatedSession session, Map<String, String> extraHeaders) throws Exception {
         Map<String, String> headers = new java.util.HashMap<>(bearer(session.token()));
         headers.putAll(extraHeaders);
         try (SseConnection sse = SseConnection.open(HTTP, eventsUri(session), headers)) {
@@ -160,7 +162,7 @@ class EventsServiceTest {
         }
     }
 
-    private static List<SseConnection.Event> readAllFrom(URI uri, Created session) throws Exception {
+    private static List<SseConnection.Event> readAllFrom(URI uri, CreatedSession session) throws Exception {
         try (SseConnection sse = SseConnection.open(HTTP, uri, bearer(session.token()))) {
             assertThat(sse.status()).isEqualTo(200);
             await().atMost(Duration.ofSeconds(20)).until(sse::ended);
@@ -182,18 +184,8 @@ class EventsServiceTest {
         tokens.send(new ProducerRecord<>(Topics.TOKENS, event.sessionId(), event)).get();
     }
 
-    record Created(String id, String token) {}
-
-    private static Created createSession() throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/v1/sessions"))
-                .header("Authorization", "Bearer " + EdgeTestConfig.API_KEY)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"model\":\"sim-small\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).isEqualTo(201);
-        JsonNode body = Json.fromString(response.body(), JsonNode.class);
-        return new Created(body.get("id").asText(), body.get("token").asText());
+    private static CreatedSession createSession() throws Exception {
+        return EdgeTestClient.createSession(HTTP, base(), EdgeTestConfig.API_KEY, "hi");
     }
 
     private static HttpResponse<String> get(URI uri, Map<String, String> headers) throws Exception {
@@ -206,8 +198,8 @@ class EventsServiceTest {
         return Map.of("Authorization", "Bearer " + token);
     }
 
-    private static URI eventsUri(Created session) {
-        return URI.create(base() + "/v1/sessions/" + session.id() + "/events");
+    private static URI eventsUri(CreatedSession session) {
+        return EdgeTestClient.eventsUri(base(), session.id());
     }
 
     private static String base() {

@@ -4,15 +4,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
+import dev.rewind.standalone.Ports;
 import kafka.tools.StorageTool;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
@@ -35,8 +33,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     public static EmbeddedKafkaBroker start(BrokerSettings settings) {
-        requireFree(settings.host(), settings.port(), "broker.port");
-        requireFree(settings.host(), settings.controllerPort(), "broker.controller_port");
+        Ports.requireFree(settings.host(), settings.port(), "broker.port");
+        Ports.requireFree(settings.host(), settings.controllerPort(), "broker.controller_port");
         Path logDir = settings.dataDir().resolve("kafka");
         Properties properties = properties(settings, logDir);
         if (!Files.exists(logDir.resolve("meta.properties"))) {
@@ -107,17 +105,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare " + logDir, e);
-        }
-    }
-
-    private static void requireFree(String host, int port, String key) {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(InetAddress.getByName(host), port));
-        } catch (IOException e) {
-            throw new PortInUseException("port " + port + " on " + host + " is already in use (another Rewind or Kafka?);"
-                    + " set " + key + " in your standalone.yaml or REWIND_" + key.toUpperCase(java.util.Locale.ROOT)
-                    .replace('.', '_') + " to a free port");
         }
     }
 }

@@ -1,0 +1,44 @@
+package dev.rewind.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rewind.protocol.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+
+/** What a test client of the edge does over and over: create a session, and name its events URL. */
+public final class EdgeTestClient {
+
+    /** A session as POST /v1/sessions answered it. */
+    public record CreatedSession(String id, String token) {
+        public Map<String, String> bearer() {
+            return Map.of("Authorization", "Bearer " + token);
+        }
+    }
+
+    private EdgeTestClient() {}
+
+    /** Creates a session asking {@code prompt} of the default upstream; asserts the 201. */
+    public static CreatedSession createSession(HttpClient http, String base, String apiKey, String prompt) throws Exception {
+        String body = Json.toString(Json.MAPPER.createObjectNode().put("model", "sim-small")
+                .set("messages", Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode()
+                        .put("role", "user").put("content", prompt))));
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/sessions"))
+                .header("Authorization", "Bearer " + apiKey)
+                .header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(15))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+        JsonNode created = Json.fromString(response.body(), JsonNode.class);
+        return new CreatedSession(created.get("id").asText(), created.get("token").asText());
+    }
+
+    public static URI eventsUri(String base, String sessionId) {
+        return URI.create(base + "/v1/sessions/" + sessionId + "/events");
+    }
+}
