@@ -1,5 +1,7 @@
 package dev.rewind.ingest;
 
+import dev.rewind.ingest.retry.BreakerSettings;
+import dev.rewind.ingest.retry.RetrySettings;
 import dev.rewind.ingest.upstream.UpstreamConfig;
 import dev.rewind.protocol.TopicSettings;
 import dev.rewind.protocol.config.ConfigException;
@@ -15,12 +17,37 @@ public record IngestConfig(
         int readBufferBytes,
         long connectTimeoutMs,
         long responseTimeoutMs,
+        long stallTimeoutMs,
         long maxSessionDurationMs,
         long maxResponseBytes,
         int producerLingerMs,
         long producerBufferBytes,
         long producerDeliveryTimeoutMs,
+        RetrySettings retry,
+        BreakerSettings circuitBreaker,
+        Cancels cancels,
+        History history,
         Map<String, UpstreamConfig> upstreams) {
+
+    /** Cancels that arrive before their start are remembered: at most {@code pendingMax}, for {@code pendingTtlMs}. */
+    public record Cancels(int pendingMax, long pendingTtlMs) {
+        public Cancels {
+            ConfigException.check(pendingMax >= 1, "pending_max", "must be at least 1");
+            ConfigException.check(pendingTtlMs >= 1000, "pending_ttl_ms", "must be at least 1000");
+        }
+    }
+
+    /**
+     * On taking over request partitions, the worker reads the chunk markers of the last
+     * {@code lookbackMs} to skip sessions that ended and continue attempt numbers; it remembers at
+     * most {@code maxSessions}.
+     */
+    public record History(long lookbackMs, int maxSessions) {
+        public History {
+            ConfigException.check(lookbackMs >= 60_000, "lookback_ms", "must be at least 60000");
+            ConfigException.check(maxSessions >= 1000, "max_sessions", "must be at least 1000");
+        }
+    }
 
     public IngestConfig {
         ConfigException.check(kafka != null, "kafka", "section is missing");
@@ -31,6 +58,7 @@ public record IngestConfig(
                 readBufferBytes >= 256 && readBufferBytes <= 1 << 20, "read_buffer_bytes", "must be 256..1048576");
         ConfigException.check(connectTimeoutMs >= 100, "connect_timeout_ms", "must be at least 100");
         ConfigException.check(responseTimeoutMs >= 100, "response_timeout_ms", "must be at least 100");
+        ConfigException.check(stallTimeoutMs >= 100, "stall_timeout_ms", "must be at least 100");
         ConfigException.check(maxSessionDurationMs >= 1000, "max_session_duration_ms", "must be at least 1000");
         ConfigException.check(maxResponseBytes >= 1024, "max_response_bytes", "must be at least 1024");
         ConfigException.check(producerLingerMs >= 0 && producerLingerMs <= 1000, "producer_linger_ms", "must be 0..1000");
@@ -38,6 +66,12 @@ public record IngestConfig(
                 producerBufferBytes >= 1 << 20, "producer_buffer_bytes", "must be at least 1048576");
         ConfigException.check(
                 producerDeliveryTimeoutMs >= 1000, "producer_delivery_timeout_ms", "must be at least 1000");
+        ConfigException.check(retry != null, "retry", "section is missing");
+        ConfigException.check(circuitBreaker != null, "circuit_breaker", "section is missing");
+        ConfigException.check(cancels != null, "cancels", "section is missing");
+        ConfigException.check(history != null, "history", "section is missing");
+        ConfigException.check(history.lookbackMs() >= maxSessionDurationMs, "history.lookback_ms",
+                "must be at least max_session_duration_ms, or a takeover could miss a session's end");
         ConfigException.check(upstreams != null && !upstreams.isEmpty(), "upstreams", "must name at least one upstream");
         upstreams = Map.copyOf(upstreams);
     }

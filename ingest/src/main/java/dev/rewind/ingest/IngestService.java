@@ -1,9 +1,16 @@
 package dev.rewind.ingest;
 
+import dev.rewind.ingest.cancel.CancelListener;
+import dev.rewind.ingest.cancel.PendingCancels;
+import dev.rewind.ingest.retry.UpstreamBreakers;
+import dev.rewind.ingest.retry.UpstreamRetryPolicy;
 import dev.rewind.ingest.session.IngestWorker;
+import dev.rewind.ingest.session.RunServices;
+import dev.rewind.ingest.session.SessionHistory;
 import dev.rewind.ingest.session.SessionLimits;
 import dev.rewind.ingest.upstream.Upstream;
 import dev.rewind.protocol.ChunkRecord;
+import dev.rewind.protocol.ControlRecord;
 import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.TopicProvisioner;
@@ -17,26 +24,35 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A running ingest worker: provisions topics, then consumes start requests and streams upstream bytes into Kafka. */
+/**
+ * A running ingest worker: provisions topics, then consumes start requests and streams upstream
+ * bytes into Kafka, while a second loop reads every cancel.
+ */
 public final class IngestService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestService.class);
 
     private final IngestWorker worker;
-    private final Thread loop;
+    private final CancelListener cancels;
+    private final Thread requestLoop;
+    private final Thread cancelLoop;
     private final KafkaProducer<String, ChunkRecord> producer;
     private final HttpClient http;
 
-    private IngestService(IngestWorker worker, KafkaProducer<String, ChunkRecord> producer, HttpClient http) {
+    private IngestService(IngestWorker worker, CancelListener cancels, KafkaProducer<String, ChunkRecord> producer,
+            HttpClient http) {
         this.worker = worker;
+        this.cancels = cancels;
         this.producer = producer;
         this.http = http;
-        this.loop = Thread.ofPlatform().name("ingest-requests").start(worker);
+        this.cancelLoop = Thread.ofPlatform().name("ingest-cancels").start(cancels);
+        this.requestLoop = Thread.ofPlatform().name("ingest-requests").start(worker);
     }
 
     /** Starts ingest; upstream keys are resolved from {@code env} (the process environment in production). */
@@ -45,21 +61,33 @@ public final class IngestService implements AutoCloseable {
         try (Admin admin = Admin.create(config.kafka().clientConfig(Map.of()))) {
             TopicProvisioner.ensure(admin, config.topics());
         }
+        Clock clock = Clock.systemUTC();
         KafkaProducer<String, ChunkRecord> producer = new KafkaProducer<>(
                 config.kafka().clientConfig(producerDefaults(config)), new StringSerializer(), Serdes.CHUNK);
-        KafkaConsumer<String, RequestRecord> consumer = new KafkaConsumer<>(
-                config.kafka().clientConfig(consumerDefaults(config)), new StringDeserializer(), Serdes.REQUEST);
         HttpClient http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofMillis(config.connectTimeoutMs()))
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
-        SessionLimits limits = new SessionLimits(config.readBufferBytes(), config.responseTimeoutMs(),
-                config.maxSessionDurationMs(), config.maxResponseBytes());
-        IngestWorker worker = new IngestWorker(consumer, producer, Topics.REQUESTS, upstreams, http, limits,
-                config.maxConcurrentStreams(), Clock.systemUTC());
+        RunServices services = new RunServices(http, producer,
+                new SessionLimits(config.readBufferBytes(), config.responseTimeoutMs(), config.stallTimeoutMs(),
+                        config.maxSessionDurationMs(), config.maxResponseBytes()),
+                new UpstreamRetryPolicy(config.retry()), new UpstreamBreakers(config.circuitBreaker()),
+                new SessionHistory(config.history().maxSessions()), clock);
+        PendingCancels pending = new PendingCancels(config.cancels().pendingMax(),
+                Duration.ofMillis(config.cancels().pendingTtlMs()), clock);
+        IngestWorker worker = new IngestWorker(
+                new KafkaConsumer<>(config.kafka().clientConfig(requestConsumer(config)), new StringDeserializer(), Serdes.REQUEST),
+                () -> new KafkaConsumer<>(config.kafka().clientConfig(historyConsumer()), new StringDeserializer(),
+                        new ByteArrayDeserializer()),
+                Topics.REQUESTS, upstreams, services, pending, Duration.ofMillis(config.history().lookbackMs()),
+                config.maxConcurrentStreams());
+        CancelListener cancels = new CancelListener(
+                new KafkaConsumer<String, ControlRecord>(config.kafka().clientConfig(controlConsumer()),
+                        new StringDeserializer(), Serdes.CONTROL),
+                worker::cancel, Duration.ofMillis(config.cancels().pendingTtlMs()), clock);
         LOG.info("ingest started: upstreams {}, at most {} concurrent streams", upstreams.keySet(), config.maxConcurrentStreams());
-        return new IngestService(worker, producer, http);
+        return new IngestService(worker, cancels, producer, http);
     }
 
     static Map<String, Object> producerDefaults(IngestConfig config) {
@@ -77,14 +105,33 @@ public final class IngestService implements AutoCloseable {
                 ProducerConfig.CLIENT_ID_CONFIG, "rewind-ingest-chunks");
     }
 
-    static Map<String, Object> consumerDefaults(IngestConfig config) {
+    static Map<String, Object> requestConsumer(IngestConfig config) {
         return Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, config.groupId(),
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100,
+                // a dead worker's sessions move to another after this long
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000,
+                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_500,
                 ConsumerConfig.CLIENT_ID_CONFIG, "rewind-ingest-requests");
+    }
+
+    /** Every worker reads all of rewind.control itself: no group, no commits. */
+    static Map<String, Object> controlConsumer() {
+        return Map.of(
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.CLIENT_ID_CONFIG, "rewind-ingest-control");
+    }
+
+    static Map<String, Object> historyConsumer() {
+        return Map.of(
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2_000,
+                ConsumerConfig.CLIENT_ID_CONFIG, "rewind-ingest-history");
     }
 
     public int inFlight() {
@@ -95,8 +142,10 @@ public final class IngestService implements AutoCloseable {
     @Override
     public void close() {
         worker.stop();
+        cancels.stop();
         try {
-            loop.join(Duration.ofSeconds(10));
+            requestLoop.join(Duration.ofSeconds(10));
+            cancelLoop.join(Duration.ofSeconds(5));
             if (!worker.awaitSessions(Duration.ofSeconds(2))) {
                 LOG.warn("sessions still running at shutdown; their requests are re-read by the next owner");
             }

@@ -35,6 +35,20 @@ final class ChunkWriter {
         });
     }
 
+    /**
+     * Sends {@code record} and waits for Kafka's acknowledgement; after a failed send this is how
+     * a session finds out that Kafka is back. Clears the remembered failure on success.
+     */
+    boolean sendAndWait(ChunkRecord record, long timeoutMs) throws InterruptedException {
+        try {
+            producer.send(new ProducerRecord<>(Topics.CHUNKS, sessionId, record)).get(timeoutMs, TimeUnit.MILLISECONDS);
+            failure = null;
+            return true;
+        } catch (ExecutionException | TimeoutException | org.apache.kafka.common.KafkaException e) {
+            return false;
+        }
+    }
+
     /** The first send that failed, if any. */
     Exception failure() {
         return failure;

@@ -1,15 +1,18 @@
 package dev.rewind.ingest.session;
 
+import dev.rewind.ingest.cancel.Cancellation;
+import dev.rewind.ingest.cancel.PendingCancels;
 import dev.rewind.ingest.upstream.Upstream;
-import dev.rewind.protocol.ChunkRecord;
+import dev.rewind.protocol.ControlRecord;
 import dev.rewind.protocol.RequestRecord;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Queue;
 import java.util.Set;
@@ -18,15 +21,13 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.net.http.HttpClient;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -35,47 +36,51 @@ import org.slf4j.LoggerFactory;
 /**
  * The consumer loop of {@code rewind.requests}: starts one {@link SessionRun} per start request on
  * its own virtual thread, at most {@code maxConcurrent} at once (the consumer pauses while every
- * slot is taken instead of queueing without bound), and commits offsets by low-water mark.
+ * slot is taken instead of queueing without bound), skips sessions that already ended, and commits
+ * offsets by low-water mark. A watchdog ends reads that stall or run past their time limit.
  */
 public final class IngestWorker implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestWorker.class);
     private static final Duration POLL = Duration.ofMillis(100);
+    private static final Duration HISTORY_SCAN_TIMEOUT = Duration.ofSeconds(60);
 
     private final Consumer<String, RequestRecord> consumer;
-    private final Producer<String, ChunkRecord> producer;
+    private final Supplier<Consumer<String, byte[]>> historyScanner;
+    private final String requestsTopic;
     private final Map<String, Upstream> upstreams;
-    private final HttpClient http;
-    private final SessionLimits limits;
-    private final Clock clock;
+    private final RunServices services;
+    private final PendingCancels pendingCancels;
+    private final Duration historyLookback;
     private final Semaphore slots;
     private final ExecutorService sessions = Executors.newVirtualThreadPerTaskExecutor();
-    private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("ingest-deadlines").daemon().factory());
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("ingest-watchdog").daemon().factory());
     private final OffsetTracker offsets = new OffsetTracker();
     private final Queue<ConsumerRecord<String, RequestRecord>> finished = new ConcurrentLinkedQueue<>();
     private final Deque<ConsumerRecord<String, RequestRecord>> backlog = new ArrayDeque<>();
-    private final Set<String> running = ConcurrentHashMap.newKeySet();
-    private final String requestsTopic;
+    private final Map<String, Running> running = new ConcurrentHashMap<>();
     private volatile boolean stopping;
+
+    private record Running(SessionRun run, Cancellation cancellation) {}
 
     public IngestWorker(
             Consumer<String, RequestRecord> consumer,
-            Producer<String, ChunkRecord> producer,
+            Supplier<Consumer<String, byte[]>> historyScanner,
             String requestsTopic,
             Map<String, Upstream> upstreams,
-            HttpClient http,
-            SessionLimits limits,
-            int maxConcurrent,
-            Clock clock) {
+            RunServices services,
+            PendingCancels pendingCancels,
+            Duration historyLookback,
+            int maxConcurrent) {
         this.consumer = consumer;
-        this.producer = producer;
+        this.historyScanner = historyScanner;
         this.requestsTopic = requestsTopic;
         this.upstreams = upstreams;
-        this.http = http;
-        this.limits = limits;
+        this.services = services;
+        this.pendingCancels = pendingCancels;
+        this.historyLookback = historyLookback;
         this.slots = new Semaphore(maxConcurrent);
-        this.clock = clock;
     }
 
     /** Sessions currently calling upstream. */
@@ -83,9 +88,29 @@ public final class IngestWorker implements Runnable {
         return running.size();
     }
 
+    /** The cancellation of a session running here, or null; what the cancel listener looks up. */
+    public Cancellation cancellationOf(String sessionId) {
+        Running entry = running.get(sessionId);
+        return entry == null ? null : entry.cancellation();
+    }
+
+    /** Applies a cancel from {@code rewind.control}: stops the running session, or remembers it for a start to come. */
+    public void cancel(ControlRecord.Cancel cancel) {
+        synchronized (pendingCancels) {
+            Cancellation cancellation = cancellationOf(cancel.sessionId());
+            if (cancellation != null) {
+                LOG.info("cancelling session {} (by {})", cancel.sessionId(), cancel.by());
+                cancellation.cancel(cancel.by(), cancel.reason());
+            } else {
+                pendingCancels.remember(cancel);
+            }
+        }
+    }
+
     @Override
     public void run() {
-        consumer.subscribe(java.util.List.of(requestsTopic), new Rebalance());
+        watchdog.scheduleAtFixedRate(this::checkProgress, 1, 1, TimeUnit.SECONDS);
+        consumer.subscribe(List.of(requestsTopic), new Rebalance());
         try {
             while (!stopping) {
                 for (ConsumerRecord<String, RequestRecord> record : consumer.poll(POLL)) {
@@ -101,6 +126,7 @@ public final class IngestWorker implements Runnable {
             }
         } finally {
             sessions.shutdown();
+            watchdog.shutdown();
             collectFinished();
             commitLowWaterMarks();
             consumer.close(Duration.ofSeconds(5));
@@ -118,22 +144,22 @@ public final class IngestWorker implements Runnable {
         return sessions.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    private void checkProgress() {
+        long now = System.nanoTime();
+        running.values().forEach(entry -> entry.run().checkProgress(now));
+    }
+
     private void startWhatFits() {
         while (!backlog.isEmpty() && slots.tryAcquire()) {
             ConsumerRecord<String, RequestRecord> record = backlog.poll();
-            TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-            offsets.started(tp, record.offset());
-            if (!(record.value() instanceof RequestRecord.Start start) || !running.add(start.sessionId())) {
-                // a duplicate start of a session that is still running never runs concurrently
+            offsets.started(new TopicPartition(record.topic(), record.partition()), record.offset());
+            Optional<Running> started = record.value() instanceof RequestRecord.Start start ? admit(start) : Optional.empty();
+            if (started.isEmpty()) {
                 slots.release();
                 finished.add(record);
                 continue;
             }
-            Upstream upstream = upstreams.get(start.upstream());
-            if (upstream == null) {
-                LOG.error("session {} names unknown upstream {}; the edge should have refused it", start.sessionId(), start.upstream());
-            }
-            sessions.execute(() -> runSession(record, start, upstream));
+            sessions.execute(() -> runSession(record, started.get()));
         }
         Set<TopicPartition> assignment = consumer.assignment();
         if (backlog.isEmpty()) {
@@ -143,19 +169,33 @@ public final class IngestWorker implements Runnable {
         }
     }
 
-    private void runSession(ConsumerRecord<String, RequestRecord> record, RequestRecord.Start start, Upstream upstream) {
+    /** A session to run, unless it already ended, runs here already, or was cancelled before it started. */
+    private Optional<Running> admit(RequestRecord.Start start) {
+        if (services.history().get(start.sessionId()).ended()) {
+            LOG.info("session {} already ended; not calling upstream again", start.sessionId());
+            return Optional.empty();
+        }
+        Cancellation cancellation = new Cancellation();
+        Upstream upstream = upstreams.get(start.upstream());
+        Running entry = new Running(upstream == null ? null : new SessionRun(start, upstream, services, cancellation), cancellation);
+        synchronized (pendingCancels) {
+            if (running.putIfAbsent(start.sessionId(), entry) != null) {
+                return Optional.empty(); // a duplicate start never runs concurrently
+            }
+            pendingCancels.take(start.sessionId()).ifPresent(cancel -> cancellation.cancel(cancel.by(), cancel.reason()));
+        }
+        return Optional.of(entry);
+    }
+
+    private void runSession(ConsumerRecord<String, RequestRecord> record, Running entry) {
+        RequestRecord.Start start = (RequestRecord.Start) record.value();
         try {
-            if (upstream != null) {
-                SessionRun run = new SessionRun(start, upstream, http, producer, limits, clock);
-                ScheduledFuture<?> deadline = deadlines.schedule(
-                        run::abortForDurationLimit, limits.maxSessionDurationMs(), TimeUnit.MILLISECONDS);
-                try {
-                    run.run();
-                } finally {
-                    deadline.cancel(false);
-                }
+            if (entry.run() != null) {
+                entry.run().run();
             } else {
-                UnknownUpstream.end(start, producer, clock);
+                LOG.error("session {} names unknown upstream {}; the edge should have refused it", start.sessionId(), start.upstream());
+                UnknownUpstream.end(start, services.producer(), services.clock());
+                services.history().record(start.sessionId(), 0, true);
             }
         } finally {
             running.remove(start.sessionId());
@@ -197,7 +237,16 @@ public final class IngestWorker implements Runnable {
             partitions.forEach(offsets::forget);
         }
 
+        /** Learns which sessions of the new partitions already ended, and their last attempt numbers. */
         @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            try (Consumer<String, byte[]> scanner = historyScanner.get()) {
+                services.history().scan(scanner, partitions.stream().map(TopicPartition::partition).toList(),
+                        services.clock().instant().minus(historyLookback), HISTORY_SCAN_TIMEOUT);
+            }
+        }
     }
 }

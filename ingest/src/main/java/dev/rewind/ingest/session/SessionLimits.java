@@ -1,4 +1,5 @@
 package dev.rewind.ingest.session;
 
 /** Per-session bounds on an upstream call. */
-public record SessionLimits(int readBufferBytes, long responseTimeoutMs, long maxSessionDurationMs, long maxResponseBytes) {}
+public record SessionLimits(
+        int readBufferBytes, long responseTimeoutMs, long stallTimeoutMs, long maxSessionDurationMs, long maxResponseBytes) {}

@@ -1,5 +1,9 @@
 package dev.rewind.ingest.session;
 
+import dev.rewind.ingest.cancel.Cancellation;
+import dev.rewind.ingest.retry.BreakerSettings;
+import dev.rewind.ingest.retry.RetrySettings;
+import dev.rewind.ingest.retry.UpstreamRetryPolicy;
 import dev.rewind.ingest.upstream.ProviderRequests;
 import dev.rewind.ingest.upstream.Upstream;
 import dev.rewind.ingest.upstream.UpstreamRequest;
@@ -7,151 +11,285 @@ import dev.rewind.protocol.ChunkRecord;
 import dev.rewind.protocol.ChunkRecord.AttemptOutcome;
 import dev.rewind.protocol.ChunkRecord.SessionOutcome;
 import dev.rewind.protocol.RequestRecord;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One session's upstream call: sends the translated request with {@code stream: true} and writes
- * every read of the response body to {@code rewind.chunks} as it arrives, framed by attempt markers
- * and ended by exactly one {@code session_ended}.
+ * One session's upstream calls: each attempt sends the translated request with
+ * {@code stream: true} and writes every read of the response body to {@code rewind.chunks} as it
+ * arrives, framed by attempt markers. Failed attempts are retried per {@link RetrySettings} behind
+ * the upstream's circuit breaker; the session ends with exactly one {@code session_ended}.
  */
 public final class SessionRun {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionRun.class);
     private static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
     private static final long ACK_TIMEOUT_MS = 60_000;
+    private static final long KAFKA_PROBE_MS = 5_000;
 
-    /** Why a running call was stopped from outside the read loop. */
-    enum Abort {
+    /** Why a running read was stopped from outside the read loop. */
+    private enum Abort {
+        CANCELLED,
+        STALLED,
         DURATION_LIMIT
     }
 
     private final RequestRecord.Start start;
     private final Upstream upstream;
-    private final HttpClient http;
+    private final RunServices services;
+    private final Cancellation cancellation;
     private final ChunkWriter writer;
-    private final SessionLimits limits;
-    private final Clock clock;
     private final AtomicReference<Abort> abort = new AtomicReference<>();
+    private final long startedNanos = System.nanoTime();
     private volatile InputStream body;
+    private volatile long lastProgressNanos = System.nanoTime();
 
-    public SessionRun(
-            RequestRecord.Start start,
-            Upstream upstream,
-            HttpClient http,
-            org.apache.kafka.clients.producer.Producer<String, ChunkRecord> producer,
-            SessionLimits limits,
-            Clock clock) {
+    public SessionRun(RequestRecord.Start start, Upstream upstream, RunServices services, Cancellation cancellation) {
         this.start = start;
         this.upstream = upstream;
-        this.http = http;
-        this.writer = new ChunkWriter(producer, start.sessionId());
-        this.limits = limits;
-        this.clock = clock;
+        this.services = services;
+        this.cancellation = cancellation;
+        this.writer = new ChunkWriter(services.producer(), start.sessionId());
+        cancellation.onCancel(() -> stopReading(Abort.CANCELLED));
     }
 
     public String sessionId() {
         return start.sessionId();
     }
 
-    /** Stops the call at its next read because the session ran out of time. */
-    public void abortForDurationLimit() {
-        abort.compareAndSet(null, Abort.DURATION_LIMIT);
-        closeQuietly(body);
+    /** Called by the worker's watchdog: ends a read that made no progress, or a session over its time limit. */
+    public void checkProgress(long nowNanos) {
+        SessionLimits limits = services.limits();
+        if (nowNanos - startedNanos > TimeUnit.MILLISECONDS.toNanos(limits.maxSessionDurationMs())) {
+            stopReading(Abort.DURATION_LIMIT);
+        } else if (body != null && nowNanos - lastProgressNanos > TimeUnit.MILLISECONDS.toNanos(limits.stallTimeoutMs())) {
+            stopReading(Abort.STALLED);
+        }
     }
 
-    /** Runs the single attempt of this version of ingest, and ends the session. Never throws. */
+    /** Runs attempts until one completes, the session is cancelled, or retrying is over. Never throws. */
     public void run() {
-        int attempt = 1;
-        Ending ending;
+        int attempt = services.history().get(start.sessionId()).lastAttempt() + 1;
+        long budgetEnd = services.clock().millis() + services.retryPolicy().settings().totalBudgetMs();
         try {
-            ending = attempt(attempt);
+            while (true) {
+                AttemptResult result = attemptBehindBreaker(attempt);
+                if (!(result instanceof AttemptResult.Failed failed) || !retry(attempt, failed, budgetEnd)) {
+                    end(attempt, result);
+                    return;
+                }
+                attempt++;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            ending = Ending.failed(new UpstreamFailure("interrupted", "ingest worker shut down", true));
+            LOG.warn("session {} interrupted; its request is re-read by the next owner", start.sessionId());
         } catch (RuntimeException e) {
             LOG.error("session {} failed in ingest", start.sessionId(), e);
-            ending = Ending.failed(new UpstreamFailure("ingest_error", "ingest failed: " + e.getClass().getSimpleName(), true));
+            end(attempt, new AttemptResult.Failed(new UpstreamFailure("ingest_error",
+                    "ingest failed: " + e.getClass().getSimpleName(), true), AttemptOutcome.FAILED, null,
+                    OptionalLong.empty(), false, false));
         }
-        writer.send(new ChunkRecord.AttemptEnded(start.sessionId(), attempt, ending.attemptOutcome(),
-                ending.reason(), false, clock.instant()));
-        UpstreamFailure failure = ending.failure();
-        writer.send(new ChunkRecord.SessionEnded(start.sessionId(), attempt, ending.sessionOutcome(), ending.reason(),
-                failure == null ? null : failure.code(), failure == null ? null : failure.retryable(), null,
-                clock.instant()));
+    }
+
+    private AttemptResult attemptBehindBreaker(int attempt) throws InterruptedException {
+        if (cancellation.isCancelled()) {
+            return new AttemptResult.Cancelled();
+        }
+        CircuitBreaker breaker = services.breakers().forUpstream(upstream.name());
+        if (!breaker.tryAcquirePermission()) {
+            return new AttemptResult.Failed(new UpstreamFailure("upstream_circuit_open", "upstream " + upstream.name()
+                    + " is failing; its circuit breaker is open",
+                    services.breakers().settings().whenOpen() == BreakerSettings.WhenOpen.WAIT),
+                    AttemptOutcome.FAILED, null, OptionalLong.empty(), false, false);
+        }
+        long began = System.nanoTime();
+        AttemptResult result = attempt(attempt);
+        long took = System.nanoTime() - began;
+        switch (result) {
+            case AttemptResult.Failed failed when failed.upstreamFault() ->
+                    breaker.onError(took, TimeUnit.NANOSECONDS, new IOException(failed.failure().reason()));
+            case AttemptResult.Cancelled cancelled -> breaker.releasePermission();
+            default -> breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+        }
+        return result;
+    }
+
+    /** Writes the failed attempt's end, and when another attempt follows, waits for it. */
+    private boolean retry(int attempt, AttemptResult.Failed failed, long budgetEnd) throws InterruptedException {
+        RetrySettings settings = services.retryPolicy().settings();
+        if (writer.failure() != null && !awaitKafka(budgetEnd)) {
+            return false;
+        }
+        long delay = services.retryPolicy().delayMs(attempt, failed.retryAfterMs());
+        boolean again = failed.failure().retryable()
+                && attempt < settings.maxAttempts()
+                && !(failed.outputFlowed() && settings.afterOutput() == RetrySettings.AfterOutput.FAIL)
+                && services.clock().millis() + delay < budgetEnd;
+        if (!again) {
+            return false;
+        }
+        services.history().record(start.sessionId(), attempt, false);
+        writer.send(new ChunkRecord.AttemptEnded(start.sessionId(), attempt, failed.outcome(), failed.failure().reason(),
+                true, services.clock().instant()));
+        writer.send(new ChunkRecord.RetryScheduled(start.sessionId(), attempt, delay, failed.failure().reason(),
+                failed.status(), services.clock().instant()));
+        LOG.info("session {}: attempt {} failed ({}); retrying in {} ms", start.sessionId(), attempt,
+                failed.failure().reason(), delay);
+        cancellation.await(delay); // a cancel cuts the wait short; the next attempt then ends as cancelled
+        return true;
+    }
+
+    /** Kafka refused a send: stop, wait until it takes records again (bounded by the budget), then go on. */
+    private boolean awaitKafka(long budgetEnd) throws InterruptedException {
+        LOG.warn("session {}: Kafka refused a chunk; the upstream call was stopped until Kafka is back", start.sessionId());
+        while (services.clock().millis() < budgetEnd) {
+            if (writer.sendAndWait(new ChunkRecord.AttemptEnded(start.sessionId(), 0, AttemptOutcome.FAILED,
+                    "Kafka was unavailable; bytes after this point were not read", true, services.clock().instant()),
+                    KAFKA_PROBE_MS)) {
+                return true;
+            }
+            if (cancellation.await(KAFKA_PROBE_MS)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void end(int attempt, AttemptResult result) {
+        var clock = services.clock();
+        switch (result) {
+            case AttemptResult.Completed completed -> {
+                writer.send(new ChunkRecord.AttemptEnded(start.sessionId(), attempt, AttemptOutcome.COMPLETED,
+                        "upstream stream ended", false, clock.instant()));
+                writer.send(new ChunkRecord.SessionEnded(start.sessionId(), attempt, SessionOutcome.COMPLETED,
+                        "upstream stream ended", null, null, null, clock.instant()));
+            }
+            case AttemptResult.Cancelled cancelled -> {
+                writer.send(new ChunkRecord.AttemptEnded(start.sessionId(), attempt, AttemptOutcome.CANCELLED,
+                        "cancelled", false, clock.instant()));
+                writer.send(new ChunkRecord.SessionEnded(start.sessionId(), attempt, SessionOutcome.CANCELLED,
+                        cancellation.reason() == null ? "cancelled" : cancellation.reason(), null, null,
+                        cancellation.by(), clock.instant()));
+            }
+            case AttemptResult.Failed failed -> {
+                UpstreamFailure failure = failed.failure();
+                writer.send(new ChunkRecord.AttemptEnded(start.sessionId(), attempt, failed.outcome(), failure.reason(),
+                        false, clock.instant()));
+                writer.send(new ChunkRecord.SessionEnded(start.sessionId(), attempt, SessionOutcome.FAILED,
+                        failure.reason(), failure.code(), failure.retryable(), null, clock.instant()));
+            }
+        }
+        services.history().record(start.sessionId(), attempt, true);
         awaitAcknowledged();
     }
 
-    private Ending attempt(int attempt) throws InterruptedException {
+    private AttemptResult attempt(int attempt) throws InterruptedException {
+        abort.set(null);
         UpstreamRequest request = ProviderRequests.build(upstream, start);
         HttpRequest.Builder builder = HttpRequest.newBuilder(request.uri())
-                .timeout(Duration.ofMillis(limits.responseTimeoutMs()))
+                .timeout(Duration.ofMillis(services.limits().responseTimeoutMs()))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(request.body()));
         request.headers().forEach(builder::header);
         HttpResponse<InputStream> response;
         try {
-            response = http.send(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
+            response = services.http().send(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
-            return Ending.failed(new UpstreamFailure("upstream_unreachable",
-                    "cannot reach upstream " + upstream.name() + ": " + e.getClass().getSimpleName(), true));
+            return new AttemptResult.Failed(new UpstreamFailure("upstream_unreachable",
+                    "cannot reach upstream " + upstream.name() + ": " + e.getClass().getSimpleName(), true),
+                    AttemptOutcome.FAILED, null, OptionalLong.empty(), false, true);
         }
         body = response.body();
-        String contentType = response.headers().firstValue("content-type").orElse("");
-        writer.send(new ChunkRecord.AttemptStarted(start.sessionId(), attempt, response.statusCode(), contentType,
-                upstream.name(), start.model(), upstream.format(), clock.instant()));
-        if (response.statusCode() != 200) {
-            recordErrorBody(attempt);
-            return Ending.failed(UpstreamFailure.ofStatus(response.statusCode()));
+        lastProgressNanos = System.nanoTime();
+        if (cancellation.isCancelled()) {
+            stopReading(Abort.CANCELLED);
         }
-        if (!contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
+        int status = response.statusCode();
+        String contentType = response.headers().firstValue("content-type").orElse("");
+        writer.send(new ChunkRecord.AttemptStarted(start.sessionId(), attempt, status, contentType, upstream.name(),
+                start.model(), upstream.format(), services.clock().instant()));
+        if (status != 200 || !contentType.toLowerCase(Locale.ROOT).startsWith(expectedContentType())) {
             recordErrorBody(attempt);
-            return Ending.failed(new UpstreamFailure("upstream_bad_response",
-                    "upstream answered with content type '" + contentType + "', not a stream", false));
+            OptionalLong retryAfter = UpstreamRetryPolicy.retryAfterMs(response.headers(), services.clock().instant());
+            UpstreamFailure failure = status != 200 ? UpstreamFailure.ofStatus(status) : new UpstreamFailure(
+                    "upstream_bad_response", "upstream answered with content type '" + contentType + "', not a stream", false);
+            return new AttemptResult.Failed(failure, AttemptOutcome.FAILED, status, retryAfter, false, failure.retryable());
         }
         return stream(attempt);
     }
 
-    private Ending stream(int attempt) {
+    private String expectedContentType() {
+        return switch (upstream.format()) {
+            case OLLAMA -> "application/x-ndjson";
+            default -> "text/event-stream";
+        };
+    }
+
+    private AttemptResult stream(int attempt) {
+        SessionLimits limits = services.limits();
         byte[] buffer = new byte[limits.readBufferBytes()];
+        StreamOutcome outcome = new StreamOutcome(upstream.format());
         long seq = 0;
         long total = 0;
         try (InputStream in = body) {
             while (true) {
                 int n = in.read(buffer);
                 if (n < 0) {
-                    return Ending.completed();
+                    break;
                 }
+                lastProgressNanos = System.nanoTime();
                 total += n;
+                outcome.feed(buffer, n);
                 writer.send(new ChunkRecord.Chunk(start.sessionId(), attempt, ++seq, upstream.format(),
-                        Arrays.copyOf(buffer, n), clock.instant()));
+                        Arrays.copyOf(buffer, n), services.clock().instant()));
                 if (writer.failure() != null) {
-                    return Ending.failed(new UpstreamFailure("kafka_unavailable",
-                            "stopped reading upstream: chunks could not be written to Kafka", true));
+                    return failed(new UpstreamFailure("kafka_unavailable",
+                            "stopped reading upstream: chunks could not be written to Kafka", true), true, false);
                 }
                 if (total > limits.maxResponseBytes()) {
-                    return Ending.failed(new UpstreamFailure("limit",
-                            "response exceeded " + limits.maxResponseBytes() + " bytes", false));
+                    return failed(new UpstreamFailure("limit", "response exceeded " + limits.maxResponseBytes() + " bytes",
+                            false), true, false);
                 }
             }
         } catch (IOException e) {
-            if (abort.get() == Abort.DURATION_LIMIT) {
-                return Ending.failed(new UpstreamFailure("limit",
-                        "session exceeded " + limits.maxSessionDurationMs() + " ms", false));
-            }
-            return Ending.failed(new UpstreamFailure("upstream_disconnected",
-                    "upstream connection broke mid-stream: " + e.getClass().getSimpleName(), true));
+            return switch (abort.get()) {
+                case CANCELLED -> new AttemptResult.Cancelled();
+                case STALLED -> new AttemptResult.Failed(new UpstreamFailure("upstream_stalled",
+                        "no bytes from upstream for " + limits.stallTimeoutMs() + " ms", true), AttemptOutcome.STALLED,
+                        200, OptionalLong.empty(), seq > 0, true);
+                case DURATION_LIMIT -> failed(new UpstreamFailure("limit",
+                        "session exceeded " + limits.maxSessionDurationMs() + " ms", false), seq > 0, false);
+                case null -> failed(new UpstreamFailure("upstream_disconnected",
+                        "upstream connection broke mid-stream: " + e.getClass().getSimpleName(), true), seq > 0, true);
+            };
+        } finally {
+            body = null;
         }
+        outcome.end();
+        if (outcome.upstreamError()) {
+            return failed(new UpstreamFailure("upstream_error", "upstream reported an error inside its stream", true),
+                    seq > 0, true);
+        }
+        if (!outcome.terminated()) {
+            return failed(new UpstreamFailure("truncated", "upstream stream ended without its terminal marker", true),
+                    seq > 0, true);
+        }
+        return new AttemptResult.Completed();
+    }
+
+    private static AttemptResult.Failed failed(UpstreamFailure failure, boolean outputFlowed, boolean upstreamFault) {
+        return new AttemptResult.Failed(failure, AttemptOutcome.FAILED, 200, OptionalLong.empty(), outputFlowed, upstreamFault);
     }
 
     /** Keeps an error body that came instead of a stream in the audit, bounded. */
@@ -159,10 +297,25 @@ public final class SessionRun {
         try (InputStream in = body) {
             byte[] bytes = in.readNBytes(MAX_ERROR_BODY_BYTES);
             if (bytes.length > 0) {
-                writer.send(new ChunkRecord.Chunk(start.sessionId(), attempt, 1, upstream.format(), bytes, clock.instant()));
+                writer.send(new ChunkRecord.Chunk(start.sessionId(), attempt, 1, upstream.format(), bytes,
+                        services.clock().instant()));
             }
         } catch (IOException e) {
             LOG.debug("session {}: error body unreadable", start.sessionId());
+        } finally {
+            body = null;
+        }
+    }
+
+    private void stopReading(Abort why) {
+        abort.compareAndSet(null, why);
+        InputStream in = body;
+        if (in != null) {
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // the reader sees the close as an IOException, which is the point
+            }
         }
     }
 
@@ -176,27 +329,6 @@ public final class SessionRun {
         }
         if (writer.failure() != null) {
             LOG.error("session {}: writing to rewind.chunks failed: {}", start.sessionId(), writer.failure().toString());
-        }
-    }
-
-    private static void closeQuietly(InputStream in) {
-        if (in != null) {
-            try {
-                in.close();
-            } catch (IOException ignored) {
-                // the reader sees the close as an IOException, which is the point
-            }
-        }
-    }
-
-    /** How the attempt ended, and so the session (this version makes one attempt). */
-    private record Ending(AttemptOutcome attemptOutcome, SessionOutcome sessionOutcome, String reason, UpstreamFailure failure) {
-        static Ending completed() {
-            return new Ending(AttemptOutcome.COMPLETED, SessionOutcome.COMPLETED, "upstream stream ended", null);
-        }
-
-        static Ending failed(UpstreamFailure failure) {
-            return new Ending(AttemptOutcome.FAILED, SessionOutcome.FAILED, failure.reason(), failure);
         }
     }
 }

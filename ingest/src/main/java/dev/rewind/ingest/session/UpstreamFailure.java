@@ -1,5 +1,7 @@
 package dev.rewind.ingest.session;
 
+import dev.rewind.ingest.retry.UpstreamRetryPolicy;
+
 /** How an upstream call failed, as clients see it in the terminal {@code error} event. */
 record UpstreamFailure(String code, String reason, boolean retryable) {
 
@@ -10,14 +12,11 @@ record UpstreamFailure(String code, String reason, boolean retryable) {
             case 401, 403 -> "upstream_unauthorized";
             case 404 -> "upstream_not_found";
             case 408, 504 -> "upstream_timeout";
+            case 409 -> "upstream_conflict";
             case 429 -> "upstream_rate_limited";
             case 503, 529 -> "upstream_overloaded";
             default -> status >= 500 ? "upstream_error" : "upstream_rejected";
         };
-        boolean retryable = switch (status) {
-            case 408, 409, 429, 500, 502, 503, 504, 529 -> true;
-            default -> false;
-        };
-        return new UpstreamFailure(code, "upstream " + status, retryable);
+        return new UpstreamFailure(code, "upstream " + status, UpstreamRetryPolicy.RETRYABLE_STATUSES.contains(status));
     }
 }
