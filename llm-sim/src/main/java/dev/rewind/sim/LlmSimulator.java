@@ -36,6 +36,10 @@ public final class LlmSimulator implements AutoCloseable {
     private final SimConfig config;
     private final Deque<RecordedRequest> recent = new ArrayDeque<>();
     private final AtomicLong requestCount = new AtomicLong();
+    private final AttemptCounter attempts = new AttemptCounter(10_000);
+    private static final byte[] IN_BAND_ERROR = ("data: {\"error\":{\"message\":\"The server is overloaded\","
+            + "\"type\":\"server_error\",\"param\":null,\"code\":\"overloaded\"}}\n\n").getBytes(StandardCharsets.UTF_8);
+    private static final byte[] MALFORMED = "data: {\"choices\": [{\"delta\": {broken\n\n".getBytes(StandardCharsets.UTF_8);
     private WebServer server;
 
     private LlmSimulator(SimConfig config) {
@@ -106,32 +110,89 @@ public final class LlmSimulator implements AutoCloseable {
             error(res, 400, "invalid_request_error", null, problem);
             return;
         }
+        FaultScript script;
+        try {
+            script = FaultScript.parse(body.path("model").asText(null));
+        } catch (IllegalArgumentException e) {
+            error(res, 400, "invalid_request_error", "invalid_fault_script", e.getMessage());
+            return;
+        }
+        int attempt = attempts.next(body);
+        if (script.status() > 0 && attempt <= script.statusAttempts()) {
+            faultStatus(res, script);
+            return;
+        }
         SimulatedCompletion plan = SimulatedCompletion.plan(body);
         long created = System.currentTimeMillis() / 1000;
         if (body.path("stream").asBoolean(false)) {
-            stream(res, ChatCompletionsFormat.stream(plan, created, body.at("/stream_options/include_usage").asBoolean(false)));
+            stream(res, ChatCompletionsFormat.stream(plan, created, body.at("/stream_options/include_usage").asBoolean(false)),
+                    script, attempt);
         } else {
             res.header(HeaderNames.CONTENT_TYPE, "application/json");
             res.send(Json.toBytes(ChatCompletionsFormat.completion(plan, created)));
         }
     }
 
-    private void stream(ServerResponse res, List<StreamFrame> frames) {
+    private void stream(ServerResponse res, List<StreamFrame> frames, FaultScript script, int attempt) {
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         long interval = config.tokensPerSecond() == 0 ? 0 : 1000L / config.tokensPerSecond();
-        boolean firstToken = true;
+        int tokens = 0;
         try (OutputStream out = res.outputStream()) {
             for (StreamFrame frame : frames) {
                 if (frame.token()) {
-                    pause(firstToken ? config.firstTokenDelayMs() : interval);
-                    firstToken = false;
+                    if (script.stallAfter() == tokens && attempt <= script.stallAttempts()) {
+                        stall(out);
+                        return;
+                    }
+                    if (script.disconnectAfter() == tokens && attempt <= script.disconnectAttempts()) {
+                        throw new SimulatedDisconnect(tokens);
+                    }
+                    if (script.errorAfter() == tokens && attempt <= script.errorAttempts()) {
+                        write(out, IN_BAND_ERROR, script);
+                        return;
+                    }
+                    if (script.malformedAfter() == tokens) {
+                        write(out, MALFORMED, script);
+                    }
+                    pause(tokens == 0 ? config.firstTokenDelayMs() : interval);
+                    tokens++;
                 }
-                out.write(frame.bytes());
-                out.flush();
+                write(out, frame.bytes(), script);
             }
         } catch (IOException | UncheckedIOException e) {
             LOG.debug("client left mid-stream: {}", e.toString());
+        }
+    }
+
+    /** Thrown out of the handler so that the server drops the connection mid-response, as a broken network would. */
+    private static final class SimulatedDisconnect extends RuntimeException {
+        SimulatedDisconnect(int tokens) {
+            super("simulated disconnect after " + tokens + " tokens", null, false, false);
+        }
+    }
+
+    /** Writes {@code bytes}, in random pieces of 1–7 bytes (also inside characters) when the script asks. */
+    private void write(OutputStream out, byte[] bytes, FaultScript script) throws IOException {
+        if (!script.randomSplits()) {
+            out.write(bytes);
+            out.flush();
+            return;
+        }
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int i = 0; i < bytes.length; ) {
+            int n = Math.min(bytes.length - i, 1 + random.nextInt(7));
+            out.write(bytes, i, n);
+            out.flush();
+            i += n;
+        }
+    }
+
+    /** Keeps the connection open without sending anything, until the client gives up (bounded). */
+    private static void stall(OutputStream out) throws IOException {
+        out.flush();
+        for (int i = 0; i < 600; i++) {
+            pause(100);
         }
     }
 
@@ -144,6 +205,20 @@ public final class LlmSimulator implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private static void faultStatus(ServerResponse res, FaultScript script) {
+        if (script.retryAfterMs() != null) {
+            long ms = script.retryAfterMs();
+            switch (script.retryAfterForm()) {
+                case SECONDS -> res.header(HeaderNames.RETRY_AFTER, Long.toString(ms / 1000));
+                case MILLIS -> res.header(HeaderNames.create("retry-after-ms"), Long.toString(ms));
+                case HTTP_DATE -> res.header(HeaderNames.RETRY_AFTER, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
+                        .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusNanos(ms * 1_000_000)));
+            }
+        }
+        String type = script.status() == 429 ? "rate_limit_exceeded" : script.status() >= 500 ? "server_error" : "invalid_request_error";
+        error(res, script.status(), type, null, "Simulated upstream status " + script.status() + ".");
     }
 
     private static String problemWith(JsonNode body) {

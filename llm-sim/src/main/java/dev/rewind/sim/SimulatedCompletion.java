@@ -56,7 +56,7 @@ public record SimulatedCompletion(
             sinceStop++;
         }
         String finish = length < natural ? "length" : "stop";
-        String model = request.path("model").asText("sim");
+        String model = FaultScript.baseModel(request.path("model").asText("sim"));
         return new SimulatedCompletion("chatcmpl-" + Long.toUnsignedString(seed, 36), model, tokens, finish,
                 promptTokens(request), length);
     }

@@ -38,6 +38,7 @@ public final class SessionRun {
     private static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
     private static final long ACK_TIMEOUT_MS = 60_000;
     private static final long KAFKA_PROBE_MS = 5_000;
+    private static final String CIRCUIT_OPEN = "upstream_circuit_open";
 
     /** Why a running read was stopped from outside the read loop. */
     private enum Abort {
@@ -109,9 +110,8 @@ public final class SessionRun {
         }
         CircuitBreaker breaker = services.breakers().forUpstream(upstream.name());
         if (!breaker.tryAcquirePermission()) {
-            return new AttemptResult.Failed(new UpstreamFailure("upstream_circuit_open", "upstream " + upstream.name()
-                    + " is failing; its circuit breaker is open",
-                    services.breakers().settings().whenOpen() == BreakerSettings.WhenOpen.WAIT),
+            return new AttemptResult.Failed(new UpstreamFailure(CIRCUIT_OPEN, "upstream " + upstream.name()
+                    + " is failing; its circuit breaker is open", true),
                     AttemptOutcome.FAILED, null, OptionalLong.empty(), false, false);
         }
         long began = System.nanoTime();
@@ -133,7 +133,9 @@ public final class SessionRun {
             return false;
         }
         long delay = services.retryPolicy().delayMs(attempt, failed.retryAfterMs());
-        boolean again = failed.failure().retryable()
+        boolean failFastWhenOpen = failed.failure().code().equals(CIRCUIT_OPEN)
+                && services.breakers().settings().whenOpen() == BreakerSettings.WhenOpen.FAIL;
+        boolean again = failed.failure().retryable() && !failFastWhenOpen
                 && attempt < settings.maxAttempts()
                 && !(failed.outputFlowed() && settings.afterOutput() == RetrySettings.AfterOutput.FAIL)
                 && services.clock().millis() + delay < budgetEnd;

@@ -1,0 +1,98 @@
+package dev.rewind.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rewind.kafkatest.KafkaBroker;
+import dev.rewind.kafkatest.WithKafka;
+import dev.rewind.protocol.ChunkRecord;
+import dev.rewind.protocol.ChunkRecord.SessionOutcome;
+import dev.rewind.protocol.Json;
+import dev.rewind.protocol.ProviderFormat;
+import dev.rewind.protocol.RequestRecord;
+import dev.rewind.protocol.Serdes;
+import dev.rewind.protocol.SessionIds;
+import dev.rewind.protocol.Topics;
+import dev.rewind.protocol.config.ConfigLoader;
+import dev.rewind.sim.LlmSimulator;
+import dev.rewind.sim.SimConfig;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The per-upstream circuit breaker: opens on a run of failures, fails fast while open, closes again. */
+@WithKafka
+class CircuitBreakerTest {
+
+    private static final Duration WITHIN = Duration.ofSeconds(40);
+    private static LlmSimulator sim;
+    private static IngestService ingest;
+    private static KafkaProducer<String, RequestRecord> requests;
+    private static ChunkTopicReader chunks;
+
+    @BeforeAll
+    static void start(KafkaBroker broker) {
+        broker.ensureRewindTopics();
+        sim = LlmSimulator.start(ConfigLoader.load(SimConfig.class, ConfigLoader.parseYaml(
+                "{host: 127.0.0.1, port: 0, tokens_per_second: 0, first_token_delay_ms: 0}"), Map.of(), "llm-sim-defaults.yaml"));
+        ingest = IngestService.start(ConfigLoader.load(IngestConfig.class, ConfigLoader.parseYaml("""
+                kafka: {bootstrap_servers: "%s"}
+                topics: {partitions: 3}
+                group_id: ingest-breaker-test
+                retry: {max_attempts: 2, initial_backoff_ms: 50, max_backoff_ms: 100, total_budget_ms: 20000}
+                circuit_breaker: {window: 2, minimum_calls: 2, open_ms: 1500, half_open_calls: 1, when_open: fail}
+                upstreams:
+                  flaky: {format: openai-chat, base_url: "%s/v1"}
+                """.formatted(broker.bootstrapServers(), sim.baseUrl())), Map.of(),
+                ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml"), Map.of());
+        requests = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers()), new StringSerializer(),
+                Serdes.REQUEST);
+        chunks = new ChunkTopicReader(broker.bootstrapServers());
+    }
+
+    @AfterAll
+    static void stop() {
+        chunks.close();
+        requests.close();
+        ingest.close();
+        sim.close();
+    }
+
+    @Test
+    void opensOnARunOfFailuresFailsFastWhileOpenAndClosesAfterwards() {
+        String failing = start("sim-small@status=503");
+        assertThat(ended(chunks.awaitSessionEnd(failing, WITHIN)).code()).isEqualTo("upstream_overloaded");
+
+        String whileOpen = start("sim-small");
+        ChunkRecord.SessionEnded refused = ended(chunks.awaitSessionEnd(whileOpen, WITHIN));
+        assertThat(refused.code()).isEqualTo("upstream_circuit_open");
+        assertThat(refused.retryable()).isTrue();
+        assertThat(chunks.records(whileOpen)).noneMatch(ChunkRecord.AttemptStarted.class::isInstance);
+
+        // after open_ms the breaker lets a probe through, and a healthy answer closes it
+        org.awaitility.Awaitility.await().atMost(WITHIN).pollInterval(Duration.ofMillis(500)).until(() -> {
+            String probe = start("sim-small");
+            return ended(chunks.awaitSessionEnd(probe, WITHIN)).outcome() == SessionOutcome.COMPLETED;
+        });
+        assertThat(ended(chunks.awaitSessionEnd(start("sim-small"), WITHIN)).outcome()).isEqualTo(SessionOutcome.COMPLETED);
+    }
+
+    private static ChunkRecord.SessionEnded ended(List<ChunkRecord> records) {
+        return (ChunkRecord.SessionEnded) records.getLast();
+    }
+
+    private static String start(String model) {
+        String id = SessionIds.newId();
+        requests.send(new ProducerRecord<>(Topics.REQUESTS, id, new RequestRecord.Start(id, "test-owner", "flaky",
+                ProviderFormat.OPENAI_CHAT, model, List.of(RequestRecord.ChatMessage.text("user", "breaker " + id)),
+                Json.MAPPER.createObjectNode(), Instant.now(), null)));
+        requests.flush();
+        return id;
+    }
+}
