@@ -1,0 +1,130 @@
+package dev.rewind.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rewind.kafkatest.KafkaBroker;
+import dev.rewind.kafkatest.WithKafka;
+import dev.rewind.protocol.ChunkRecord;
+import dev.rewind.protocol.ChunkRecord.SessionOutcome;
+import dev.rewind.protocol.Json;
+import dev.rewind.protocol.ProviderFormat;
+import dev.rewind.protocol.RequestRecord;
+import dev.rewind.protocol.Serdes;
+import dev.rewind.protocol.SessionIds;
+import dev.rewind.protocol.Topics;
+import dev.rewind.protocol.config.ConfigLoader;
+import dev.rewind.sim.LlmSimulator;
+import dev.rewind.sim.SimConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A worker process killed with SIGKILL mid-stream: another worker of the group takes its partitions
+ * over, re-runs the session that was in flight as a new attempt, and does not call upstream again
+ * for a session that had already ended.
+ */
+@WithKafka
+class TakeoverTest {
+
+    private static final String GROUP = "ingest-takeover-test";
+    private static LlmSimulator sim;
+    private static KafkaProducer<String, RequestRecord> requests;
+    private static ChunkTopicReader chunks;
+
+    @TempDir
+    static Path tmp;
+
+    @BeforeAll
+    static void start(KafkaBroker broker) {
+        broker.ensureRewindTopics();
+        sim = LlmSimulator.start(ConfigLoader.load(SimConfig.class, ConfigLoader.parseYaml(
+                "{host: 127.0.0.1, port: 0, tokens_per_second: 0, first_token_delay_ms: 0}"), Map.of(), "llm-sim-defaults.yaml"));
+        requests = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers()), new StringSerializer(),
+                Serdes.REQUEST);
+        chunks = new ChunkTopicReader(broker.bootstrapServers());
+    }
+
+    @AfterAll
+    static void stop() {
+        chunks.close();
+        requests.close();
+        sim.close();
+    }
+
+    @Test
+    void aKilledWorkersInFlightSessionIsRerunAsANewAttemptAndAFinishedOneIsNot(KafkaBroker broker) throws Exception {
+        Process worker = startWorkerProcess(broker.bootstrapServers());
+        try {
+            String finished = start("sim-small");
+            chunks.awaitSessionEnd(finished, Duration.ofSeconds(60));
+            String inFlight = start("sim-small@stall-after=3x1");
+            chunks.awaitFirst(inFlight, ChunkRecord.Chunk.class, Duration.ofSeconds(30));
+
+            long killedAt = System.nanoTime();
+            worker.destroyForcibly().waitFor();
+
+            try (IngestService survivor = IngestService.start(config(broker.bootstrapServers()), Map.of())) {
+                List<ChunkRecord> records = chunks.awaitSessionEnd(inFlight, Duration.ofSeconds(60));
+                long takeoverMs = (System.nanoTime() - killedAt) / 1_000_000;
+                System.out.println("takeover after kill -9: session ended " + takeoverMs + " ms after the kill");
+
+                assertThat(records.stream().filter(ChunkRecord.AttemptStarted.class::isInstance)
+                        .map(ChunkRecord::attempt).toList()).containsExactly(1, 2);
+                ChunkRecord.SessionEnded end = (ChunkRecord.SessionEnded) records.getLast();
+                assertThat(end.outcome()).isEqualTo(SessionOutcome.COMPLETED);
+                assertThat(end.attempt()).isEqualTo(2);
+
+                // the finished session's request may be read again by the survivor: it must not call upstream again
+                String later = start("sim-small");
+                chunks.awaitSessionEnd(later, Duration.ofSeconds(30));
+                assertThat(sim.recentRequests().stream()
+                        .filter(r -> r.body() != null && r.body().at("/messages/0/content").asText().contains(finished))
+                        .count()).isEqualTo(1);
+                assertThat(chunks.records(finished)).filteredOn(ChunkRecord.SessionEnded.class::isInstance).hasSize(1);
+            }
+        } finally {
+            worker.destroyForcibly();
+        }
+    }
+
+    private static IngestConfig config(String bootstrap) {
+        return ConfigLoader.load(IngestConfig.class, ConfigLoader.parseYaml("""
+                kafka: {bootstrap_servers: "%s"}
+                topics: {partitions: 3}
+                group_id: %s
+                upstreams: {sim: {format: openai-chat, base_url: "%s/v1"}}
+                """.formatted(bootstrap, GROUP, sim.baseUrl())), Map.of(), ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml");
+    }
+
+    /** The worker as its own JVM (IngestMain), configured through the environment as in production. */
+    private static Process startWorkerProcess(String bootstrap) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), IngestMain.class.getName());
+        builder.environment().put("REWIND_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+        builder.environment().put("REWIND_TOPICS_PARTITIONS", "3");
+        builder.environment().put("REWIND_GROUP_ID", GROUP);
+        builder.environment().put("REWIND_UPSTREAMS_SIM_BASE_URL", sim.baseUrl() + "/v1");
+        builder.redirectErrorStream(true).redirectOutput(tmp.resolve("worker.log").toFile());
+        return builder.start();
+    }
+
+    private static String start(String model) {
+        String id = SessionIds.newId();
+        requests.send(new ProducerRecord<>(Topics.REQUESTS, id, new RequestRecord.Start(id, "test-owner", "sim",
+                ProviderFormat.OPENAI_CHAT, model, List.of(RequestRecord.ChatMessage.text("user", "takeover " + id)),
+                Json.MAPPER.createObjectNode(), Instant.now(), null)));
+        requests.flush();
+        return id;
+    }
+}
