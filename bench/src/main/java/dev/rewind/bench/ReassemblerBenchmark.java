@@ -1,6 +1,6 @@
 package dev.rewind.bench;
 
-import dev.rewind.processor.openai.Extracted;
+import dev.rewind.processor.provider.Extracted;
 import dev.rewind.processor.session.ChunkReassembler;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -67,7 +67,7 @@ public class ReassemblerBenchmark {
 
     @Benchmark
     public void reassembleChatCompletionsStream(Blackhole sink) {
-        ChunkReassembler reassembler = new ChunkReassembler(1 << 20);
+        ChunkReassembler reassembler = ChunkReassembler.forFormat(dev.rewind.protocol.ProviderFormat.OPENAI_CHAT, 1 << 20);
         for (byte[] chunk : chunks) {
             for (Extracted item : reassembler.feed(chunk)) {
                 sink.consume(item);

@@ -2,20 +2,21 @@ package dev.rewind.processor.session;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.rewind.processor.openai.ChatCompletionsExtractor;
-import dev.rewind.processor.openai.Extracted;
+import dev.rewind.processor.provider.Extracted;
+import dev.rewind.processor.provider.StreamExtractor;
 import dev.rewind.processor.sse.Line;
 import dev.rewind.processor.sse.LineSplitter;
 import dev.rewind.processor.sse.SseEvent;
 import dev.rewind.processor.sse.SseParser;
 import dev.rewind.protocol.Json;
+import dev.rewind.protocol.ProviderFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
  * One attempt's upstream bytes, in whatever pieces they came, to {@link Extracted} items: raw-byte
- * lines, then SSE events, then the provider's JSON. A pure state machine with no Kafka inside: the
+ * lines, then SSE events, then the provider's JSON ({@link StreamExtractor} per format). A pure state machine with no Kafka inside: the
  * same bytes split any other way give the same items, and its state is plain fields kept in the
  * processor's state store between chunks.
  */
@@ -25,15 +26,22 @@ public final class ChunkReassembler {
 
     private LineSplitter lines = new LineSplitter();
     private SseParser sse = new SseParser();
-    private ChatCompletionsExtractor extractor = new ChatCompletionsExtractor();
+    private StreamExtractor extractor;
     private int maxLineBytes;
     private long eventCount;
     private boolean ended;
 
     ChunkReassembler() {}
 
-    public ChunkReassembler(int maxLineBytes) {
+    private ChunkReassembler(StreamExtractor extractor, int maxLineBytes) {
+        this.extractor = extractor;
         this.maxLineBytes = maxLineBytes;
+    }
+
+    /** A reassembler for one attempt in {@code format}, or null when this version does not parse that format. */
+    public static ChunkReassembler forFormat(ProviderFormat format, int maxLineBytes) {
+        StreamExtractor extractor = StreamExtractor.forFormat(format);
+        return extractor == null ? null : new ChunkReassembler(extractor, maxLineBytes);
     }
 
     /** Feeds one read of the upstream body. */

@@ -1,9 +1,8 @@
 package dev.rewind.processor.session;
 
-import dev.rewind.processor.openai.Extracted;
+import dev.rewind.processor.provider.Extracted;
 import dev.rewind.protocol.ChunkRecord;
 import dev.rewind.protocol.DeadLetter;
-import dev.rewind.protocol.ProviderFormat;
 import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.SessionSummary;
 import dev.rewind.protocol.TokenEvent;
@@ -105,8 +104,8 @@ public final class SessionAssembler implements Processor<String, Object, String,
         state.finishReason = null;
         boolean streaming = started.upstreamStatus() != null && started.upstreamStatus() == 200;
         // an error body that came instead of a stream is audited in the chunks, never parsed as one
-        state.reassembler = streaming && started.providerFormat() == ProviderFormat.OPENAI_CHAT
-                ? new ChunkReassembler(maxLineBytes) : null;
+        state.reassembler = streaming && started.providerFormat() != null
+                ? ChunkReassembler.forFormat(started.providerFormat(), maxLineBytes) : null;
         if (started.attempt() > 1) {
             emit(state, record, seq -> new TokenEvent.Status(state.sessionId, seq, "connected", started.attempt(), null,
                     "upstream " + started.upstreamStatus()));
@@ -114,7 +113,7 @@ public final class SessionAssembler implements Processor<String, Object, String,
         state.status = streaming ? SessionSummary.Status.STREAMING : state.status;
         state.updateAttempt(started.attempt(), a -> new SessionSummary.Attempt(started.attempt(), started.at(),
                 started.upstreamStatus(), a.outcome(), a.reason(), a.retryDelayMs()));
-        if (streaming && started.providerFormat() != ProviderFormat.OPENAI_CHAT) {
+        if (streaming && state.reassembler == null) {
             deadLetter(record, state.sessionId, "unsupported-format",
                     "provider format " + started.providerFormat() + " is not parsed by this version");
         }

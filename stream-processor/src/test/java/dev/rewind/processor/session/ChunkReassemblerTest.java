@@ -2,7 +2,7 @@ package dev.rewind.processor.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rewind.processor.openai.Extracted;
+import dev.rewind.processor.provider.Extracted;
 import dev.rewind.protocol.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -63,7 +63,7 @@ class ChunkReassemblerTest {
     void survivesBeingStoredAndRestoredBetweenChunks() {
         byte[] bytes = STREAM.getBytes(StandardCharsets.UTF_8);
         for (int cut : new int[] {1, 17, 80, 95, bytes.length / 2, bytes.length - 3}) {
-            ChunkReassembler first = new ChunkReassembler(MAX_LINE);
+            ChunkReassembler first = chat(MAX_LINE);
             List<Extracted> items = new ArrayList<>(first.feed(Arrays.copyOfRange(bytes, 0, cut)));
             ChunkReassembler restored = Json.fromBytes(Json.toBytes(first), ChunkReassembler.class);
             items.addAll(restored.feed(Arrays.copyOfRange(bytes, cut, bytes.length)));
@@ -120,7 +120,7 @@ class ChunkReassemblerTest {
 
     @Test
     void dispatchesACompleteLastEventWithoutItsBlankLine() {
-        ChunkReassembler reassembler = new ChunkReassembler(MAX_LINE);
+        ChunkReassembler reassembler = chat(MAX_LINE);
         reassembler.feed("data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\ndata: [DONE]\n".getBytes(StandardCharsets.UTF_8));
         assertThat(reassembler.terminated()).isFalse();
         reassembler.end();
@@ -129,7 +129,7 @@ class ChunkReassemblerTest {
 
     @Test
     void discardsAnIncompleteLastEventAndReportsNoTermination() {
-        ChunkReassembler reassembler = new ChunkReassembler(MAX_LINE);
+        ChunkReassembler reassembler = chat(MAX_LINE);
         List<Extracted> items = new ArrayList<>(reassembler.feed(
                 "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\ndata: {\"choices\":[{\"del".getBytes(StandardCharsets.UTF_8)));
         items.addAll(reassembler.end());
@@ -139,7 +139,7 @@ class ChunkReassemblerTest {
 
     @Test
     void dropsAnOversizedLineWithoutKeepingItsBytes() {
-        ChunkReassembler reassembler = new ChunkReassembler(1024);
+        ChunkReassembler reassembler = chat(1024);
         List<Extracted> items = new ArrayList<>();
         String big = "data: {\"choices\":[{\"delta\":{\"content\":\"" + "x".repeat(5000) + "\"}}]}";
         byte[] bytes = big.getBytes(StandardCharsets.UTF_8);
@@ -171,8 +171,12 @@ class ChunkReassemblerTest {
         assertThat(items).contains(new Extracted.UpstreamError("server_error", "overloaded"));
     }
 
+    static ChunkReassembler chat(int maxLineBytes) {
+        return ChunkReassembler.forFormat(dev.rewind.protocol.ProviderFormat.OPENAI_CHAT, maxLineBytes);
+    }
+
     static List<Extracted> run(List<byte[]> chunks) {
-        ChunkReassembler reassembler = new ChunkReassembler(MAX_LINE);
+        ChunkReassembler reassembler = chat(MAX_LINE);
         List<Extracted> items = new ArrayList<>();
         chunks.forEach(chunk -> items.addAll(reassembler.feed(chunk)));
         items.addAll(reassembler.end());

@@ -3,8 +3,9 @@ package dev.rewind.processor.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.rewind.processor.openai.Extracted;
+import dev.rewind.processor.provider.Extracted;
 import dev.rewind.protocol.Json;
+import dev.rewind.protocol.ProviderFormat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,31 +25,45 @@ import org.junit.jupiter.api.TestFactory;
  */
 class GoldenFixturesTest {
 
+    /** Fixture folders by the provider format their streams are in. */
+    private static final Map<String, ProviderFormat> FORMATS = Map.of(
+            "openai-chat", ProviderFormat.OPENAI_CHAT,
+            "anthropic", ProviderFormat.ANTHROPIC,
+            "openai-responses", ProviderFormat.OPENAI_RESPONSES);
+
     @TestFactory
-    Stream<DynamicTest> ownChatCompletionsFixtures() throws IOException {
-        return fixtures(Path.of("src/test/resources/fixtures/openai-chat"));
+    Stream<DynamicTest> ownFixtures() throws IOException {
+        return fixtures(Path.of("src/test/resources/fixtures"));
     }
 
     @TestFactory
-    Stream<DynamicTest> sharedChatCompletionsRecordings() throws IOException {
+    Stream<DynamicTest> sharedRecordings() throws IOException {
         Path shared = SharedFixtures.dir();
         Assumptions.assumeTrue(shared != null, "../shared/fixtures is not present");
-        return fixtures(shared.resolve("openai-chat"));
+        return fixtures(shared);
     }
 
-    private static Stream<DynamicTest> fixtures(Path dir) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            List<Path> streams = files.filter(p -> p.toString().endsWith(".sse")).sorted().toList();
-            assertThat(streams).isNotEmpty();
-            return streams.stream().map(sse -> DynamicTest.dynamicTest(sse.getFileName().toString(), () -> check(sse)));
+    private static Stream<DynamicTest> fixtures(Path root) throws IOException {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Map.Entry<String, ProviderFormat> folder : new TreeMap<>(FORMATS).entrySet()) {
+            Path dir = root.resolve(folder.getKey());
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (Stream<Path> files = Files.list(dir)) {
+                files.filter(p -> p.toString().endsWith(".sse")).sorted().forEach(sse -> tests.add(DynamicTest.dynamicTest(
+                        folder.getKey() + "/" + sse.getFileName(), () -> check(sse, folder.getValue()))));
+            }
         }
+        assertThat(tests).isNotEmpty();
+        return tests.stream();
     }
 
-    private static void check(Path sse) throws IOException {
+    private static void check(Path sse, ProviderFormat format) throws IOException {
         byte[] bytes = Files.readAllBytes(sse);
         JsonNode expected = Json.MAPPER.readTree(sse.resolveSibling(sse.getFileName().toString().replace(".sse", ".expected.json")).toFile());
         for (int pieces : new int[] {1, 2, 7, 64}) {
-            ChunkReassembler reassembler = new ChunkReassembler(1 << 20);
+            ChunkReassembler reassembler = ChunkReassembler.forFormat(format, 1 << 20);
             List<Extracted> items = new ArrayList<>();
             int size = Math.max(1, bytes.length / pieces);
             for (int i = 0; i < bytes.length; i += size) {

@@ -1,4 +1,4 @@
-package dev.rewind.processor.openai;
+package dev.rewind.processor.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
 

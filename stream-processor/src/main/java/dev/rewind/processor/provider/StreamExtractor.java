@@ -1,0 +1,45 @@
+package dev.rewind.processor.provider;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rewind.processor.sse.SseEvent;
+import dev.rewind.protocol.ProviderFormat;
+import java.util.function.Consumer;
+
+/**
+ * A provider's stream semantics over its events (SSE events, or NDJSON lines as events): what they
+ * say in Rewind's terms. Implementations are plain state kept in the processor's store.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "format")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = ChatCompletionsExtractor.class, name = "openai-chat"),
+    @JsonSubTypes.Type(value = AnthropicExtractor.class, name = "anthropic"),
+    @JsonSubTypes.Type(value = ResponsesExtractor.class, name = "openai-responses")
+})
+public sealed interface StreamExtractor permits ChatCompletionsExtractor, AnthropicExtractor, ResponsesExtractor {
+
+    void event(SseEvent event, Consumer<Extracted> out);
+
+    /** The stream is over: each tool call's final event, once. */
+    void finishToolCalls(Consumer<Extracted> out);
+
+    /** The provider's own finish reason, or null when it never said. */
+    String finishReason();
+
+    /** The provider's usage report as it reported it (merged where the provider's counts are cumulative). */
+    JsonNode usage();
+
+    /** True once the provider's terminal marker arrived. */
+    boolean terminated();
+
+    /** The extractor for {@code format}, or null when this version does not parse it. */
+    static StreamExtractor forFormat(ProviderFormat format) {
+        return switch (format) {
+            case OPENAI_CHAT -> new ChatCompletionsExtractor();
+            case ANTHROPIC -> new AnthropicExtractor();
+            case OPENAI_RESPONSES -> new ResponsesExtractor();
+            case OLLAMA, GEMINI -> null;
+        };
+    }
+}

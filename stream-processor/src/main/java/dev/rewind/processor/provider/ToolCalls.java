@@ -1,0 +1,99 @@
+package dev.rewind.processor.provider;
+
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rewind.protocol.Json;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The tool calls of one attempt, whatever the provider: numbered from 0 in order of appearance
+ * (the provider's own index kept), id and name never overwritten with null, arguments joined
+ * exactly as streamed, and one final event per call with its arguments parsed as complete JSON.
+ */
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
+        isGetterVisibility = JsonAutoDetect.Visibility.NONE)
+final class ToolCalls {
+
+    @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
+            isGetterVisibility = JsonAutoDetect.Visibility.NONE)
+    static final class Call {
+        int index;
+        Integer providerIndex;
+        String id;
+        String name;
+        String arguments = "";
+        String finalArguments;
+    }
+
+    private final Map<String, Call> calls = new LinkedHashMap<>();
+    private boolean finished;
+
+    /** Registers a call (or finds it) under {@code key}; id and name are kept when given. */
+    Call open(String key, Integer providerIndex, String id, String name) {
+        Call call = calls.computeIfAbsent(key, k -> {
+            Call created = new Call();
+            created.index = calls.size();
+            created.providerIndex = providerIndex;
+            return created;
+        });
+        if (id != null && !id.isEmpty()) {
+            call.id = id;
+        }
+        if (name != null && !name.isEmpty()) {
+            call.name = name;
+        }
+        return call;
+    }
+
+    boolean has(String key) {
+        return calls.containsKey(key);
+    }
+
+    /** Appends streamed argument text and emits the fragment. */
+    void delta(Call call, String fragment, Consumer<Extracted> out) {
+        call.arguments += fragment;
+        out.accept(new Extracted.ToolCallDelta(call.index, call.providerIndex, call.id, call.name, fragment));
+    }
+
+    /**
+     * The provider restated the whole arguments at the end (Responses' {@code arguments.done}): the
+     * restatement wins, and a mismatch with what streamed is reported.
+     */
+    void restate(Call call, String arguments, Consumer<Extracted> out) {
+        call.finalArguments = arguments;
+        if (!arguments.equals(call.arguments)) {
+            out.accept(new Extracted.Malformed("arguments-mismatch",
+                    "tool call " + call.index + ": the final arguments differ from the streamed ones"));
+        }
+    }
+
+    /** Each call's final event, once. */
+    void finish(Consumer<Extracted> out) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        for (Call call : calls.values()) {
+            String arguments = call.finalArguments != null ? call.finalArguments : call.arguments;
+            out.accept(new Extracted.ToolCallFinal(call.index, call.providerIndex, call.id, call.name, parse(arguments)));
+        }
+    }
+
+    int size() {
+        return calls.size();
+    }
+
+    private static JsonNode parse(String arguments) {
+        if (arguments.isBlank()) {
+            return Json.MAPPER.createObjectNode();
+        }
+        try {
+            return Json.MAPPER.readTree(arguments);
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+}
