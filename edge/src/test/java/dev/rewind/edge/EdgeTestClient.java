@@ -25,7 +25,17 @@ public final class EdgeTestClient {
 
     /** Creates a session asking {@code prompt} of the default upstream; asserts the 201. */
     public static CreatedSession createSession(HttpClient http, String base, String apiKey, String prompt) throws Exception {
-        String body = Json.toString(Json.MAPPER.createObjectNode().put("model", "sim-small")
+        return createSession(http, base, apiKey, null, prompt);
+    }
+
+    /** Creates a session asking {@code prompt} of {@code upstream} (null: the default); asserts the 201. */
+    public static CreatedSession createSession(HttpClient http, String base, String apiKey, String upstream, String prompt)
+            throws Exception {
+        var request = Json.MAPPER.createObjectNode();
+        if (upstream != null) {
+            request.put("upstream", upstream);
+        }
+        String body = Json.toString(request.put("model", "sim-small")
                 .set("messages", Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode()
                         .put("role", "user").put("content", prompt))));
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/sessions"))

@@ -86,8 +86,11 @@ class IngestServiceTest {
                 upstreams:
                   sim: {format: openai-chat, base_url: "%s/v1", api_key_file: "%s"}
                   sim-wrong-key: {format: openai-chat, base_url: "%s/v1"}
+                  claude: {format: anthropic, base_url: "%s/v1", api_key_file: "%s"}
+                  responses: {format: openai-responses, base_url: "%s/v1", api_key_file: "%s"}
                   nowhere: {format: openai-chat, base_url: "http://127.0.0.1:%d/v1"}
-                """.formatted(bootstrap, PARTITIONS, sim.baseUrl(), keyFile, sim.baseUrl(), closedPort)),
+                """.formatted(bootstrap, PARTITIONS, sim.baseUrl(), keyFile, sim.baseUrl(), sim.baseUrl(), keyFile,
+                sim.baseUrl(), keyFile, closedPort)),
                 Map.of(), ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml");
     }
 
@@ -145,6 +148,54 @@ class IngestServiceTest {
     }
 
     @Test
+    void translatesARequestForAnthropicMessages() throws Exception {
+        RequestRecord.Start start = new RequestRecord.Start(SessionIds.newId(), "test-owner", "claude", ProviderFormat.ANTHROPIC,
+                "claude-sim", List.of(RequestRecord.ChatMessage.text("system", "be brief"),
+                        RequestRecord.ChatMessage.text("user", "anthropic please")), toolParams(), Instant.now(), null);
+        requests.send(new ProducerRecord<>(Topics.REQUESTS, start.sessionId(), start)).get();
+        List<ChunkRecord> records = awaitSessionEnd(start.sessionId());
+        assertThat(records.getLast()).isInstanceOfSatisfying(ChunkRecord.SessionEnded.class,
+                e -> assertThat(e.outcome()).isEqualTo(ChunkRecord.SessionOutcome.COMPLETED));
+        var sent = sim.recentRequests().stream().filter(r -> r.path().equals("/v1/messages")
+                && r.body().at("/messages/0/content").asText().equals("anthropic please")).findFirst().orElseThrow();
+        assertThat(sent.authorized()).as("x-api-key").isTrue();
+        assertThat(sent.headers()).containsEntry("anthropic-version", "2023-06-01");
+        assertThat(sent.body().get("system").asText()).isEqualTo("be brief");
+        assertThat(sent.body().get("messages")).hasSize(1);
+        assertThat(sent.body().get("max_tokens").asInt()).isEqualTo(24);
+        assertThat(sent.body().get("stop_sequences").get(0).asText()).isEqualTo("END");
+        assertThat(sent.body().at("/tools/0/name").asText()).isEqualTo("read_file");
+        assertThat(sent.body().at("/tools/0/input_schema/properties/path/type").asText()).isEqualTo("string");
+        assertThat(sent.body().get("stream").asBoolean()).isTrue();
+    }
+
+    @Test
+    void translatesARequestForOpenAiResponses() throws Exception {
+        RequestRecord.Start start = new RequestRecord.Start(SessionIds.newId(), "test-owner", "responses",
+                ProviderFormat.OPENAI_RESPONSES, "gpt-sim", List.of(RequestRecord.ChatMessage.text("system", "be brief"),
+                        RequestRecord.ChatMessage.text("user", "responses please")), toolParams(), Instant.now(), null);
+        requests.send(new ProducerRecord<>(Topics.REQUESTS, start.sessionId(), start)).get();
+        List<ChunkRecord> records = awaitSessionEnd(start.sessionId());
+        assertThat(records.getLast()).isInstanceOfSatisfying(ChunkRecord.SessionEnded.class,
+                e -> assertThat(e.outcome()).isEqualTo(ChunkRecord.SessionOutcome.COMPLETED));
+        var sent = sim.recentRequests().stream().filter(r -> r.path().equals("/v1/responses")
+                && r.body().at("/input/0/content").asText().equals("responses please")).findFirst().orElseThrow();
+        assertThat(sent.authorized()).isTrue();
+        assertThat(sent.body().get("instructions").asText()).isEqualTo("be brief");
+        assertThat(sent.body().get("max_output_tokens").asInt()).isEqualTo(24);
+        assertThat(sent.body().at("/tools/0/type").asText()).isEqualTo("function");
+        assertThat(sent.body().at("/tools/0/parameters/properties/path/type").asText()).isEqualTo("string");
+        assertThat(sent.body().get("stream").asBoolean()).isTrue();
+    }
+
+    private static com.fasterxml.jackson.databind.node.ObjectNode toolParams() {
+        return (com.fasterxml.jackson.databind.node.ObjectNode) Json.fromString("""
+                {"max_tokens": 24, "stop": "END", "temperature": 0.1,
+                 "tools": [{"type": "function", "function": {"name": "read_file", "description": "reads a file",
+                   "parameters": {"type": "object", "properties": {"path": {"type": "string"}}}}}]}""", JsonNode.class);
+    }
+
+    @Test
     void theUpstreamKeyIsInNoRecord() throws Exception {
         RequestRecord.Start start = start("sim", "secrets?");
         awaitSessionEnd(start.sessionId());
@@ -195,11 +246,11 @@ class IngestServiceTest {
 
     @Test
     void anUnsupportedFormatStopsStartupNamingTheKey() {
-        var overlay = ConfigLoader.parseYaml("upstreams: {claude: {format: anthropic, base_url: http://127.0.0.1:1}}");
+        var overlay = ConfigLoader.parseYaml("upstreams: {gem: {format: gemini, base_url: http://127.0.0.1:1}}");
         assertThatThrownBy(() -> ConfigLoader.load(IngestConfig.class, overlay, Map.of(),
                         ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml"))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("upstreams.claude.format");
+                .hasMessageContaining("upstreams.gem.format");
     }
 
     private static RequestRecord.Start start(String upstream, String prompt) throws Exception {

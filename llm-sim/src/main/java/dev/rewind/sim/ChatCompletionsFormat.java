@@ -12,11 +12,29 @@ import java.util.List;
  * one content chunk per token, a finish chunk, the usage chunk when {@code include_usage} is set,
  * then {@code data: [DONE]}.
  */
-final class ChatCompletionsFormat {
+final class ChatCompletionsFormat implements StreamFormat {
 
     static final String FINGERPRINT = "fp_rewind_sim";
 
+    static final ChatCompletionsFormat INSTANCE = new ChatCompletionsFormat();
+
     private ChatCompletionsFormat() {}
+
+    @Override
+    public String contentType() {
+        return "text/event-stream; charset=utf-8";
+    }
+
+    @Override
+    public byte[] inBandError() {
+        return ("data: {\"error\":{\"message\":\"The server is overloaded\",\"type\":\"server_error\",\"param\":null,"
+                + "\"code\":\"overloaded\"}}\n\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public List<StreamFrame> stream(SimulatedCompletion plan, long created, com.fasterxml.jackson.databind.JsonNode request) {
+        return stream(plan, created, request.at("/stream_options/include_usage").asBoolean(false));
+    }
 
     static List<StreamFrame> stream(SimulatedCompletion plan, long created, boolean includeUsage) {
         List<StreamFrame> frames = new ArrayList<>();

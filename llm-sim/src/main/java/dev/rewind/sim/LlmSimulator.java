@@ -37,8 +37,6 @@ public final class LlmSimulator implements AutoCloseable {
     private final Deque<RecordedRequest> recent = new ArrayDeque<>();
     private final AtomicLong requestCount = new AtomicLong();
     private final AttemptCounter attempts = new AttemptCounter(10_000);
-    private static final byte[] IN_BAND_ERROR = ("data: {\"error\":{\"message\":\"The server is overloaded\","
-            + "\"type\":\"server_error\",\"param\":null,\"code\":\"overloaded\"}}\n\n").getBytes(StandardCharsets.UTF_8);
     private static final byte[] MALFORMED = "data: {\"choices\": [{\"delta\": {broken\n\n".getBytes(StandardCharsets.UTF_8);
     private WebServer server;
 
@@ -54,7 +52,10 @@ public final class LlmSimulator implements AutoCloseable {
                 .maxPayloadSize(config.maxRequestBytes())
                 .shutdownHook(false)
                 .connectionOptions(options -> options.tcpNoDelay(true))
-                .routing(routing -> routing.post("/v1/chat/completions", sim::chatCompletions))
+                .routing(routing -> routing
+                        .post("/v1/chat/completions", (req, res) -> sim.complete(req, res, ChatCompletionsFormat.INSTANCE))
+                        .post("/v1/messages", (req, res) -> sim.complete(req, res, AnthropicFormat.INSTANCE))
+                        .post("/v1/responses", (req, res) -> sim.complete(req, res, ResponsesFormat.INSTANCE)))
                 .build()
                 .start();
         LOG.info("llm-sim listening on {}", sim.baseUrl());
@@ -89,9 +90,9 @@ public final class LlmSimulator implements AutoCloseable {
         }
     }
 
-    private void chatCompletions(ServerRequest req, ServerResponse res) {
+    private void complete(ServerRequest req, ServerResponse res, StreamFormat format) {
         requestCount.incrementAndGet();
-        boolean authorized = authorized(req);
+        boolean authorized = authorized(req, format);
         JsonNode body;
         try {
             body = Json.MAPPER.readTree(req.content().inputStream());
@@ -105,7 +106,7 @@ public final class LlmSimulator implements AutoCloseable {
             error(res, 401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.");
             return;
         }
-        String problem = problemWith(body);
+        String problem = problemWith(body, format, req);
         if (problem != null) {
             error(res, 400, "invalid_request_error", null, problem);
             return;
@@ -125,16 +126,17 @@ public final class LlmSimulator implements AutoCloseable {
         SimulatedCompletion plan = SimulatedCompletion.plan(body);
         long created = System.currentTimeMillis() / 1000;
         if (body.path("stream").asBoolean(false)) {
-            stream(res, ChatCompletionsFormat.stream(plan, created, body.at("/stream_options/include_usage").asBoolean(false)),
-                    script, attempt);
-        } else {
+            stream(res, format.stream(plan, created, body), format, script, attempt);
+        } else if (format == ChatCompletionsFormat.INSTANCE) {
             res.header(HeaderNames.CONTENT_TYPE, "application/json");
             res.send(Json.toBytes(ChatCompletionsFormat.completion(plan, created)));
+        } else {
+            error(res, 400, "invalid_request_error", null, "This simulator answers this API only with \"stream\": true.");
         }
     }
 
-    private void stream(ServerResponse res, List<StreamFrame> frames, FaultScript script, int attempt) {
-        res.header(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+    private void stream(ServerResponse res, List<StreamFrame> frames, StreamFormat format, FaultScript script, int attempt) {
+        res.header(HeaderNames.CONTENT_TYPE, format.contentType());
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         long interval = config.tokensPerSecond() == 0 ? 0 : 1000L / config.tokensPerSecond();
         int tokens = 0;
@@ -149,7 +151,7 @@ public final class LlmSimulator implements AutoCloseable {
                         throw new SimulatedDisconnect(tokens);
                     }
                     if (script.errorAfter() == tokens && attempt <= script.errorAttempts()) {
-                        write(out, IN_BAND_ERROR, script);
+                        write(out, format.inBandError(), script);
                         return;
                     }
                     if (script.malformedAfter() == tokens) {
@@ -221,26 +223,32 @@ public final class LlmSimulator implements AutoCloseable {
         error(res, script.status(), type, null, "Simulated upstream status " + script.status() + ".");
     }
 
-    private static String problemWith(JsonNode body) {
+    private static String problemWith(JsonNode body, StreamFormat format, ServerRequest req) {
         if (!body.isObject()) {
             return "The request body must be a JSON object.";
         }
-        if (!body.path("messages").isArray() || body.path("messages").isEmpty()) {
-            return "'messages' must be a non-empty array.";
-        }
-        if (body.path("n").asInt(1) != 1) {
-            return "This simulator streams exactly one choice: 'n' must be 1.";
-        }
-        return null;
+        return switch (format) {
+            case ChatCompletionsFormat chat -> !body.path("messages").isArray() || body.path("messages").isEmpty()
+                    ? "'messages' must be a non-empty array."
+                    : body.path("n").asInt(1) != 1 ? "This simulator streams exactly one choice: 'n' must be 1." : null;
+            case AnthropicFormat anthropic -> req.headers().first(HeaderNames.create("anthropic-version")).isEmpty()
+                    ? "anthropic-version: header is required."
+                    : !body.path("messages").isArray() || body.path("messages").isEmpty() ? "messages: field required"
+                    : !body.path("max_tokens").isIntegralNumber() ? "max_tokens: field required" : null;
+            case ResponsesFormat responses -> body.path("input").isMissingNode() || body.path("input").isEmpty()
+                    && !body.path("input").isTextual() ? "Missing required parameter: 'input'." : null;
+        };
     }
 
-    private boolean authorized(ServerRequest req) {
+    /** Chat Completions and Responses take {@code Authorization: Bearer}; Anthropic takes {@code x-api-key}. */
+    private boolean authorized(ServerRequest req, StreamFormat format) {
         if (config.apiKey() == null) {
             return true;
         }
-        String header = req.headers().first(HeaderNames.AUTHORIZATION).orElse("");
-        byte[] expected = ("Bearer " + config.apiKey()).getBytes(StandardCharsets.UTF_8);
-        return MessageDigest.isEqual(expected, header.getBytes(StandardCharsets.UTF_8));
+        boolean anthropic = format == AnthropicFormat.INSTANCE;
+        String given = req.headers().first(anthropic ? HeaderNames.create("x-api-key") : HeaderNames.AUTHORIZATION).orElse("");
+        String expected = anthropic ? config.apiKey() : "Bearer " + config.apiKey();
+        return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8));
     }
 
     private void record(ServerRequest req, JsonNode body, boolean authorized) {

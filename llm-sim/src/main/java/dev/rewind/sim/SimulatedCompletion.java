@@ -66,16 +66,23 @@ public record SimulatedCompletion(
     }
 
     private static int maxTokens(JsonNode request) {
-        if (request.hasNonNull("max_completion_tokens")) {
-            return request.get("max_completion_tokens").asInt();
+        for (String field : new String[] {"max_completion_tokens", "max_output_tokens", "max_tokens"}) {
+            if (request.hasNonNull(field)) {
+                return request.get(field).asInt();
+            }
         }
-        return request.path("max_tokens").asInt(0);
+        return 0;
+    }
+
+    /** The conversation, whichever provider's field holds it. */
+    private static JsonNode conversation(JsonNode request) {
+        return request.has("messages") ? request.path("messages") : request.path("input");
     }
 
     /** A rough count in the spirit of a tokenizer: words of every message plus a few per message. */
     private static int promptTokens(JsonNode request) {
         int count = 0;
-        for (JsonNode message : request.path("messages")) {
+        for (JsonNode message : conversation(request)) {
             count += 3;
             String content = message.path("content").isTextual() ? message.path("content").asText() : message.path("content").toString();
             count += content.isBlank() ? 0 : content.strip().split("\\s+").length;
@@ -92,7 +99,7 @@ public record SimulatedCompletion(
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update(request.path("model").asText("").getBytes(StandardCharsets.UTF_8));
-            sha.update(Json.toBytes(request.path("messages")));
+            sha.update(Json.toBytes(conversation(request)));
             return java.nio.ByteBuffer.wrap(sha.digest()).getLong();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is unavailable", e);

@@ -32,6 +32,9 @@ public final class Standalone implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Standalone.class);
     private static final String DEMO_OWNER = "demo";
+    /** The simulator, once per wire format it speaks, by upstream name. */
+    static final Map<String, String> SIM_UPSTREAMS = Map.of(
+            "sim", "openai-chat", "sim-responses", "openai-responses", "sim-anthropic", "anthropic");
 
     private final Deque<AutoCloseable> running;
     private final EdgeServer edge;
@@ -136,9 +139,9 @@ public final class Standalone implements AutoCloseable {
 
     private static ObjectNode ingestOverlay(StandaloneConfig config, String bootstrap, LlmSimulator sim) {
         ObjectNode ingest = kafka(config, bootstrap);
-        ingest.putObject("upstreams").putObject("sim")
-                .put("format", "openai-chat")
-                .put("base_url", sim.baseUrl() + "/v1");
+        ObjectNode upstreams = ingest.putObject("upstreams");
+        SIM_UPSTREAMS.forEach((name, format) -> upstreams.putObject(name).put("format", format)
+                .put("base_url", sim.baseUrl() + "/v1"));
         return ingest;
     }
 
@@ -149,7 +152,8 @@ public final class Standalone implements AutoCloseable {
         auth.putArray("api_keys").addObject().put("id", DEMO_OWNER).put("sha256", ApiKeys.digestOf(secrets.demoApiKey()));
         auth.putObject("signing_keys").put("standalone", secrets.signingKey());
         auth.put("active_signing_key", "standalone");
-        edge.putObject("upstreams").putObject("sim").put("format", "openai-chat");
+        ObjectNode upstreams = edge.putObject("upstreams");
+        SIM_UPSTREAMS.forEach((name, format) -> upstreams.putObject(name).put("format", format));
         edge.put("default_upstream", "sim");
         ObjectNode demo = edge.putObject("demo").put("enabled", config.demo());
         if (config.demo()) {

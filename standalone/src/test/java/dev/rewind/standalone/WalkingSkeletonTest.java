@@ -71,10 +71,15 @@ class WalkingSkeletonTest {
         ingest = IngestService.start(ConfigLoader.load(IngestConfig.class, ConfigLoader.parseYaml("""
                 kafka: {bootstrap_servers: "%s"}
                 topics: {partitions: %d}
-                upstreams: {sim: {format: openai-chat, base_url: "%s/v1", api_key_file: "%s"}}
-                """.formatted(bootstrap, PARTITIONS, sim.baseUrl(), keyFile)), Map.of(),
+                upstreams:
+                  sim: {format: openai-chat, base_url: "%s/v1", api_key_file: "%s"}
+                  sim-anthropic: {format: anthropic, base_url: "%s/v1", api_key_file: "%s"}
+                  sim-responses: {format: openai-responses, base_url: "%s/v1", api_key_file: "%s"}
+                """.formatted(bootstrap, PARTITIONS, sim.baseUrl(), keyFile, sim.baseUrl(), keyFile, sim.baseUrl(), keyFile)),
+                Map.of(),
                 ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml"), Map.of());
-        EdgeConfig edgeConfig = EdgeTestConfig.forBroker(bootstrap, PARTITIONS);
+        EdgeConfig edgeConfig = EdgeTestConfig.forBroker(bootstrap, PARTITIONS,
+                "upstreams: {sim-anthropic: {format: anthropic}, sim-responses: {format: openai-responses}}");
         edge = EdgeServer.start(edgeConfig, Clock.systemUTC());
     }
 
@@ -136,9 +141,23 @@ class WalkingSkeletonTest {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"sim-anthropic", "sim-responses"})
+    void streamsWhatTheUpstreamGeneratedInEveryProviderFormat(String upstream) throws Exception {
+        String prompt = "Speak " + upstream + ", please.";
+        CreatedSession session = EdgeTestClient.createSession(HTTP, base(), EdgeTestConfig.API_KEY, upstream, prompt);
+        try (SseConnection sse = SseConnection.open(HTTP, eventsUri(session), bearer(session.token()))) {
+            await().atMost(Duration.ofSeconds(60)).until(sse::ended);
+            assertThat(sse.events().getLast().event()).as(sse.events().toString()).isEqualTo("done");
+            assertThat(sse.events().getLast().json().get("finish_reason").asText()).isEqualTo("stop");
+            assertThat(sse.text()).isEqualTo(generatedFor(prompt).text());
+        }
+    }
+
     private static SimulatedCompletion generatedFor(String prompt) {
         RecordedRequest request = sim.recentRequests().stream()
-                .filter(r -> r.body() != null && r.body().at("/messages/0/content").asText().equals(prompt))
+                .filter(r -> r.body() != null && (r.body().at("/messages/0/content").asText().equals(prompt)
+                        || r.body().at("/input/0/content").asText().equals(prompt)))
                 .findFirst().orElseThrow();
         assertThat(request.authorized()).isTrue();
         return SimulatedCompletion.plan(request.body());

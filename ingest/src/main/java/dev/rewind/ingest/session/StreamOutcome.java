@@ -12,20 +12,42 @@ import java.util.Arrays;
  */
 final class StreamOutcome {
 
-    private static final int KEEP = 24;
-    private static final byte[] DONE = "data: [DONE]".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[][] ERRORS = {
-        "data: {\"error\"".getBytes(StandardCharsets.US_ASCII), "data:{\"error\"".getBytes(StandardCharsets.US_ASCII)
-    };
+    private static final int KEEP = 32;
 
-    private final ProviderFormat format;
+    private final byte[][] terminalLines;
+    private final byte[][] errorLines;
     private final byte[] line = new byte[KEEP];
     private int kept;
     private boolean terminated;
     private boolean upstreamError;
 
     StreamOutcome(ProviderFormat format) {
-        this.format = format;
+        switch (format) {
+            case OPENAI_CHAT -> {
+                terminalLines = lines("data: [DONE]");
+                errorLines = lines("data: {\"error\"", "data:{\"error\"");
+            }
+            case ANTHROPIC -> {
+                terminalLines = lines("event: message_stop", "event:message_stop");
+                errorLines = lines("event: error", "event:error");
+            }
+            case OPENAI_RESPONSES -> {
+                terminalLines = lines("event: response.completed", "event: response.incomplete", "event: response.failed");
+                errorLines = lines("event: error", "event:error", "event: response.failed");
+            }
+            default -> {
+                terminalLines = null; // formats whose end is the end of the body
+                errorLines = lines();
+            }
+        }
+    }
+
+    private static byte[][] lines(String... prefixes) {
+        byte[][] bytes = new byte[prefixes.length][];
+        for (int i = 0; i < prefixes.length; i++) {
+            bytes[i] = prefixes[i].getBytes(StandardCharsets.US_ASCII);
+        }
+        return bytes;
     }
 
     void feed(byte[] bytes, int length) {
@@ -41,7 +63,7 @@ final class StreamOutcome {
 
     /** True once the provider's terminal marker went by; a stream that ends without it was truncated. */
     boolean terminated() {
-        return terminated || format != ProviderFormat.OPENAI_CHAT;
+        return terminated || terminalLines == null;
     }
 
     boolean upstreamError() {
@@ -54,10 +76,12 @@ final class StreamOutcome {
 
     private void endOfLine() {
         if (kept > 0) {
-            if (startsWith(DONE)) {
-                terminated = true;
+            if (terminalLines != null) {
+                for (byte[] terminal : terminalLines) {
+                    terminated |= startsWith(terminal);
+                }
             }
-            for (byte[] error : ERRORS) {
+            for (byte[] error : errorLines) {
                 upstreamError |= startsWith(error);
             }
         }

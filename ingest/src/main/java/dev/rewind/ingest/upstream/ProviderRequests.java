@@ -1,8 +1,11 @@
 package dev.rewind.ingest.upstream;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rewind.protocol.Json;
 import dev.rewind.protocol.RequestRecord;
+import dev.rewind.protocol.RequestRecord.ChatMessage;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -12,13 +15,18 @@ public final class ProviderRequests {
 
     /** Keys of {@code params} that Rewind decides itself and never passes through. */
     private static final Set<String> RESERVED = Set.of("model", "messages", "stream", "stream_options", "n");
+    static final String ANTHROPIC_VERSION = "2023-06-01";
+    /** Anthropic requires max_tokens; this is used when the client gave none. */
+    static final int ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
 
     private ProviderRequests() {}
 
     public static UpstreamRequest build(Upstream upstream, RequestRecord.Start start) {
         return switch (upstream.format()) {
             case OPENAI_CHAT -> openAiChat(upstream, start);
-            case OPENAI_RESPONSES, ANTHROPIC, OLLAMA, GEMINI -> throw new IllegalArgumentException(
+            case ANTHROPIC -> anthropic(upstream, start);
+            case OPENAI_RESPONSES -> responses(upstream, start);
+            case OLLAMA, GEMINI -> throw new IllegalArgumentException(
                     "provider format " + upstream.format().wireName() + " is not supported by this version of ingest");
         };
     }
@@ -27,20 +35,190 @@ public final class ProviderRequests {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("model", start.model());
         body.set("messages", Json.MAPPER.valueToTree(start.messages()));
-        if (start.params() != null) {
-            start.params().fields().forEachRemaining(field -> {
-                if (!RESERVED.contains(field.getKey())) {
-                    body.set(field.getKey(), field.getValue());
+        params(start).fields().forEachRemaining(field -> {
+            if (!RESERVED.contains(field.getKey())) {
+                body.set(field.getKey(), field.getValue());
+            }
+        });
+        body.put("stream", true);
+        body.putObject("stream_options").put("include_usage", true);
+        return new UpstreamRequest(upstream.baseUrl().resolve("chat/completions"), bearer(upstream), Json.toBytes(body));
+    }
+
+    /** Anthropic Messages: system prompt apart, tools with {@code input_schema}, tool results as user content. */
+    private static UpstreamRequest anthropic(Upstream upstream, RequestRecord.Start start) {
+        ObjectNode params = params(start);
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("model", start.model());
+        body.put("max_tokens", maxTokens(params, ANTHROPIC_DEFAULT_MAX_TOKENS));
+        StringBuilder system = new StringBuilder();
+        ArrayNode messages = body.putArray("messages");
+        for (ChatMessage message : start.messages()) {
+            switch (message.role()) {
+                case "system", "developer" -> system.append(system.isEmpty() ? "" : "\n\n").append(text(message.content()));
+                case "tool" -> messages.addObject().put("role", "user").putArray("content").addObject()
+                        .put("type", "tool_result").put("tool_use_id", message.toolCallId())
+                        .put("content", text(message.content()));
+                case "assistant" -> messages.addObject().put("role", "assistant").set("content", assistantBlocks(message));
+                default -> messages.addObject().put("role", "user").set("content", message.content());
+            }
+        }
+        if (!system.isEmpty()) {
+            body.put("system", system.toString());
+        }
+        copy(params, body, "temperature", "top_p", "top_k", "metadata");
+        JsonNode stop = params.get("stop");
+        if (stop != null && !stop.isNull()) {
+            body.set("stop_sequences", stop.isArray() ? stop : Json.MAPPER.createArrayNode().add(stop));
+        }
+        JsonNode tools = params.path("tools");
+        if (tools.isArray() && !tools.isEmpty()) {
+            ArrayNode translated = body.putArray("tools");
+            tools.forEach(tool -> {
+                JsonNode function = tool.path("function");
+                ObjectNode t = translated.addObject().put("name", function.path("name").asText());
+                if (function.has("description")) {
+                    t.put("description", function.path("description").asText());
                 }
+                t.set("input_schema", function.has("parameters") ? function.get("parameters")
+                        : Json.MAPPER.createObjectNode().put("type", "object"));
+            });
+            toolChoice(params.get("tool_choice"), body);
+        }
+        body.put("stream", true);
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", "application/json");
+        headers.put("Accept", "text/event-stream");
+        headers.put("anthropic-version", ANTHROPIC_VERSION);
+        upstream.apiKey().ifPresent(key -> headers.put("x-api-key", key.reveal()));
+        return new UpstreamRequest(upstream.baseUrl().resolve("messages"), headers, Json.toBytes(body));
+    }
+
+    /** OpenAI Responses: system prompt as {@code instructions}, messages and tool traffic as input items. */
+    private static UpstreamRequest responses(Upstream upstream, RequestRecord.Start start) {
+        ObjectNode params = params(start);
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("model", start.model());
+        StringBuilder instructions = new StringBuilder();
+        ArrayNode input = body.putArray("input");
+        for (ChatMessage message : start.messages()) {
+            switch (message.role()) {
+                case "system", "developer" -> instructions.append(instructions.isEmpty() ? "" : "\n\n").append(text(message.content()));
+                case "tool" -> input.addObject().put("type", "function_call_output").put("call_id", message.toolCallId())
+                        .put("output", text(message.content()));
+                default -> {
+                    if (message.content() != null && !message.content().isNull()) {
+                        input.addObject().put("role", message.role()).set("content", message.content());
+                    }
+                    if (message.toolCalls() != null) {
+                        message.toolCalls().forEach(call -> input.addObject().put("type", "function_call")
+                                .put("call_id", call.path("id").asText()).put("name", call.at("/function/name").asText())
+                                .put("arguments", call.at("/function/arguments").asText("{}")));
+                    }
+                }
+            }
+        }
+        if (!instructions.isEmpty()) {
+            body.put("instructions", instructions.toString());
+        }
+        int max = maxTokens(params, 0);
+        if (max > 0) {
+            body.put("max_output_tokens", max);
+        }
+        copy(params, body, "temperature", "top_p", "metadata", "parallel_tool_calls", "tool_choice");
+        JsonNode tools = params.path("tools");
+        if (tools.isArray() && !tools.isEmpty()) {
+            ArrayNode translated = body.putArray("tools");
+            tools.forEach(tool -> {
+                JsonNode function = tool.path("function");
+                ObjectNode t = translated.addObject().put("type", "function").put("name", function.path("name").asText());
+                if (function.has("description")) {
+                    t.put("description", function.path("description").asText());
+                }
+                t.set("parameters", function.has("parameters") ? function.get("parameters")
+                        : Json.MAPPER.createObjectNode().put("type", "object"));
             });
         }
         body.put("stream", true);
-        body.putObject("stream_options").put("include_usage", true);
+        return new UpstreamRequest(upstream.baseUrl().resolve("responses"), bearer(upstream), Json.toBytes(body));
+    }
 
+    private static ArrayNode assistantBlocks(ChatMessage message) {
+        ArrayNode blocks = Json.MAPPER.createArrayNode();
+        String text = text(message.content());
+        if (!text.isEmpty()) {
+            blocks.addObject().put("type", "text").put("text", text);
+        }
+        if (message.toolCalls() != null) {
+            message.toolCalls().forEach(call -> {
+                JsonNode input;
+                try {
+                    input = Json.MAPPER.readTree(call.at("/function/arguments").asText("{}"));
+                } catch (java.io.IOException e) {
+                    input = Json.MAPPER.createObjectNode();
+                }
+                blocks.addObject().put("type", "tool_use").put("id", call.path("id").asText())
+                        .put("name", call.at("/function/name").asText()).set("input", input);
+            });
+        }
+        return blocks;
+    }
+
+    private static void toolChoice(JsonNode choice, ObjectNode body) {
+        if (choice == null || choice.isNull()) {
+            return;
+        }
+        if (choice.isTextual()) {
+            switch (choice.asText()) {
+                case "auto" -> body.putObject("tool_choice").put("type", "auto");
+                case "required" -> body.putObject("tool_choice").put("type", "any");
+                case "none" -> body.remove("tools");
+                default -> { }
+            }
+        } else if (choice.at("/function/name").isTextual()) {
+            body.putObject("tool_choice").put("type", "tool").put("name", choice.at("/function/name").asText());
+        }
+    }
+
+    /** A message's content as plain text: a string, or the text parts of an array joined. */
+    private static String text(JsonNode content) {
+        if (content == null || content.isNull()) {
+            return "";
+        }
+        if (content.isTextual()) {
+            return content.asText();
+        }
+        StringBuilder text = new StringBuilder();
+        content.forEach(part -> text.append(part.path("text").asText("")));
+        return text.toString();
+    }
+
+    private static int maxTokens(ObjectNode params, int fallback) {
+        for (String field : new String[] {"max_completion_tokens", "max_tokens"}) {
+            if (params.path(field).isIntegralNumber()) {
+                return params.get(field).asInt();
+            }
+        }
+        return fallback;
+    }
+
+    private static void copy(ObjectNode from, ObjectNode to, String... fields) {
+        for (String field : fields) {
+            if (from.hasNonNull(field)) {
+                to.set(field, from.get(field));
+            }
+        }
+    }
+
+    private static ObjectNode params(RequestRecord.Start start) {
+        return start.params() == null ? Json.MAPPER.createObjectNode() : start.params();
+    }
+
+    private static Map<String, String> bearer(Upstream upstream) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "application/json");
         headers.put("Accept", "text/event-stream");
         upstream.apiKey().ifPresent(key -> headers.put("Authorization", "Bearer " + key.reveal()));
-        return new UpstreamRequest(upstream.baseUrl().resolve("chat/completions"), headers, Json.toBytes(body));
+        return headers;
     }
 }
