@@ -59,9 +59,11 @@ class IngestServiceTest {
     private static KafkaConsumer<String, byte[]> chunks;
     private static final Map<String, List<byte[]>> rawBySession = new ConcurrentHashMap<>();
     private static int closedPort;
+    private static CapturedLogs logs;
 
     @BeforeAll
     static void start(KafkaBroker broker) throws Exception {
+        logs = CapturedLogs.capture();
         broker.ensureRewindTopics(TopicSettings.singleBroker().withPartitions(PARTITIONS));
         sim = LlmSimulator.start(ConfigLoader.load(SimConfig.class,
                 ConfigLoader.parseYaml("{host: 127.0.0.1, port: 0, tokens_per_second: 0, first_token_delay_ms: 0, api_key: "
@@ -100,6 +102,12 @@ class IngestServiceTest {
         requests.close();
         ingest.close();
         sim.close();
+        try {
+            // every session of this class ran with the key; none of what was logged may show it
+            assertThat(logs.lines()).isNotEmpty().noneMatch(line -> line.contains(SIM_KEY));
+        } finally {
+            logs.close();
+        }
     }
 
     @Test
