@@ -15,7 +15,8 @@ public record ProcessorConfig(
         long sessionTimeoutMs,
         int numStandbyReplicas,
         int numStreamThreads,
-        int maxLineBytes) {
+        int maxLineBytes,
+        long endedRetentionMs) {
 
     public ProcessorConfig {
         ConfigException.check(kafka != null, "kafka", "section is missing");
@@ -29,5 +30,6 @@ public record ProcessorConfig(
         ConfigException.check(numStandbyReplicas >= 0, "num_standby_replicas", "must not be negative");
         ConfigException.check(numStreamThreads >= 1, "num_stream_threads", "must be at least 1");
         ConfigException.check(maxLineBytes >= 1024, "max_line_bytes", "must be at least 1024");
+        ConfigException.check(endedRetentionMs >= 60_000, "ended_retention_ms", "must be at least 60000");
     }
 }

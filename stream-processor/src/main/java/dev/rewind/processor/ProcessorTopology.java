@@ -3,6 +3,7 @@ package dev.rewind.processor;
 import dev.rewind.processor.session.SessionAssembler;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.Topics;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -20,8 +21,8 @@ public final class ProcessorTopology {
     private ProcessorTopology() {}
 
     /**
-     * requests + chunks (co-partitioned by session id) → session-assembler (one store keyed by
-     * session id) → tokens, sessions, and the DLQ.
+     * requests + chunks (co-partitioned by session id) → session-assembler (live sessions' state keyed
+     * by session id, and the ended sessions) → tokens, sessions, and the DLQ.
      */
     public static Topology buildTopology(ProcessorConfig config) {
         Topology topology = new Topology();
@@ -30,6 +31,8 @@ public final class ProcessorTopology {
         topology.addProcessor("session-assembler", () -> new SessionAssembler(config.maxLineBytes()),
                 "requests-source", "chunks-source");
         topology.addStateStore(SessionAssembler.storeBuilder(), "session-assembler");
+        topology.addStateStore(SessionAssembler.endedStoreBuilder(Duration.ofMillis(config.endedRetentionMs())),
+                "session-assembler");
         topology.addSink(SessionAssembler.TOKENS_SINK, Topics.TOKENS, new StringSerializer(), Serdes.TOKEN,
                 "session-assembler");
         topology.addSink(SessionAssembler.SESSIONS_SINK, Topics.SESSIONS, new StringSerializer(), Serdes.SESSION,
@@ -53,8 +56,9 @@ public final class ProcessorTopology {
         // empty input partition, so both are read in timestamp order, but never for records that do not exist yet
         defaults.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 0L);
         defaults.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        // there are no global stores; set only to silence Kafka's start-up warning (the default from Kafka 5)
         defaults.put("processing.exception.handler.global.enabled", true);
-        // linger 0: output leaves at each commit anyway; lingering would only add to every token's latency
+        // linger 0 (Kafka 4 defaults to 5): records leave as produced, so a commit only waits for the last few
         defaults.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
         defaults.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         defaults.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), (int) config.transactionTimeoutMs());

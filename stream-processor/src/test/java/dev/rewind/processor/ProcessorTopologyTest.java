@@ -2,6 +2,7 @@ package dev.rewind.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rewind.processor.session.SessionAssembler;
 import dev.rewind.protocol.ChunkRecord;
 import dev.rewind.protocol.ChunkRecord.AttemptOutcome;
 import dev.rewind.protocol.ChunkRecord.SessionOutcome;
@@ -16,6 +17,7 @@ import dev.rewind.protocol.Topics;
 import dev.rewind.protocol.config.ConfigLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +26,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.WindowStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -114,7 +117,7 @@ class ProcessorTopologyTest {
     }
 
     @Test
-    void aFailedSessionEndsWithOneErrorAndACancelledOneWithCancelled() {
+    void aFailedSessionEndsWithOneErrorCarryingTheMarkersCodeAndReason() {
         request();
         attemptStarted(1, 429);
         chunk(1, 1, "{\"error\":{\"message\":\"Rate limit reached\"}}");
@@ -123,20 +126,123 @@ class ProcessorTopologyTest {
         assertThat(events).extracting(TokenEvent::eventName).containsExactly("start", "error");
         assertThat(events.get(1)).isEqualTo(new TokenEvent.Error(S, 2, "upstream_rate_limited", "upstream said no", true));
         assertThat(dlq.isEmpty()).as("an error body is audited, never parsed as a stream").isTrue();
+        assertThat(lastSummary().error()).isEqualTo(new SessionSummary.ErrorInfo("upstream_rate_limited", "upstream said no", true));
+    }
 
-        String other = "s_BBBBBBBBBBBBBBBBBBBBBB";
-        chunks.pipeInput(other, new ChunkRecord.SessionEnded(other, 0, SessionOutcome.CANCELLED, "user pressed stop", null, null,
+    @Test
+    void aFailedMarkerWithoutReasonTakesTheMessageOfTheAttemptsInBandError() {
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"The\"}}]}\n\ndata: {\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}\n\n");
+        chunks.pipeInput(S, new ChunkRecord.SessionEnded(S, 1, SessionOutcome.FAILED, null, null, false, null, T0), T0.plusMillis(900));
+        assertThat(tokens.readValuesToList().getLast()).isEqualTo(new TokenEvent.Error(S, 3, "server_error", "boom", false));
+    }
+
+    @Test
+    void aCancelledSessionEndsWithCancelledNamingWhoCancelled() {
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n");
+        chunks.pipeInput(S, new ChunkRecord.SessionEnded(S, 1, SessionOutcome.CANCELLED, "user pressed stop", null, null,
+                "owner-1", T0), T0.plusMillis(900));
+        List<TokenEvent> events = tokens.readValuesToList();
+        assertThat(events).extracting(TokenEvent::eventName).containsExactly("start", "token", "cancelled");
+        assertThat(events.getLast()).isEqualTo(new TokenEvent.Cancelled(S, 3, "owner-1", "user pressed stop"));
+        assertThat(lastSummary()).satisfies(summary -> {
+            assertThat(summary.status()).isEqualTo(SessionSummary.Status.CANCELLED);
+            assertThat(summary.cancelledBy()).isEqualTo("owner-1");
+        });
+    }
+
+    @Test
+    void aSessionCancelledBeforeAnyAttemptStillGetsStartAndCancelled() {
+        chunks.pipeInput(S, new ChunkRecord.SessionEnded(S, 0, SessionOutcome.CANCELLED, "user pressed stop", null, null,
                 "owner-1", T0), T0.plusMillis(10));
         assertThat(tokens.readValuesToList()).extracting(TokenEvent::eventName).containsExactly("start", "cancelled");
     }
 
     @Test
-    void anInBandErrorOrATruncatedStreamIsAnErrorNotADone() {
+    void aCompletedSessionIsDoneEvenAfterAnInBandErrorWhichAWarningReportsFirst() {
         request();
         attemptStarted(1, 200);
         chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"The\"}}]}\n\ndata: {\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}\n\n");
         sessionEnded(SessionOutcome.COMPLETED, null, null);
-        assertThat(tokens.readValuesToList().getLast()).isEqualTo(new TokenEvent.Error(S, 3, "server_error", "upstream error: boom", true));
+        List<TokenEvent> events = tokens.readValuesToList();
+        assertThat(events).extracting(TokenEvent::eventName).containsExactly("start", "token", "warning", "done");
+        assertThat(events.get(2)).isInstanceOfSatisfying(TokenEvent.Warning.class, w -> {
+            assertThat(w.code()).isEqualTo("upstream-error");
+            assertThat(w.message()).contains("boom");
+        });
+    }
+
+    @Test
+    void aCompletedSessionWhoseStreamHadNoTerminalMarkerIsDoneAfterAWarning() {
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"cut\"}}]}\n\n");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+        List<TokenEvent> events = tokens.readValuesToList();
+        assertThat(events).extracting(TokenEvent::eventName).containsExactly("start", "token", "warning", "done");
+        assertThat(((TokenEvent.Warning) events.get(2)).code()).isEqualTo("unterminated-stream");
+    }
+
+    @Test
+    void writesASummaryAtTheStartTheFirstTokenEachAttemptMarkerAndTheEnd() {
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\n");
+        chunk(1, 2, "data: {\"choices\":[{\"delta\":{\"content\":\"c\"},\"finish_reason\":\"stop\"}],\"usage\":{\"total_tokens\":3}}\n\ndata: [DONE]\n\n");
+        attemptEnded(1, AttemptOutcome.COMPLETED);
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+
+        List<SessionSummary> summaries = sessions.readValuesToList();
+        assertThat(summaries).extracting(SessionSummary::status).containsExactly(SessionSummary.Status.PENDING,
+                SessionSummary.Status.STREAMING, SessionSummary.Status.STREAMING, SessionSummary.Status.STREAMING,
+                SessionSummary.Status.COMPLETED);
+        assertThat(summaries.get(2).tokenCount()).as("written at the first token").isEqualTo(1);
+        assertThat(summaries.get(2).ttftMs()).isEqualTo(101L);
+        SessionSummary last = summaries.getLast();
+        assertThat(last.tokenCount()).isEqualTo(3);
+        assertThat(last.usage().get("total_tokens").asInt()).isEqualTo(3);
+        assertThat(last.durationMs()).isEqualTo(900L);
+        assertThat(last.ttftMs()).isEqualTo(101L);
+        assertThat(last.tokensPartition()).isZero();
+        assertThat(last.createdAt()).isEqualTo(T0);
+        assertThat(last.attempts()).containsExactly(new SessionSummary.Attempt(1, T0, 200, "completed", "ended", null));
+    }
+
+    @Test
+    void aRequestReadAfterTheFirstTokenStillGivesTheTimeToFirstToken() {
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n");
+        request();
+        assertThat(lastSummary().ttftMs()).isEqualTo(101L);
+    }
+
+    @Test
+    void anEndedSessionKeepsNoParsingStateAndIsForgottenOnceStreamTimePassesTheRetention() {
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n");
+        assertThat(driver.<String, Object>getKeyValueStore(SessionAssembler.STORE).get(S)).isNotNull();
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+        assertThat(driver.<String, Object>getKeyValueStore(SessionAssembler.STORE).get(S)).isNull();
+        assertThat(endedSessionIds()).containsExactly(S);
+
+        String later = "s_BBBBBBBBBBBBBBBBBBBBBB";
+        Instant twoDaysOn = T0.plus(Duration.ofDays(2));
+        chunks.pipeInput(later, new ChunkRecord.SessionEnded(later, 0, SessionOutcome.CANCELLED, "stop", null, null, "owner-1",
+                twoDaysOn), twoDaysOn);
+        assertThat(endedSessionIds()).as("one day of stream time later, only the new session is remembered").containsExactly(later);
+    }
+
+    private List<String> endedSessionIds() {
+        WindowStore<String, Long> ended = driver.getWindowStore(SessionAssembler.ENDED_STORE);
+        try (var all = ended.all()) {
+            List<String> ids = new java.util.ArrayList<>();
+            all.forEachRemaining(entry -> ids.add(entry.key.key()));
+            return ids;
+        }
     }
 
     @Test

@@ -47,11 +47,32 @@ public final class ChatCompletionsExtractor implements StreamExtractor {
             return;
         }
         for (JsonNode choice : choices) {
+            if (!wellShaped(choice)) {
+                out.accept(new Extracted.Malformed("wrong-shape", ProviderJson.excerpt(event.data())));
+                return;
+            }
+        }
+        for (JsonNode choice : choices) {
             choice(choice, out);
         }
         if (chunk.path("usage").isObject()) {
             usage = chunk.get("usage");
         }
+    }
+
+    /** A choice is an object whose delta, when present, is an object, and whose tool calls are an array of objects. */
+    private static boolean wellShaped(JsonNode choice) {
+        if (!choice.isObject()) {
+            return false;
+        }
+        JsonNode delta = choice.path("delta");
+        if (delta.isMissingNode() || delta.isNull()) {
+            return true;
+        }
+        JsonNode calls = delta.path("tool_calls");
+        boolean callsOk = calls.isMissingNode() || calls.isNull()
+                || calls.isArray() && calls.valueStream().allMatch(JsonNode::isObject);
+        return delta.isObject() && callsOk;
     }
 
     private void choice(JsonNode choice, Consumer<Extracted> out) {

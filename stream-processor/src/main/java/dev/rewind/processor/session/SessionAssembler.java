@@ -7,6 +7,7 @@ import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.SessionSummary;
 import dev.rewind.protocol.TokenEvent;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -17,6 +18,8 @@ import dev.rewind.protocol.JsonSerde;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
  * Turns one session's requests and chunk records, in partition order, into its token events,
@@ -26,6 +29,7 @@ import org.apache.kafka.streams.state.Stores;
 public final class SessionAssembler implements Processor<String, Object, String, Object> {
 
     public static final String STORE = "session-state";
+    public static final String ENDED_STORE = "ended-sessions";
     public static final String TOKENS_SINK = "tokens-sink";
     public static final String SESSIONS_SINK = "sessions-sink";
     public static final String DLQ_SINK = "dlq-sink";
@@ -33,21 +37,33 @@ public final class SessionAssembler implements Processor<String, Object, String,
     private final int maxLineBytes;
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, SessionState> store;
+    private WindowStore<String, Long> endedSessions;
 
     public SessionAssembler(int maxLineBytes) {
         this.maxLineBytes = maxLineBytes;
     }
 
-    /** The persistent store of session state, keyed by session id, backed by a changelog topic. */
+    /** The persistent store of live sessions' state, keyed by session id, backed by a changelog topic. */
     public static StoreBuilder<KeyValueStore<String, SessionState>> storeBuilder() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE),
                 org.apache.kafka.common.serialization.Serdes.String(), new JsonSerde<>(SessionState.class));
+    }
+
+    /**
+     * Ended sessions (id → terminal seq) at their end record's timestamp, so that late records are
+     * recognised. A window store drops whole segments once stream time passes {@code retention}: the
+     * bound follows from the records, never from a wall-clock timer.
+     */
+    public static StoreBuilder<WindowStore<String, Long>> endedStoreBuilder(Duration retention) {
+        return Stores.windowStoreBuilder(Stores.persistentWindowStore(ENDED_STORE, retention, Duration.ofMillis(1), false),
+                org.apache.kafka.common.serialization.Serdes.String(), org.apache.kafka.common.serialization.Serdes.Long());
     }
 
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         this.store = context.getStateStore(STORE);
+        this.endedSessions = context.getStateStore(ENDED_STORE);
     }
 
     @Override
@@ -57,7 +73,7 @@ public final class SessionAssembler implements Processor<String, Object, String,
             return;
         }
         SessionState state = store.get(sessionId);
-        if (state != null && state.ended) {
+        if (state == null && hasEnded(sessionId)) {
             deadLetter(record, sessionId, "after-end", describe(record.value()));
             return;
         }
@@ -73,7 +89,18 @@ public final class SessionAssembler implements Processor<String, Object, String,
             case ChunkRecord.SessionEnded ended -> onSessionEnded(state, ended, record);
             default -> deadLetter(record, sessionId, "unknown-record", describe(record.value()));
         }
-        store.put(sessionId, state);
+        if (state.endedAt != null) {
+            store.delete(sessionId);
+            endedSessions.put(sessionId, state.nextSeq - 1, record.timestamp());
+        } else {
+            store.put(sessionId, state);
+        }
+    }
+
+    private boolean hasEnded(String sessionId) {
+        try (WindowStoreIterator<Long> endings = endedSessions.fetch(sessionId, 0L, Long.MAX_VALUE)) {
+            return endings.hasNext();
+        }
     }
 
     private void onRequest(SessionState state, RequestRecord.Start start, Record<String, Object> record) {
@@ -155,7 +182,7 @@ public final class SessionAssembler implements Processor<String, Object, String,
         finishAttempt(state, record);
         TokenEvent terminal = switch (ended.outcome()) {
             case COMPLETED -> completed(state, record);
-            case FAILED -> failed(state, ended.code(), ended.reason(), Boolean.TRUE.equals(ended.retryable()), record);
+            case FAILED -> failed(state, ended);
             case CANCELLED -> {
                 state.status = SessionSummary.Status.CANCELLED;
                 state.cancelledBy = ended.cancelledBy();
@@ -163,32 +190,37 @@ public final class SessionAssembler implements Processor<String, Object, String,
             }
         };
         context.forward(record.withKey(state.sessionId).withValue(terminal), TOKENS_SINK);
-        if (state.createdAt != null) {
-            state.durationMs = Math.max(0, record.timestamp() - state.createdAt.toEpochMilli());
-        }
+        state.endedAt = record.timestamp();
         summary(state, record);
-        state.endAndForget();
     }
 
-    /** A session ingest completed normally, unless its last attempt said otherwise in-band. */
+    /**
+     * Ingest decides how a session ends (DESIGN §3): {@code completed} is a {@code done}. When the
+     * last attempt's stream disagrees, clients are told so in a warning first.
+     */
     private TokenEvent completed(SessionState state, Record<String, Object> record) {
         if (state.upstreamErrorMessage != null) {
-            return failed(state, state.upstreamErrorCode, "upstream error: " + state.upstreamErrorMessage, true, record);
-        }
-        if (state.reassembler != null && !state.reassembler.terminated()) {
-            return failed(state, "truncated", "the upstream stream ended without its terminal marker", true, record);
+            warn(state, record, "upstream-error", "the upstream reported an error in its stream: " + state.upstreamErrorMessage);
+        } else if (state.reassembler != null && !state.reassembler.terminated()) {
+            warn(state, record, "unterminated-stream", "the upstream stream ended without its terminal marker");
         }
         state.status = SessionSummary.Status.COMPLETED;
         return new TokenEvent.Done(state.sessionId, state.takeSeq(), FinishReasons.normalise(state.finishReason),
                 state.finishReason, state.usage);
     }
 
-    private TokenEvent failed(SessionState state, String code, String message, boolean retryable, Record<String, Object> record) {
-        String safeCode = code == null ? "upstream_error" : code;
-        String safeMessage = message == null ? "the session failed" : message;
+    /** The marker's code and reason; an in-band upstream error of the last attempt fills in what the marker lacks. */
+    private TokenEvent failed(SessionState state, ChunkRecord.SessionEnded ended) {
+        String code = firstPresent(ended.code(), state.upstreamErrorCode, "upstream_error");
+        String message = firstPresent(ended.reason(), state.upstreamErrorMessage, "the session failed");
+        boolean retryable = Boolean.TRUE.equals(ended.retryable());
         state.status = SessionSummary.Status.FAILED;
-        state.error = new SessionSummary.ErrorInfo(safeCode, safeMessage, retryable);
-        return new TokenEvent.Error(state.sessionId, state.takeSeq(), safeCode, safeMessage, retryable);
+        state.error = new SessionSummary.ErrorInfo(code, message, retryable);
+        return new TokenEvent.Error(state.sessionId, state.takeSeq(), code, message, retryable);
+    }
+
+    private static String firstPresent(String first, String second, String fallback) {
+        return first != null && !first.isBlank() ? first : second != null && !second.isBlank() ? second : fallback;
     }
 
     /** Emits {@code start} (seq 1) the first time anything of the session arrives. */
@@ -216,8 +248,8 @@ public final class SessionAssembler implements Processor<String, Object, String,
         for (Extracted item : items) {
             switch (item) {
                 case Extracted.Text text -> {
-                    if (state.tokenCount == 0 && state.createdAt != null) {
-                        state.ttftMs = Math.max(0, record.timestamp() - state.createdAt.toEpochMilli());
+                    if (state.tokenCount == 0) {
+                        state.firstTokenAt = record.timestamp();
                     }
                     state.tokenCount++;
                     output(state, record, seq -> new TokenEvent.Token(state.sessionId, seq, text.text()));

@@ -9,9 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What the processor remembers of one session between records, in the {@code session-state}
- * store: the next seq, the current attempt's reassembler, and what the summary needs. Once the
- * session has ended only a small tombstone remains (no reassembler), so late chunks are recognised.
+ * What the processor remembers of one live session between records, in the {@code session-state}
+ * store: the next seq, the current attempt's reassembler, and what the summary needs. It is deleted
+ * when the session ends; the {@code ended-sessions} store then recognises late records.
  */
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
         isGetterVisibility = JsonAutoDetect.Visibility.NONE)
@@ -20,7 +20,6 @@ final class SessionState {
     String sessionId;
     long nextSeq = 1;
     boolean started;
-    boolean ended;
     String owner;
     String upstream;
     String model;
@@ -32,8 +31,8 @@ final class SessionState {
     ChunkReassembler reassembler;
     List<SessionSummary.Attempt> attempts = new ArrayList<>();
     long tokenCount;
-    Long ttftMs;
-    Long durationMs;
+    Long firstTokenAt;
+    Long endedAt;
     String upstreamErrorCode;
     String upstreamErrorMessage;
     String finishReason;
@@ -52,9 +51,14 @@ final class SessionState {
         return nextSeq++;
     }
 
+    /** Times are record timestamps (never this host's clock), so replays give the same summary. */
     SessionSummary summary() {
         return new SessionSummary(sessionId, owner, upstream, providerFormat, model, createdAt, status, attempts,
-                tokenCount, usage, ttftMs, durationMs, error, cancelledBy, tokensPartition);
+                tokenCount, usage, sinceCreated(firstTokenAt), sinceCreated(endedAt), error, cancelledBy, tokensPartition);
+    }
+
+    private Long sinceCreated(Long timestamp) {
+        return createdAt == null || timestamp == null ? null : Math.max(0, timestamp - createdAt.toEpochMilli());
     }
 
     /** Replaces the attempt entry {@code n} (attempts are numbered from 1). */
@@ -66,13 +70,5 @@ final class SessionState {
             }
         }
         attempts.add(change.apply(new SessionSummary.Attempt(n, null, null, null, null, null)));
-    }
-
-    /** Keeps only what recognises late records: the end is final. */
-    void endAndForget() {
-        ended = true;
-        reassembler = null;
-        attempts = new ArrayList<>();
-        usage = null;
     }
 }

@@ -171,6 +171,52 @@ class ChunkReassemblerTest {
         assertThat(items).contains(new Extracted.UpstreamError("server_error", "overloaded"));
     }
 
+    @Test
+    void keepsABomThatIsNotAtTheStreamStart() {
+        String stream = "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"
+                + "\uFEFFdata: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\n"
+                + "data: [DONE]\n\n";
+        byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+        int bom = stream.indexOf('\uFEFF');
+        List<Extracted> items = run(List.of(Arrays.copyOfRange(bytes, 0, bom), Arrays.copyOfRange(bytes, bom, bytes.length)));
+        assertThat(text(items)).as("a BOM mid-stream makes the field name unknown, so that event has no data").isEqualTo("a");
+    }
+
+    @Test
+    void carriesAMultiByteCharacterSplitAcrossChunks() {
+        byte[] bytes = "data: {\"choices\":[{\"delta\":{\"content\":\"🙂\"}}]}\n\n".getBytes(StandardCharsets.UTF_8);
+        int emoji = "data: {\"choices\":[{\"delta\":{\"content\":\"".length();
+        List<Extracted> items = run(List.of(Arrays.copyOfRange(bytes, 0, emoji + 1), Arrays.copyOfRange(bytes, emoji + 1, emoji + 3),
+                Arrays.copyOfRange(bytes, emoji + 3, bytes.length)));
+        assertThat(text(items)).isEqualTo("🙂");
+    }
+
+    @Test
+    void dispatchesADoneThatEndsTheStreamWithoutAnyLineBreak() {
+        ChunkReassembler reassembler = chat(MAX_LINE);
+        List<Extracted> items = new ArrayList<>(reassembler.feed(
+                "data: {\"choices\":[{\"delta\":{\"content\":\"x\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]".getBytes(StandardCharsets.UTF_8)));
+        items.addAll(reassembler.end());
+        assertThat(text(items)).isEqualTo("x");
+        assertThat(reassembler.terminated()).isTrue();
+        assertThat(reassembler.eventCount()).isEqualTo(2);
+    }
+
+    @Test
+    void reportsChunksOfTheWrongShapeAsMalformedAndGoesOn() {
+        String stream = "data: {\"choices\":[{\"delta\":{\"tool_calls\":{\"index\":0}}}]}\n\n"
+                + "data: {\"choices\":[{\"delta\":{\"tool_calls\":[7]}}]}\n\n"
+                + "data: {\"choices\":[{\"delta\":\"text\"}]}\n\n"
+                + "data: {\"choices\":[3]}\n\n"
+                + "data: {\"choices\":[{\"delta\":{\"content\":\"fine\"}}]}\n\n"
+                + "data: [DONE]\n\n";
+        List<Extracted> items = run(List.of(stream.getBytes(StandardCharsets.UTF_8)));
+        assertThat(items).filteredOn(Extracted.Malformed.class::isInstance)
+                .extracting(i -> ((Extracted.Malformed) i).reason())
+                .containsExactly("wrong-shape", "wrong-shape", "wrong-shape", "wrong-shape");
+        assertThat(text(items)).isEqualTo("fine");
+    }
+
     static ChunkReassembler chat(int maxLineBytes) {
         return ChunkReassembler.forFormat(dev.rewind.protocol.ProviderFormat.OPENAI_CHAT, maxLineBytes);
     }
