@@ -15,7 +15,9 @@ import java.util.Locale;
  *   <li>{@code stall-after=TxN}: stop sending after T tokens (keeping the connection open), on the first N attempts;</li>
  *   <li>{@code error-after=TxN}: send an in-band error chunk after T tokens and end without {@code [DONE]};</li>
  *   <li>{@code malformed-after=T}: send a malformed {@code data:} line after T tokens, then go on;</li>
- *   <li>{@code split=random}: write the body in random small pieces, also inside multi-byte characters.</li>
+ *   <li>{@code split=random}: write the body in random small pieces, also inside multi-byte characters;</li>
+ *   <li>{@code length=N}: answer exactly N tokens (before {@code max_tokens});</li>
+ *   <li>{@code tps=N}: this request's token rate (0 = as fast as possible), instead of the configured one.</li>
  * </ul>
  */
 record FaultScript(
@@ -30,7 +32,9 @@ record FaultScript(
         int errorAfter,
         int errorAttempts,
         int malformedAfter,
-        boolean randomSplits) {
+        boolean randomSplits,
+        int length,
+        int tokensPerSecond) {
 
     enum RetryAfterForm {
         SECONDS,
@@ -38,7 +42,7 @@ record FaultScript(
         HTTP_DATE
     }
 
-    static final FaultScript NONE = new FaultScript(0, 0, null, null, -1, 0, -1, 0, -1, 0, -1, false);
+    static final FaultScript NONE = new FaultScript(0, 0, null, null, -1, 0, -1, 0, -1, 0, -1, false, 0, -1);
 
     /** The script in a model name, or {@link #NONE}; throws {@link IllegalArgumentException} naming a bad directive. */
     static FaultScript parse(String model) {
@@ -68,7 +72,7 @@ record FaultScript(
             case "status" -> {
                 int[] times = times(name, value);
                 yield new FaultScript(times[0], times[1], retryAfterMs, retryAfterForm, disconnectAfter, disconnectAttempts,
-                        stallAfter, stallAttempts, errorAfter, errorAttempts, malformedAfter, randomSplits);
+                        stallAfter, stallAttempts, errorAfter, errorAttempts, malformedAfter, randomSplits, length, tokensPerSecond);
             }
             case "retry-after" -> withRetryAfter(number(name, value) * 1000, RetryAfterForm.SECONDS);
             case "retry-after-ms" -> withRetryAfter(number(name, value), RetryAfterForm.MILLIS);
@@ -76,35 +80,42 @@ record FaultScript(
             case "disconnect-after" -> {
                 int[] times = times(name, value);
                 yield new FaultScript(status, statusAttempts, retryAfterMs, retryAfterForm, times[0], times[1],
-                        stallAfter, stallAttempts, errorAfter, errorAttempts, malformedAfter, randomSplits);
+                        stallAfter, stallAttempts, errorAfter, errorAttempts, malformedAfter, randomSplits, length, tokensPerSecond);
             }
             case "stall-after" -> {
                 int[] times = times(name, value);
                 yield new FaultScript(status, statusAttempts, retryAfterMs, retryAfterForm, disconnectAfter,
-                        disconnectAttempts, times[0], times[1], errorAfter, errorAttempts, malformedAfter, randomSplits);
+                        disconnectAttempts, times[0], times[1], errorAfter, errorAttempts, malformedAfter, randomSplits, length, tokensPerSecond);
             }
             case "error-after" -> {
                 int[] times = times(name, value);
                 yield new FaultScript(status, statusAttempts, retryAfterMs, retryAfterForm, disconnectAfter,
-                        disconnectAttempts, stallAfter, stallAttempts, times[0], times[1], malformedAfter, randomSplits);
+                        disconnectAttempts, stallAfter, stallAttempts, times[0], times[1], malformedAfter, randomSplits, length, tokensPerSecond);
             }
             case "malformed-after" -> new FaultScript(status, statusAttempts, retryAfterMs, retryAfterForm, disconnectAfter,
                     disconnectAttempts, stallAfter, stallAttempts, errorAfter, errorAttempts, (int) number(name, value),
-                    randomSplits);
+                    randomSplits, length, tokensPerSecond);
             case "split" -> {
                 if (!value.equals("random")) {
                     throw new IllegalArgumentException("split must be random, was " + value);
                 }
                 yield new FaultScript(status, statusAttempts, retryAfterMs, retryAfterForm, disconnectAfter,
-                        disconnectAttempts, stallAfter, stallAttempts, errorAfter, errorAttempts, malformedAfter, true);
+                        disconnectAttempts, stallAfter, stallAttempts, errorAfter, errorAttempts, malformedAfter, true, length,
+                        tokensPerSecond);
             }
+            case "length" -> new FaultScript(status, statusAttempts, retryAfterMs, retryAfterForm, disconnectAfter,
+                    disconnectAttempts, stallAfter, stallAttempts, errorAfter, errorAttempts, malformedAfter, randomSplits,
+                    (int) number(name, value), tokensPerSecond);
+            case "tps" -> new FaultScript(status, statusAttempts, retryAfterMs, retryAfterForm, disconnectAfter,
+                    disconnectAttempts, stallAfter, stallAttempts, errorAfter, errorAttempts, malformedAfter, randomSplits,
+                    length, (int) number(name, value));
             default -> throw new IllegalArgumentException("unknown fault directive '" + name + "'");
         };
     }
 
     private FaultScript withRetryAfter(long millis, RetryAfterForm form) {
         return new FaultScript(status, statusAttempts, millis, form, disconnectAfter, disconnectAttempts, stallAfter,
-                stallAttempts, errorAfter, errorAttempts, malformedAfter, randomSplits);
+                stallAttempts, errorAfter, errorAttempts, malformedAfter, randomSplits, length, tokensPerSecond);
     }
 
     /** {@code VALUExN}, or {@code VALUE} alone for every attempt. */

@@ -138,7 +138,8 @@ public final class LlmSimulator implements AutoCloseable {
     private void stream(ServerResponse res, List<StreamFrame> frames, StreamFormat format, FaultScript script, int attempt) {
         res.header(HeaderNames.CONTENT_TYPE, format.contentType());
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-        long interval = config.tokensPerSecond() == 0 ? 0 : 1000L / config.tokensPerSecond();
+        int tokensPerSecond = script.tokensPerSecond() >= 0 ? script.tokensPerSecond() : config.tokensPerSecond();
+        long interval = tokensPerSecond == 0 ? 0 : 1000L / tokensPerSecond;
         int tokens = 0;
         try (OutputStream out = res.outputStream()) {
             for (StreamFrame frame : frames) {

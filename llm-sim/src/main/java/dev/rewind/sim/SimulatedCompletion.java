@@ -35,7 +35,9 @@ public record SimulatedCompletion(
     public static SimulatedCompletion plan(JsonNode request) {
         long seed = request.hasNonNull("seed") ? request.get("seed").asLong() : stableHash(request);
         SplittableRandom random = new SplittableRandom(seed);
-        int natural = MIN_LENGTH + random.nextInt(MAX_LENGTH - MIN_LENGTH + 1);
+        int scripted = FaultScript.parse(request.path("model").asText(null)).length();
+        int drawn = MIN_LENGTH + random.nextInt(MAX_LENGTH - MIN_LENGTH + 1);
+        int natural = scripted > 0 ? scripted : drawn;
         int cap = maxTokens(request);
         int length = cap > 0 ? Math.min(natural, cap) : natural;
         List<String> tokens = new ArrayList<>(length);
