@@ -19,10 +19,12 @@ import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -57,6 +59,15 @@ public final class IngestService implements AutoCloseable {
 
     /** Starts ingest; upstream keys are resolved from {@code env} (the process environment in production). */
     public static IngestService start(IngestConfig config, Map<String, String> env) {
+        return start(config, env, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #start(IngestConfig, Map)}, with the chunk producer wrapped by {@code instrument}
+     * (the ingest benchmark measures read-to-acknowledgement latency this way).
+     */
+    public static IngestService start(IngestConfig config, Map<String, String> env,
+            UnaryOperator<Producer<String, ChunkRecord>> instrument) {
         Map<String, Upstream> upstreams = Upstream.resolveAll(config.upstreams(), env);
         try (Admin admin = Admin.create(config.kafka().clientConfig(Map.of()))) {
             TopicProvisioner.ensure(admin, config.topics());
@@ -69,7 +80,7 @@ public final class IngestService implements AutoCloseable {
                 .connectTimeout(Duration.ofMillis(config.connectTimeoutMs()))
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
-        RunServices services = new RunServices(http, producer,
+        RunServices services = new RunServices(http, instrument.apply(producer),
                 new SessionLimits(config.readBufferBytes(), config.responseTimeoutMs(), config.stallTimeoutMs(),
                         config.maxSessionDurationMs(), config.maxResponseBytes()),
                 new UpstreamRetryPolicy(config.retry()), new UpstreamBreakers(config.circuitBreaker()),

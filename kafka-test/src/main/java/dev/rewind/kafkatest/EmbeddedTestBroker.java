@@ -6,7 +6,7 @@ import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.server.common.MetadataVersion;
 
 /** One combined KRaft node in this JVM, from Kafka's own test kit (DESIGN §8): ready in about 2.5 s. */
-final class EmbeddedTestBroker implements KafkaBroker, AutoCloseable {
+public final class EmbeddedTestBroker implements KafkaBroker, AutoCloseable {
 
     private final KafkaClusterTestKit cluster;
     private final Admin admin;
@@ -16,7 +16,7 @@ final class EmbeddedTestBroker implements KafkaBroker, AutoCloseable {
         this.admin = Admin.create(clientConfig());
     }
 
-    static EmbeddedTestBroker start() throws Exception {
+    public static EmbeddedTestBroker start() throws Exception {
         TestKitNodes nodes = new TestKitNodes.Builder()
                 .setCombined(true)
                 .setNumBrokerNodes(1)
