@@ -47,6 +47,12 @@ record FaultScript(
         static final Burst NONE = new Burst(0, 0);
     }
 
+    /** Bounds on what a request can ask for, so one model name cannot make the simulator plan without end. */
+    static final int MAX_TOKENS = 100_000;
+    static final int MAX_TOOL_CALLS = 64;
+    /** As long as a stall lasts. */
+    static final long MAX_PAUSE_MS = 60_000;
+
     static final FaultScript NONE = new Builder().build();
 
     /** The script in a model name, or {@link #NONE}; throws {@link IllegalArgumentException} naming a bad directive. */
@@ -102,13 +108,13 @@ record FaultScript(
                 case "error-after" -> error = times(name, value, 0, Integer.MAX_VALUE);
                 case "malformed-after" -> malformedAfter = (int) number(name, value);
                 case "split" -> randomSplits = word(name, value, "random");
-                case "length" -> length = (int) number(name, value);
+                case "length" -> length = (int) atMost(name, number(name, value), MAX_TOKENS);
                 case "tps" -> tokensPerSecond = (int) number(name, value);
-                case "ttft" -> firstTokenDelayMs = number(name, value);
+                case "ttft" -> firstTokenDelayMs = atMost(name, number(name, value), MAX_PAUSE_MS);
                 case "burst" -> burst = burst(name, value);
                 case "keepalive" -> keepAliveEvery = (int) positive(name, value);
-                case "tools" -> toolCalls = (int) positive(name, value);
-                case "reasoning" -> reasoningTokens = (int) positive(name, value);
+                case "tools" -> toolCalls = (int) atMost(name, positive(name, value), MAX_TOOL_CALLS);
+                case "reasoning" -> reasoningTokens = (int) atMost(name, positive(name, value), MAX_TOKENS);
                 default -> throw new IllegalArgumentException("unknown fault directive '" + name + "'");
             }
         }
@@ -146,7 +152,7 @@ record FaultScript(
         if (parts.length != 2) {
             throw new IllegalArgumentException("fault directive burst needs TOKENSxPAUSE_MS, was " + value);
         }
-        return new Burst((int) positive(name, parts[0]), number(name, parts[1]));
+        return new Burst((int) positive(name, parts[0]), atMost(name, number(name, parts[1]), MAX_PAUSE_MS));
     }
 
     private static boolean word(String name, String value, String expected) {
@@ -154,6 +160,13 @@ record FaultScript(
             throw new IllegalArgumentException("fault directive " + name + " must be " + expected + ", was " + value);
         }
         return true;
+    }
+
+    private static long atMost(String name, long n, long max) {
+        if (n > max) {
+            throw new IllegalArgumentException("fault directive " + name + " allows at most " + max + ", was " + n);
+        }
+        return n;
     }
 
     private static long positive(String name, String value) {

@@ -8,25 +8,15 @@ import dev.rewind.sim.SimHarness.Exchange;
 import dev.rewind.sim.StreamDecoder.Decoded;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** Every API streams the planned text, tool calls and reasoning, well-formed in its own wire format. */
 class FiveFormatsTest {
 
-    private static SimHarness harness;
-
-    @BeforeAll
-    static void start() {
-        harness = new SimHarness();
-    }
-
-    @AfterAll
-    static void stop() {
-        harness.close();
-    }
+    @RegisterExtension
+    static final SimHarness harness = new SimHarness();
 
     @ParameterizedTest
     @EnumSource(Api.class)
@@ -215,7 +205,7 @@ class FiveFormatsTest {
     }
 
     private static RecordedRequest lastRecorded() {
-        return harness.sim.recentRequests().getLast();
+        return harness.sim().recentRequests().getLast();
     }
 
     /** The format's own word for an OpenAI finish reason. */

@@ -12,24 +12,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The details of Ollama's NDJSON and Gemini's CRLF event stream that the shared format tests do not see. */
 class NativeFormatsTest {
 
-    private static SimHarness harness;
-
-    @BeforeAll
-    static void start() {
-        harness = new SimHarness();
-    }
-
-    @AfterAll
-    static void stop() {
-        harness.close();
-    }
+    @RegisterExtension
+    static final SimHarness harness = new SimHarness();
 
     @Test
     void ollamaStreamsNdjsonLinesEndingInADoneLineWithCountsAndDurations() {
@@ -112,7 +102,7 @@ class NativeFormatsTest {
     @Test
     void geminiTakesThePercentEncodedModelFromThePath() throws Exception {
         ObjectNode body = Api.GEMINI.body("unused", "encoded");
-        HttpRequest request = HttpRequest.newBuilder(URI.create(harness.sim.baseUrl()
+        HttpRequest request = HttpRequest.newBuilder(URI.create(harness.sim().baseUrl()
                         + "/v1beta/models/gemini-sim%40length%3D3:streamGenerateContent?alt=sse"))
                 .header("x-goog-api-key", SimHarness.KEY).POST(HttpRequest.BodyPublishers.ofByteArray(Json.toBytes(body))).build();
         HttpResponse<byte[]> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofByteArray());
@@ -120,14 +110,14 @@ class NativeFormatsTest {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(StreamDecoder.decode(Api.GEMINI, response.body()).text())
                 .isEqualTo(SimulatedCompletion.plan("gemini-sim@length=3", body).text());
-        assertThat(harness.sim.recentRequests().getLast().model()).isEqualTo("gemini-sim@length=3");
+        assertThat(harness.sim().recentRequests().getLast().model()).isEqualTo("gemini-sim@length=3");
     }
 
     @Test
     void geminiRefusesOtherMethodsAndTheJsonArrayForm() throws Exception {
         ObjectNode body = Api.GEMINI.body("gemini-sim", "x");
         for (String path : List.of("/v1beta/models/gemini-sim:generateContent", "/v1beta/models/gemini-sim:streamGenerateContent")) {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(harness.sim.baseUrl() + path))
+            HttpRequest request = HttpRequest.newBuilder(URI.create(harness.sim().baseUrl() + path))
                     .header("x-goog-api-key", SimHarness.KEY).POST(HttpRequest.BodyPublishers.ofByteArray(Json.toBytes(body))).build();
             HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
             JsonNode error = Json.fromString(response.body(), JsonNode.class).path("error");
