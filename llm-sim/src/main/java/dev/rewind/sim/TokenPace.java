@@ -2,7 +2,7 @@ package dev.rewind.sim;
 
 /**
  * When each token of a stream goes out: the first after {@code firstTokenDelayMs}, the others
- * {@code intervalMs} apart, and with a burst of K tokens an extra pause before every K-th.
+ * {@code intervalMs} apart, and with bursts of K tokens an extra pause after every K.
  */
 record TokenPace(long firstTokenDelayMs, long intervalMs, FaultScript.Burst burst) {
 
