@@ -42,6 +42,11 @@ final class AnthropicFormat implements StreamFormat {
     }
 
     @Override
+    public String credentialHeader() {
+        return "x-api-key";
+    }
+
+    @Override
     public ErrorShape errorShape() {
         return ErrorShape.ANTHROPIC;
     }

@@ -44,6 +44,11 @@ final class GeminiFormat implements StreamFormat {
     }
 
     @Override
+    public String credentialHeader() {
+        return "x-goog-api-key";
+    }
+
+    @Override
     public ErrorShape errorShape() {
         return ErrorShape.GOOGLE;
     }

@@ -284,13 +284,7 @@ public final class LlmSimulator implements AutoCloseable {
         if (config.apiKey() == null) {
             return true;
         }
-        String header = switch (format) {
-            case AnthropicFormat anthropic -> "x-api-key";
-            case GeminiFormat gemini -> "x-goog-api-key";
-            case ChatCompletionsFormat chat -> "authorization";
-            case ResponsesFormat responses -> "authorization";
-            case OllamaFormat ollama -> "authorization";
-        };
+        String header = format.credentialHeader();
         String given = req.headers().first(HeaderNames.create(header)).orElse("");
         String expected = header.equals("authorization") ? "Bearer " + config.apiKey() : config.apiKey();
         return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8));

@@ -36,6 +36,11 @@ sealed interface StreamFormat permits ChatCompletionsFormat, AnthropicFormat, Re
     /** What the request lacks for the real API to accept it, or empty. */
     Optional<String> problemWith(JsonNode body, RequestHeaders headers);
 
+    /** The header carrying the API key: {@code Authorization: Bearer <key>} unless the format names its own (then the bare key). */
+    default String credentialHeader() {
+        return "authorization";
+    }
+
     /** Whether a request without a {@code stream} field streams (Ollama's default). */
     default boolean streamsByDefault() {
         return false;

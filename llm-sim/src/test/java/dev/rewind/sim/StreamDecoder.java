@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Reads a whole response body of any of the five APIs back into what it carried, so tests compare
@@ -87,17 +88,17 @@ final class StreamDecoder {
         });
     }
 
-    private java.util.Optional<JsonNode> json(String text) {
+    private Optional<JsonNode> json(String text) {
         if (text.isEmpty()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         try {
             JsonNode json = Json.MAPPER.readTree(text);
             events.add(json);
-            return java.util.Optional.of(json);
+            return Optional.of(json);
         } catch (IOException e) {
             malformed++;
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 
