@@ -23,12 +23,25 @@ final class ToolCallPlanner {
 
     private record OfferedTool(String name, JsonNode schema) {}
 
+    /** Stands for a tool choice that forbids calls; not a valid tool name in any API (names are [a-zA-Z0-9_-]). */
+    private static final String NONE = "<none>";
+
     private ToolCallPlanner() {}
 
-    /** {@code count} calls, cycling over the offered tools in order; none when no tool is offered. */
+    /**
+     * {@code count} calls, cycling over the offered tools in order (only the forced one when the
+     * request's tool choice names one); none when no tool is offered or the tool choice is none.
+     */
     static List<SimulatedToolCall> plan(JsonNode request, int count, long seed) {
         List<OfferedTool> offered = offered(request.path("tools"));
         List<SimulatedToolCall> calls = new ArrayList<>();
+        String choice = forcedTool(request);
+        if (choice.equals(NONE)) {
+            return calls;
+        }
+        if (!choice.isEmpty()) {
+            offered = offered.stream().filter(tool -> tool.name().equals(choice)).toList();
+        }
         if (offered.isEmpty()) {
             return calls;
         }
@@ -41,6 +54,29 @@ final class ToolCallPlanner {
             calls.add(new SimulatedToolCall(id, tool.name(), arguments, fragments(Json.toString(arguments), random)));
         }
         return calls;
+    }
+
+    /**
+     * The tool a request forces, {@link #NONE} when it forbids tools, or empty: OpenAI and Ollama
+     * {@code tool_choice} ({@code "none"}, {@code {function{name}}}), Responses {@code {name}},
+     * Anthropic {@code {type: none | tool, name}}, Gemini {@code toolConfig.functionCallingConfig}
+     * ({@code mode: NONE}, or {@code ANY} with one {@code allowedFunctionNames}).
+     */
+    private static String forcedTool(JsonNode request) {
+        JsonNode choice = request.path("tool_choice");
+        JsonNode gemini = request.at("/toolConfig/functionCallingConfig");
+        if (choice.asText().equals("none") || choice.path("type").asText().equals("none")
+                || gemini.path("mode").asText().equalsIgnoreCase("NONE")) {
+            return NONE;
+        }
+        if (choice.at("/function/name").isTextual()) {
+            return choice.at("/function/name").asText();
+        }
+        if (choice.path("name").isTextual()) {
+            return choice.path("name").asText();
+        }
+        JsonNode allowed = gemini.path("allowedFunctionNames");
+        return gemini.path("mode").asText().equalsIgnoreCase("ANY") && allowed.size() == 1 ? allowed.get(0).asText() : "";
     }
 
     private static List<OfferedTool> offered(JsonNode tools) {
