@@ -80,6 +80,10 @@ class AnalyticsAppTest {
                     + (double) total.ttftMs().p95());
             assertThat(metrics).contains("rewind_analytics_errors_total{code=\"upstream_bad_request\",model=\"sim-small\",upstream=\"sim\"} ");
             assertThat(get("http://127.0.0.1:" + app.metricsPort() + "/health")).contains("UP");
+            HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.metricsPort()
+                    + "/metrics")).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(post.statusCode()).isEqualTo(405);
+            assertThat(post.headers().firstValue("Content-Type")).hasValue("application/problem+json");
 
             String replayed = "analytics-replay-" + UUID.randomUUID();
             try (AnalyticsApp replay = AnalyticsApp.start(config("analytics-replay-" + UUID.randomUUID(), tokens,
