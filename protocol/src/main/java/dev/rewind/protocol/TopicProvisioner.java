@@ -61,20 +61,22 @@ public final class TopicProvisioner {
     }
 
     /**
-     * Topics just created may not be in every broker's metadata yet (describe answers "unknown topic"
-     * for a moment, seen on a loaded machine): ask again, briefly, before giving up.
+     * Topics just created may not be in the metadata yet (describe answers "unknown topic" for a
+     * moment, seen on a loaded machine): ask again, briefly, until every Rewind topic is described, so
+     * that callers (and the services' clients) find all of them.
      */
     private static Layout checkLayoutOfNewTopics(Admin admin)
             throws InterruptedException, ExecutionException, TimeoutException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
         while (true) {
             try {
+                admin.describeTopics(Topics.ALL).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS);
                 return checkLayout(admin);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
                     throw e;
                 }
-                Thread.sleep(100); // a bounded back-off between metadata queries, not a wait in a test
+                Thread.sleep(100); // a bounded pause between metadata queries
             }
         }
     }
