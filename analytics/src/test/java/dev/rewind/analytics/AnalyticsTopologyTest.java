@@ -2,7 +2,14 @@ package dev.rewind.analytics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SchemaValidatorsConfig;
+import com.networknt.schema.SpecVersion;
 import dev.rewind.protocol.AnalyticsRecord;
+import dev.rewind.protocol.Json;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.TokenEvent;
 import dev.rewind.protocol.Topics;
@@ -30,6 +37,11 @@ class AnalyticsTopologyTest {
     @TempDir
     Path stateDir;
 
+    private static final JsonSchema SCHEMA = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
+            SchemaLocation.of("classpath:schemas/rewind.analytics.schema.json"),
+            SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build());
+
+    private final Map<String, AnalyticsRecord> written = new java.util.TreeMap<>();
     private TopologyTestDriver driver;
     private TestInputTopic<String, TokenEvent> tokens;
     private TestOutputTopic<String, AnalyticsRecord> analytics;
@@ -177,8 +189,16 @@ class AnalyticsTopologyTest {
         events.forEach(e -> tokens.pipeInput(e.sessionId(), e.event(), e.timestamp()));
     }
 
+    /** The latest record per key; every record written on the way validates against the topic's JSON Schema. */
     private Map<String, AnalyticsRecord> latest() {
-        return analytics.readKeyValuesToMap();
+        Map<String, AnalyticsRecord> latest = new java.util.TreeMap<>();
+        for (org.apache.kafka.streams.test.TestRecord<String, AnalyticsRecord> record : analytics.readRecordsToList()) {
+            JsonNode written = Json.fromBytes(Serdes.ANALYTICS.serialize(Topics.ANALYTICS, record.value()), JsonNode.class);
+            assertThat(SCHEMA.validate(written)).as(written.toString()).isEmpty();
+            latest.put(record.key(), record.value());
+        }
+        written.putAll(latest);
+        return new java.util.TreeMap<>(written);
     }
 
     private static void assertExpected(List<TimedEvent> events, Map<String, AnalyticsRecord> latest) {
