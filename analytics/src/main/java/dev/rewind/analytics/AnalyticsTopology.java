@@ -106,7 +106,9 @@ public final class AnalyticsTopology {
         defaults.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.topics().replicationFactor());
         // a record the app cannot read (a kind from a later version, say) is logged and skipped, never fatal
         defaults.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        // there are no global stores; set only to silence Kafka's start-up warning (the default from Kafka 5)
         defaults.put("processing.exception.handler.global.enabled", true);
+        // 5 ms batches a commit's window and total updates; readers wait for the commit (1 s) anyway
         defaults.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
         defaults.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         defaults.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), (int) config.transactionTimeoutMs());
