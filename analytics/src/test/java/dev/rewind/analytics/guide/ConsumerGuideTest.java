@@ -32,6 +32,14 @@ class ConsumerGuideTest {
     }
 
     @Test
+    void theGuideDocumentsEveryTopicAndItsSchema() throws Exception {
+        String guide = Files.readString(GUIDE);
+        for (String topic : dev.rewind.protocol.Topics.ALL) {
+            assertThat(guide).contains("| `" + topic + "` |").contains("`" + topic + ".schema.json`");
+        }
+    }
+
+    @Test
     void theExamplePrintsTokensPerModelSkippingDuplicatesAndResetAttempts(KafkaBroker broker) throws Exception {
         String topic = broker.createTopic("guide-tokens", 3);
         Map<String, Object> config = new HashMap<>(broker.clientConfig());
