@@ -9,6 +9,7 @@ public final class Serdes {
     public static final JsonSerde<TokenEvent> TOKEN = new JsonSerde<>(TokenEvent.class);
     public static final JsonSerde<SessionSummary> SESSION = new JsonSerde<>(SessionSummary.class);
     public static final JsonSerde<DeadLetter> DEAD_LETTER = new JsonSerde<>(DeadLetter.class);
+    public static final JsonSerde<AnalyticsRecord> ANALYTICS = new JsonSerde<>(AnalyticsRecord.class);
 
     private Serdes() {}
 }

@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,12 +51,33 @@ public final class TopicProvisioner {
                     }
                 }
             }
-            return checkLayout(admin);
+            return missing.isEmpty() ? checkLayout(admin) : checkLayoutOfNewTopics(admin);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while provisioning topics", e);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot provision Rewind's topics: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Topics just created may not be in the metadata yet (describe answers "unknown topic" for a
+     * moment, seen on a loaded machine): ask again, briefly, until every Rewind topic is described, so
+     * that callers (and the services' clients) find all of them.
+     */
+    private static Layout checkLayoutOfNewTopics(Admin admin)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+        while (true) {
+            try {
+                admin.describeTopics(Topics.ALL).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS);
+                return checkLayout(admin);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100); // a bounded pause between metadata queries
+            }
         }
     }
 

@@ -20,7 +20,8 @@ public record TopicSettings(
         long controlRetentionMs,
         long chunksRetentionMs,
         long tokensRetentionMs,
-        long dlqRetentionMs) {
+        long dlqRetentionMs,
+        long analyticsRetentionMs) {
 
     private static final Set<String> COMPRESSIONS = Set.of("lz4", "zstd", "snappy", "gzip", "none", "producer");
 
@@ -43,6 +44,7 @@ public record TopicSettings(
         checkRetention("chunks_retention_ms", chunksRetentionMs);
         checkRetention("tokens_retention_ms", tokensRetentionMs);
         checkRetention("dlq_retention_ms", dlqRetentionMs);
+        checkRetention("analytics_retention_ms", analyticsRetentionMs);
     }
 
     private static void checkRetention(String key, long value) {
@@ -52,12 +54,13 @@ public record TopicSettings(
     /** Defaults for one broker: 6 partitions, replication 1, lz4, a week of retention (a day for control). */
     public static TopicSettings singleBroker() {
         long day = 24L * 3600 * 1000;
-        return new TopicSettings(6, (short) 1, 1, "lz4", 1024 * 1024, 7 * day, day, 7 * day, 7 * day, 30 * day);
+        return new TopicSettings(6, (short) 1, 1, "lz4", 1024 * 1024, 7 * day, day, 7 * day, 7 * day, 30 * day, 7 * day);
     }
 
     public TopicSettings withPartitions(int count) {
         return new TopicSettings(count, replicationFactor, minInsyncReplicas, compression, maxMessageBytes,
-                requestsRetentionMs, controlRetentionMs, chunksRetentionMs, tokensRetentionMs, dlqRetentionMs);
+                requestsRetentionMs, controlRetentionMs, chunksRetentionMs, tokensRetentionMs, dlqRetentionMs,
+                analyticsRetentionMs);
     }
 
     /** Topic-level configs of one of Rewind's topics. */
@@ -76,6 +79,11 @@ public record TopicSettings(
             case Topics.SESSIONS -> {
                 configs.put("cleanup.policy", "compact");
                 configs.put("min.compaction.lag.ms", "60000");
+            }
+            case Topics.ANALYTICS -> {
+                // the latest value per window or total key; windows older than the retention are deleted
+                configs.put("cleanup.policy", "compact,delete");
+                configs.put("retention.ms", Long.toString(analyticsRetentionMs));
             }
             default -> throw new IllegalArgumentException("not a Rewind topic: " + topic);
         }

@@ -44,12 +44,13 @@ final class SampleRecords {
             Topics.CHUNKS, Serdes.CHUNK,
             Topics.TOKENS, Serdes.TOKEN,
             Topics.SESSIONS, Serdes.SESSION,
-            Topics.CHUNKS_DLQ, Serdes.DEAD_LETTER);
+            Topics.CHUNKS_DLQ, Serdes.DEAD_LETTER,
+            Topics.ANALYTICS, Serdes.ANALYTICS);
 
     private SampleRecords() {}
 
     static Stream<Sample> all() {
-        return Stream.of(requests(), control(), chunks(), tokens(), sessions(), deadLetters()).flatMap(List::stream);
+        return Stream.of(requests(), control(), chunks(), tokens(), sessions(), deadLetters(), analytics()).flatMap(List::stream);
     }
 
     static Sample find(String label) {
@@ -165,6 +166,25 @@ final class SampleRecords {
                         "malformed", "data: {\"choices\":[{\"delta\":{\"content\":\"Hel", LATER)),
                 new Sample(Topics.CHUNKS_DLQ, "without source metadata or excerpt",
                         new DeadLetter(SESSION, null, -1, -1, "unknown-record", null, null)));
+    }
+
+    static List<Sample> analytics() {
+        Instant minute = Instant.parse("2026-11-24T10:15:00Z");
+        AnalyticsRecord.SeriesStats busy = new AnalyticsRecord.SeriesStats(
+                new AnalyticsRecord.SessionCounts(5, 2, 2, 1), 120, 5, 4000, 30.0,
+                new AnalyticsRecord.Latency(4, 150L, 310L, 310L, 310L),
+                new AnalyticsRecord.Latency(5, 2400L, 4100L, 4100L, 4100L), 1, 1,
+                List.of(new AnalyticsRecord.ErrorCount("upstream_bad_request", 2)), minute, LATER);
+        AnalyticsRecord.SeriesStats startsOnly = new AnalyticsRecord.SeriesStats(
+                new AnalyticsRecord.SessionCounts(1, 0, 0, 0), 0, 0, 0, null,
+                new AnalyticsRecord.Latency(0, null, null, null, null),
+                new AnalyticsRecord.Latency(0, null, null, null, null), 0, 0, null, null, null);
+        return List.of(
+                new Sample(Topics.ANALYTICS, "window with every number", new AnalyticsRecord.Window("sim", "sim-small",
+                        minute, minute.plusSeconds(60), minute.plusSeconds(660), 2.0, busy)),
+                new Sample(Topics.ANALYTICS, "window with a start only", new AnalyticsRecord.Window("sim", "sim-small",
+                        minute, minute.plusSeconds(60), minute.plusSeconds(660), 0.0, startsOnly)),
+                new Sample(Topics.ANALYTICS, "running total", new AnalyticsRecord.Total("sim", "sim-small", busy)));
     }
 
     private static List<ChatMessage> conversation() {

@@ -50,7 +50,8 @@ class TopicSchemasTest {
             RequestRecord.class, Topics.REQUESTS,
             ControlRecord.class, Topics.CONTROL,
             ChunkRecord.class, Topics.CHUNKS,
-            TokenEvent.class, Topics.TOKENS);
+            TokenEvent.class, Topics.TOKENS,
+            AnalyticsRecord.class, Topics.ANALYTICS);
 
     static Stream<Sample> samples() {
         return SampleRecords.all();
@@ -106,7 +107,13 @@ class TopicSchemasTest {
                 broken("completed summary", "token_count", d -> d.put("token_count", -1)),
                 broken("failed summary", "outcome", d -> ((ObjectNode) d.get("attempts").get(0)).put("outcome", "ok")),
                 broken("malformed fragment", "excerpt", d -> d.put("excerpt", "x".repeat(DeadLetter.MAX_EXCERPT + 1))),
-                broken("malformed fragment", "offset", d -> d.remove("offset")));
+                broken("malformed fragment", "offset", d -> d.remove("offset")),
+                broken("window with every number", "window_start", d -> d.put("window_start", "10:15")),
+                broken("window with every number", "final_after", d -> d.remove("final_after")),
+                broken("window with every number", "tokens", d -> ((ObjectNode) d.get("stats")).put("tokens", -1)),
+                broken("running total", "p95", d -> ((ObjectNode) d.at("/stats/ttft_ms")).put("p95", "fast")),
+                broken("running total", "count", d -> ((ObjectNode) d.at("/stats/top_errors/0")).put("count", 0)),
+                broken("running total", "stats", d -> d.remove("stats")));
     }
 
     @ParameterizedTest(name = "{0} without a valid {1}")
@@ -166,7 +173,11 @@ class TopicSchemasTest {
                 arguments(SessionSummary.class, Topics.SESSIONS, "", false),
                 arguments(SessionSummary.Attempt.class, Topics.SESSIONS, "/$defs/attempt", false),
                 arguments(SessionSummary.ErrorInfo.class, Topics.SESSIONS, "/$defs/error_info", false),
-                arguments(DeadLetter.class, Topics.CHUNKS_DLQ, "", false)));
+                arguments(DeadLetter.class, Topics.CHUNKS_DLQ, "", false),
+                arguments(AnalyticsRecord.SeriesStats.class, Topics.ANALYTICS, "/$defs/series_stats", false),
+                arguments(AnalyticsRecord.SessionCounts.class, Topics.ANALYTICS, "/$defs/session_counts", false),
+                arguments(AnalyticsRecord.Latency.class, Topics.ANALYTICS, "/$defs/latency", false),
+                arguments(AnalyticsRecord.ErrorCount.class, Topics.ANALYTICS, "/$defs/error_count", false)));
     }
 
     @ParameterizedTest(name = "{0}")
