@@ -1,11 +1,19 @@
 package dev.rewind.edge.auth;
 
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
 import io.helidon.webserver.http.ServerRequest;
 import java.util.Optional;
 
-/** Where a request carries its secret: the {@code Authorization: Bearer} header, or for GET streams {@code ?access_token=}. */
+/**
+ * Where a request carries its secret: the {@code Authorization: Bearer} header always; for GET
+ * only, a read token may also come as {@code ?access_token=} (EventSource cannot set headers) or
+ * in the cookie {@code rewind_token_<session id>}. A POST needs the header, so there is no CSRF surface.
+ */
 public final class Credentials {
+
+    /** The cookie that may carry a session's read token on GET: this prefix plus the session id. */
+    public static final String COOKIE_PREFIX = "rewind_token_";
 
     private Credentials() {}
 
@@ -16,12 +24,24 @@ public final class Credentials {
                 .filter(value -> !value.isEmpty());
     }
 
-    /** The header first, then the query parameter (EventSource cannot set headers). */
+    /** The header first; on GET then the query parameter, then the session's cookie. */
     public static Optional<String> readToken(ServerRequest req) {
         Optional<String> header = bearer(req);
-        if (header.isPresent()) {
+        if (header.isPresent() || !req.prologue().method().equals(Method.GET)) {
             return header;
         }
-        return req.query().first("access_token").asOptional().filter(value -> !value.isBlank());
+        Optional<String> query = req.query().first("access_token").asOptional().filter(value -> !value.isBlank());
+        if (query.isPresent()) {
+            return query;
+        }
+        return req.path().pathParameters().first("id").asOptional()
+                .flatMap(id -> req.headers().cookies().first(COOKIE_PREFIX + id).asOptional())
+                .map(String::strip)
+                .filter(value -> !value.isEmpty());
+    }
+
+    /** Read tokens have a fixed prefix, so a bearer value is told apart from an API key without trying both. */
+    public static boolean looksLikeReadToken(String secret) {
+        return secret.startsWith("rt1.");
     }
 }

@@ -1,0 +1,67 @@
+package dev.rewind.edge.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rewind.protocol.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+
+/** HTTP calls of the session API tests against one edge, and the checks every problem answer must pass. */
+final class ApiCalls {
+
+    static final String SESSION_BODY = "{\"model\": \"sim-small\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}";
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final String base;
+
+    ApiCalls(int port) {
+        this.base = "http://127.0.0.1:" + port;
+    }
+
+    HttpResponse<String> get(String path, Map<String, String> headers) throws Exception {
+        return send(request(path, headers).GET());
+    }
+
+    HttpResponse<String> post(String path, String body, Map<String, String> headers) throws Exception {
+        return send(request(path, headers).header("Content-Type", "application/json")
+                .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    HttpResponse<byte[]> getBytes(String path, Map<String, String> headers) throws Exception {
+        return http.send(request(path, headers).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private HttpRequest.Builder request(String path, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20));
+        headers.forEach(request::header);
+        return request;
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static Map<String, String> bearer(String secret) {
+        return Map.of("Authorization", "Bearer " + secret);
+    }
+
+    static JsonNode json(HttpResponse<String> response) {
+        return Json.fromString(response.body(), JsonNode.class);
+    }
+
+    /** Asserts an RFC 9457 answer with {@code status}; returns its detail. */
+    static String problem(HttpResponse<String> response, int status) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("content-type")).hasValue("application/problem+json");
+        JsonNode body = json(response);
+        assertThat(body.get("status").asInt()).isEqualTo(status);
+        assertThat(body.get("title").asText()).isNotBlank();
+        assertThat(body.get("detail").asText()).isNotBlank();
+        return body.get("detail").asText();
+    }
+}
