@@ -3,6 +3,7 @@ package dev.rewind.edge;
 import dev.rewind.edge.auth.ApiKeys;
 import dev.rewind.edge.auth.ReadTokens;
 import dev.rewind.edge.http.AccessLog;
+import dev.rewind.edge.http.HeaderLimit;
 import dev.rewind.edge.http.ProblemHandlers;
 import dev.rewind.edge.session.DemoService;
 import dev.rewind.edge.session.SessionApi;
@@ -50,12 +51,14 @@ public final class EdgeServer implements AutoCloseable {
                     .host(config.http().host())
                     .port(config.http().port())
                     .maxPayloadSize(config.http().maxRequestBytes())
-                    .addProtocol(Http1Config.builder().maxHeadersSize(config.http().maxHeaderBytes()).build())
+                    .addProtocol(Http1Config.builder()
+                            .maxHeadersSize(HeaderLimit.parserLimit(config.http().maxHeaderBytes())).build())
                     .directHandlers(ProblemHandlers.directHandlers(config.http().maxHeaderBytes(), config.http().maxRequestBytes()))
                     .shutdownHook(false)
                     .connectionOptions(options -> options.tcpNoDelay(true))
                     .routing(routing -> routing
                             .addFilter(new AccessLog())
+                            .addFilter(new HeaderLimit(config.http().maxHeaderBytes()))
                             .update(ProblemHandlers::register)
                             .register("/v1/sessions", sessionApi.services())
                             .register("/v1/sessions", events)

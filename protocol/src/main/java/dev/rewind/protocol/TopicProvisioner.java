@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,11 +63,34 @@ public final class TopicProvisioner {
     /** Fails unless requests, chunks and tokens have the same partition count. */
     public static Layout checkLayout(Admin admin)
             throws InterruptedException, ExecutionException, TimeoutException {
+        return checkCounts(describe(admin));
+    }
+
+    /**
+     * Partition counts of the co-partitioned topics. Right after a topic is created a broker may
+     * not know it yet and answers UnknownTopicOrPartition: asked again, within the timeout.
+     */
+    private static Map<String, Integer> describe(Admin admin)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+        while (true) {
+            try {
+                return describeOnce(admin);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
+        }
+    }
+
+    private static Map<String, Integer> describeOnce(Admin admin)
+            throws InterruptedException, ExecutionException, TimeoutException {
         Map<String, TopicDescription> described =
                 admin.describeTopics(Topics.CO_PARTITIONED).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS);
-        Map<String, Integer> counts = described.values().stream()
+        return described.values().stream()
                 .collect(Collectors.toMap(TopicDescription::name, d -> d.partitions().size()));
-        return checkCounts(counts);
     }
 
     static Layout checkCounts(Map<String, Integer> counts) {

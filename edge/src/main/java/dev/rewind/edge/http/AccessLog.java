@@ -29,13 +29,15 @@ public final class AccessLog implements Filter {
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         long started = System.nanoTime();
+        // the prologue's path is the whole one; req.path() becomes relative to the service that matched
+        String target = redactedTarget(req.prologue().uriPath().rawPath(), req.prologue().query().rawValue());
         try {
             chain.proceed();
         } finally {
             if (LOG.isInfoEnabled()) {
                 ObjectNode line = Json.MAPPER.createObjectNode();
                 line.put("method", req.prologue().method().text());
-                line.put("path", redactedTarget(req.path().rawPath(), req.query().rawValue()));
+                line.put("path", target);
                 line.put("status", res.status().code());
                 line.put("duration_ms", (System.nanoTime() - started) / 1_000_000);
                 line.put("bytes", res.bytesWritten());
