@@ -3,11 +3,16 @@ package dev.rewind.edge.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rewind.edge.EdgeServer;
+import dev.rewind.edge.EdgeTestConfig;
+import dev.rewind.kafkatest.KafkaBroker;
 import dev.rewind.protocol.Json;
+import dev.rewind.protocol.TopicSettings;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 
@@ -18,6 +23,15 @@ final class ApiCalls {
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final String base;
+
+    /** The partition count of every edge test (the shared broker's topics are created once with it). */
+    static final int PARTITIONS = 3;
+
+    /** Rewind's topics ensured, and an edge on them with {@code extraYaml} merged into the test config. */
+    static EdgeServer startEdge(KafkaBroker broker, String extraYaml) {
+        broker.ensureRewindTopics(TopicSettings.singleBroker().withPartitions(PARTITIONS));
+        return EdgeServer.start(EdgeTestConfig.forBroker(broker.bootstrapServers(), PARTITIONS, extraYaml), Clock.systemUTC());
+    }
 
     ApiCalls(int port) {
         this.base = "http://127.0.0.1:" + port;

@@ -14,7 +14,6 @@ import dev.rewind.kafkatest.WithKafka;
 import dev.rewind.protocol.ControlRecord;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.SessionSummary;
-import dev.rewind.protocol.TopicSettings;
 import dev.rewind.protocol.Topics;
 import java.net.http.HttpResponse;
 import java.time.Clock;
@@ -34,7 +33,7 @@ import org.junit.jupiter.api.Test;
 @WithKafka
 class CancelAndRenewalTest {
 
-    private static final int PARTITIONS = 3;
+    private static final int PARTITIONS = ApiCalls.PARTITIONS;
     private static EdgeServer edge;
     private static ApiCalls api;
     private static TopicWriter topics;
@@ -43,8 +42,7 @@ class CancelAndRenewalTest {
 
     @BeforeAll
     static void start(KafkaBroker broker) {
-        broker.ensureRewindTopics(TopicSettings.singleBroker().withPartitions(PARTITIONS));
-        edge = EdgeServer.start(EdgeTestConfig.forBroker(broker.bootstrapServers(), PARTITIONS), Clock.systemUTC());
+        edge = ApiCalls.startEdge(broker, "");
         api = new ApiCalls(edge.port());
         topics = new TopicWriter(broker.bootstrapServers());
         control = new KafkaConsumer<>(Map.of("bootstrap.servers", broker.bootstrapServers(),

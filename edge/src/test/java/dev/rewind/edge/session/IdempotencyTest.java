@@ -11,7 +11,6 @@ import dev.rewind.kafkatest.KafkaBroker;
 import dev.rewind.kafkatest.WithKafka;
 import dev.rewind.protocol.SessionPartitioner;
 import dev.rewind.protocol.SessionSummary;
-import dev.rewind.protocol.TopicSettings;
 import dev.rewind.protocol.Topics;
 import java.net.http.HttpResponse;
 import java.time.Clock;
@@ -32,7 +31,7 @@ import org.junit.jupiter.api.Test;
 @WithKafka
 class IdempotencyTest {
 
-    private static final int PARTITIONS = 3;
+    private static final int PARTITIONS = ApiCalls.PARTITIONS;
     private static final String OTHER_BODY =
             "{\"model\": \"sim-small\", \"messages\": [{\"role\": \"user\", \"content\": \"something else\"}]}";
     private static KafkaBroker broker;
@@ -42,8 +41,7 @@ class IdempotencyTest {
     @BeforeAll
     static void start(KafkaBroker kafka) {
         broker = kafka;
-        broker.ensureRewindTopics(TopicSettings.singleBroker().withPartitions(PARTITIONS));
-        edge = EdgeServer.start(EdgeTestConfig.forBroker(broker.bootstrapServers(), PARTITIONS), Clock.systemUTC());
+        edge = ApiCalls.startEdge(broker, "");
         api = new ApiCalls(edge.port());
     }
 

@@ -12,9 +12,7 @@ import dev.rewind.edge.EdgeTestConfig;
 import dev.rewind.kafkatest.KafkaBroker;
 import dev.rewind.kafkatest.WithKafka;
 import dev.rewind.protocol.Json;
-import dev.rewind.protocol.TopicSettings;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -29,17 +27,16 @@ import org.junit.jupiter.api.Test;
 @WithKafka
 class RequestLimitsTest {
 
-    private static final int PARTITIONS = 3;
+    private static final int PARTITIONS = ApiCalls.PARTITIONS;
     private static EdgeServer edge;
     private static ApiCalls api;
 
     @BeforeAll
     static void start(KafkaBroker broker) {
-        broker.ensureRewindTopics(TopicSettings.singleBroker().withPartitions(PARTITIONS));
-        edge = EdgeServer.start(EdgeTestConfig.forBroker(broker.bootstrapServers(), PARTITIONS, """
+        edge = ApiCalls.startEdge(broker, """
                 rate_limit: {sessions_per_period: 3, period_ms: 600000}
                 http: {max_request_bytes: 4096, max_header_bytes: 4096}
-                """), Clock.systemUTC());
+                """);
         api = new ApiCalls(edge.port());
     }
 

@@ -17,7 +17,6 @@ import dev.rewind.protocol.TopicSettings;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,7 +33,7 @@ import org.junit.jupiter.api.Test;
 @WithKafka
 class SessionListTest {
 
-    private static final int PARTITIONS = 3;
+    private static final int PARTITIONS = ApiCalls.PARTITIONS;
     // far from "now", so sessions other test classes write to the shared topic never fall in range
     private static final Instant SINCE = Instant.parse("2031-03-01T00:00:00Z");
     /** As every URL-encoding client sends it (Helidon 4.2.0 refuses a raw ':' in a query). */
@@ -59,7 +58,7 @@ class SessionListTest {
             topics.summary(TopicWriter.summary(othersSession, "other-owner", SINCE.plusSeconds(30), Status.COMPLETED));
         }
         // written before the edge starts: its store fills from the beginning of the topic
-        edge = EdgeServer.start(EdgeTestConfig.forBroker(broker.bootstrapServers(), PARTITIONS), Clock.systemUTC());
+        edge = ApiCalls.startEdge(broker, "");
         api = new ApiCalls(edge.port());
     }
 

@@ -17,10 +17,8 @@ import dev.rewind.protocol.ProviderFormat;
 import dev.rewind.protocol.SessionIds;
 import dev.rewind.protocol.SessionSummary;
 import dev.rewind.protocol.TokenEvent;
-import dev.rewind.protocol.TopicSettings;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -33,15 +31,14 @@ import org.junit.jupiter.api.Test;
 @WithKafka
 class SessionReadApiTest {
 
-    private static final int PARTITIONS = 3;
+    private static final int PARTITIONS = ApiCalls.PARTITIONS;
     private static EdgeServer edge;
     private static ApiCalls api;
     private static TopicWriter topics;
 
     @BeforeAll
     static void start(KafkaBroker broker) {
-        broker.ensureRewindTopics(TopicSettings.singleBroker().withPartitions(PARTITIONS));
-        edge = EdgeServer.start(EdgeTestConfig.forBroker(broker.bootstrapServers(), PARTITIONS), Clock.systemUTC());
+        edge = ApiCalls.startEdge(broker, "");
         api = new ApiCalls(edge.port());
         topics = new TopicWriter(broker.bootstrapServers());
     }
