@@ -29,10 +29,14 @@ public final class ProblemHandlers {
             Problem.send(res, status, Problem.titleOf(status), safeDetail(status));
         });
         routing.error(RuntimeException.class, (req, res, e) -> {
-            LOG.error("{} {} failed", req.prologue().method().text(), req.path().path(), e);
-            if (!res.isSent()) {
-                Problem.send(res, 500, "Internal Server Error", "the edge failed to answer; the failure is logged");
+            if (res.isSent()) {
+                // mostly a client that went away while its answer was streaming
+                LOG.debug("{} {} failed after its answer began: {}", req.prologue().method().text(), req.path().path(),
+                        e.toString());
+                return;
             }
+            LOG.error("{} {} failed", req.prologue().method().text(), req.path().path(), e);
+            Problem.send(res, 500, "Internal Server Error", "the edge failed to answer; the failure is logged");
         });
     }
 

@@ -44,6 +44,9 @@ final class SessionRecordReader {
                 "enable.auto.commit", false,
                 "auto.offset.reset", "earliest",
                 "max.poll.records", 500,
+                // bounds each read's fetch buffer: max_concurrent_reads of these at once
+                "fetch.max.bytes", 1 << 20,
+                "max.partition.fetch.bytes", 1 << 20,
                 "client.id", "rewind-edge-session-reader"));
         this.partitions = partitions;
         this.skewMarginMs = config.replay().skewMarginMs();

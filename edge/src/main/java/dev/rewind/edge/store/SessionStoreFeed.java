@@ -48,6 +48,7 @@ public final class SessionStoreFeed implements AutoCloseable {
                 "enable.auto.commit", false,
                 "auto.offset.reset", "earliest",
                 "max.poll.records", 1000,
+                "fetch.max.bytes", 8 << 20,
                 "client.id", "rewind-edge-session-store");
     }
 
