@@ -67,8 +67,10 @@ public final class TopicProvisioner {
     }
 
     /**
-     * Partition counts of the co-partitioned topics. Right after a topic is created a broker may
-     * not know it yet and answers UnknownTopicOrPartition: asked again, within the timeout.
+     * Partition counts of the co-partitioned topics, once the broker knows every Rewind topic.
+     * Right after a topic is created a broker may not know it yet and answers
+     * UnknownTopicOrPartition: asked again, within the timeout, so that a caller of
+     * {@link #ensure} can use every topic at once.
      */
     private static Map<String, Integer> describe(Admin admin)
             throws InterruptedException, ExecutionException, TimeoutException {
@@ -88,8 +90,9 @@ public final class TopicProvisioner {
     private static Map<String, Integer> describeOnce(Admin admin)
             throws InterruptedException, ExecutionException, TimeoutException {
         Map<String, TopicDescription> described =
-                admin.describeTopics(Topics.CO_PARTITIONED).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS);
+                admin.describeTopics(Topics.ALL).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS);
         return described.values().stream()
+                .filter(d -> Topics.CO_PARTITIONED.contains(d.name()))
                 .collect(Collectors.toMap(TopicDescription::name, d -> d.partitions().size()));
     }
 
