@@ -48,7 +48,7 @@ public final class ProblemHandlers {
     /**
      * Transport errors (found while reading the request, before routing). Helidon's own messages
      * may quote the request line, which may hold a token, so the detail is ours. Helidon 4.2.0
-     * answers headers over its limit with a bare 400 and no reason, so {@link HeaderLimit} gives
+     * answers headers over its limit with a bare 400 and no reason, so {@link RequestChecks} gives
      * the 431 below that limit.
      */
     public static DirectHandlers directHandlers(long maxHeaderBytes, long maxRequestBytes) {
@@ -82,8 +82,7 @@ public final class ProblemHandlers {
 
     private static String safeDetail(int status) {
         return switch (status) {
-            case 400 -> "the request is not valid HTTP (request line, headers or encoding; percent-encode reserved"
-                    + " characters in query values, e.g. ':' as %3A), or its headers are far too large";
+            case 400 -> "the request is not valid HTTP (request line, headers or encoding), or its headers are far too large";
             case 404 -> "no such resource";
             case 405 -> "this method is not allowed here";
             case 413 -> "the request body is too large";

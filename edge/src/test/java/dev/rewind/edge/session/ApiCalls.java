@@ -8,12 +8,17 @@ import dev.rewind.edge.EdgeTestConfig;
 import dev.rewind.kafkatest.KafkaBroker;
 import dev.rewind.protocol.Json;
 import dev.rewind.protocol.TopicSettings;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 
 /** HTTP calls of the session API tests against one edge, and the checks every problem answer must pass. */
@@ -22,6 +27,7 @@ final class ApiCalls {
     static final String SESSION_BODY = "{\"model\": \"sim-small\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}";
 
     private final HttpClient http = HttpClient.newHttpClient();
+    private final int port;
     private final String base;
 
     /** The partition count of every edge test (the shared broker's topics are created once with it). */
@@ -34,6 +40,7 @@ final class ApiCalls {
     }
 
     ApiCalls(int port) {
+        this.port = port;
         this.base = "http://127.0.0.1:" + port;
     }
 
@@ -48,6 +55,37 @@ final class ApiCalls {
 
     HttpResponse<byte[]> getBytes(String path, Map<String, String> headers) throws Exception {
         return http.send(request(path, headers).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /**
+     * A GET written byte for byte, for request targets the JDK client refuses to send (bad
+     * percent-encoding); answers the status code and the body.
+     */
+    Map.Entry<Integer, String> rawGet(String target, String authorization) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(20_000);
+            String request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + authorization
+                    + "\r\nConnection: close\r\n\r\n";
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            int status = Integer.parseInt(in.readLine().substring(9, 12));
+            int length = 0;
+            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                    length = Integer.parseInt(line.substring(15).strip());
+                }
+            }
+            char[] body = new char[length];
+            int read = 0;
+            while (read < length) {
+                int n = in.read(body, read, length - read);
+                if (n < 0) {
+                    break;
+                }
+                read += n;
+            }
+            return Map.entry(status, new String(body, 0, read));
+        }
     }
 
     private HttpRequest.Builder request(String path, Map<String, String> headers) {
@@ -65,7 +103,11 @@ final class ApiCalls {
     }
 
     static JsonNode json(HttpResponse<String> response) {
-        return Json.fromString(response.body(), JsonNode.class);
+        return json(response.body());
+    }
+
+    static JsonNode json(String body) {
+        return Json.fromString(body, JsonNode.class);
     }
 
     /** Asserts an RFC 9457 answer with {@code status}; returns its detail. */

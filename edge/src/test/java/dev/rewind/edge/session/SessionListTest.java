@@ -36,7 +36,7 @@ class SessionListTest {
     private static final int PARTITIONS = ApiCalls.PARTITIONS;
     // far from "now", so sessions other test classes write to the shared topic never fall in range
     private static final Instant SINCE = Instant.parse("2031-03-01T00:00:00Z");
-    /** As every URL-encoding client sends it (Helidon 4.2.0 refuses a raw ':' in a query). */
+    /** As URL-encoding clients send it; a raw ':' (as curl sends it) is tested too. */
     private static final String SINCE_PARAM = "since=" + URLEncoder.encode(SINCE.toString(), StandardCharsets.UTF_8);
     private static final List<String> MINE = new ArrayList<>();
     private static String othersSession;
@@ -95,6 +95,7 @@ class SessionListTest {
         assertThat(ids(list(SINCE_PARAM + "&status=streaming,completed")))
                 .containsExactly(MINE.get(1), MINE.get(2), MINE.get(4));
         assertThat(ids(list(SINCE_PARAM + "&limit=100"))).doesNotContain(othersSession);
+        assertThat(ids(list("since=" + SINCE + "&status=failed"))).containsExactly(MINE.get(0), MINE.get(3));
         HttpResponse<String> others = api.get("/v1/sessions?" + SINCE_PARAM, bearer(EdgeTestConfig.OTHER_API_KEY));
         assertThat(ids(json(others))).containsExactly(othersSession);
     }
@@ -105,6 +106,11 @@ class SessionListTest {
         assertThat(problem(get("limit=101"), 400)).contains("limit");
         assertThat(problem(get("limit=ten"), 400)).contains("limit");
         assertThat(problem(get("since=yesterday"), 400)).contains("since");
+        for (String target : List.of("/v1/sessions?since=%ZZ", "/v1/sessions?limit=%", "/v1/sessions?since=a b")) {
+            Map.Entry<Integer, String> raw = api.rawGet(target, "Bearer " + EdgeTestConfig.API_KEY);
+            assertThat(raw.getKey()).as(target + " " + raw.getValue()).isEqualTo(400);
+            assertThat(json(raw.getValue()).get("status").asInt()).isEqualTo(400);
+        }
         assertThat(problem(get("status=finished"), 400)).contains("status");
         assertThat(problem(get("cursor=bm90LWEtY3Vyc29y"), 400)).contains("cursor");
         assertThat(problem(get("order=asc"), 400)).contains("order");
