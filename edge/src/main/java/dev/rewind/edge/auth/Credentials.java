@@ -6,9 +6,11 @@ import io.helidon.webserver.http.ServerRequest;
 import java.util.Optional;
 
 /**
- * Where a request carries its secret: the {@code Authorization: Bearer} header always; for GET
- * only, a read token may also come as {@code ?access_token=} (EventSource cannot set headers) or
- * in the cookie {@code rewind_token_<session id>}. A POST needs the header, so there is no CSRF surface.
+ * Where a request carries its secret: the {@code Authorization: Bearer} header always; for a GET
+ * of a session's stream ({@code …/events}, {@code …/ws}) only, a read token may also come as
+ * {@code ?access_token=} or in the cookie {@code rewind_token_<session id>}, because EventSource
+ * and browser WebSockets cannot set headers. Everything else (every POST above all) needs the
+ * header, so there is no CSRF surface and tokens stay out of URLs wherever they can.
  */
 public final class Credentials {
 
@@ -24,10 +26,10 @@ public final class Credentials {
                 .filter(value -> !value.isEmpty());
     }
 
-    /** The header first; on GET then the query parameter, then the session's cookie. */
+    /** The header first; on a GET of a stream then the query parameter, then the session's cookie. */
     public static Optional<String> readToken(ServerRequest req) {
         Optional<String> header = bearer(req);
-        if (header.isPresent() || !req.prologue().method().equals(Method.GET)) {
+        if (header.isPresent() || !isStreamGet(req)) {
             return header;
         }
         Optional<String> query = req.query().first("access_token").asOptional().filter(value -> !value.isBlank());
@@ -38,6 +40,11 @@ public final class Credentials {
                 .flatMap(id -> req.headers().cookies().first(COOKIE_PREFIX + id).asOptional())
                 .map(String::strip)
                 .filter(value -> !value.isEmpty());
+    }
+
+    private static boolean isStreamGet(ServerRequest req) {
+        String path = req.prologue().uriPath().path();
+        return req.prologue().method().equals(Method.GET) && (path.endsWith("/events") || path.endsWith("/ws"));
     }
 
     /** Read tokens have a fixed prefix, so a bearer value is told apart from an API key without trying both. */

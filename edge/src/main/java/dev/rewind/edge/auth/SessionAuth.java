@@ -25,11 +25,12 @@ public final class SessionAuth {
                 .orElseThrow(() -> ProblemException.unauthorized("an API key is required: Authorization: Bearer <key>"));
     }
 
-    /** The owner's API key or the session's read token (header; on GET also the query or cookie). */
+    /** The owner's API key or the session's read token (header; for a GET of a stream also the query or cookie). */
     public Caller caller(ServerRequest req, String sessionId) {
         String secret = Credentials.readToken(req).orElseThrow(() -> ProblemException.unauthorized(
                 "an API key or the session's read token is required: Authorization: Bearer <key or token>"
-                        + " (on GET also ?access_token= or the cookie " + Credentials.COOKIE_PREFIX + "<id>)"));
+                        + " (for a GET of the session's events also ?access_token= or the cookie "
+                        + Credentials.COOKIE_PREFIX + "<id>)"));
         if (!Credentials.looksLikeReadToken(secret)) {
             // an API key counts only from the header: a query or cookie never carries one
             return Credentials.bearer(req).filter(secret::equals).flatMap(apiKeys::ownerOf)

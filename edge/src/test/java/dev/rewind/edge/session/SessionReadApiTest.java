@@ -87,10 +87,13 @@ class SessionReadApiTest {
         assertThat(reader.get("status").asText()).isEqualTo("completed");
         assertThat(reader.has("owner")).isFalse();
 
-        HttpResponse<String> byCookie = api.get("/v1/sessions/" + id, Map.of("Cookie", "rewind_token_" + id + "=" + session.token()));
-        assertThat(byCookie.statusCode()).as(byCookie.body()).isEqualTo(200);
-        HttpResponse<String> byQuery = api.get("/v1/sessions/" + id + "?access_token=" + session.token(), Map.of());
-        assertThat(byQuery.statusCode()).as(byQuery.body()).isEqualTo(200);
+        // the query and the cookie carry a token for the streams only (EventSource cannot set headers)
+        HttpResponse<String> streamByCookie = api.get("/v1/sessions/" + id + "/events",
+                Map.of("Cookie", "other=1; rewind_token_" + id + "=" + session.token()));
+        assertThat(streamByCookie.statusCode()).as(streamByCookie.body()).isEqualTo(200);
+        assertThat(streamByCookie.body()).contains("event: done");
+        problem(api.get("/v1/sessions/" + id, Map.of("Cookie", "rewind_token_" + id + "=" + session.token())), 401);
+        problem(api.get("/v1/sessions/" + id + "?access_token=" + session.token(), Map.of()), 401);
     }
 
     @Test
@@ -98,15 +101,15 @@ class SessionReadApiTest {
         Created a = create(EdgeTestConfig.API_KEY);
         Created b = create(EdgeTestConfig.API_KEY);
         problem(api.get("/v1/sessions/" + b.id(), bearer(a.token())), 403);
-        problem(api.get("/v1/sessions/" + b.id(), Map.of("Cookie", "rewind_token_" + b.id() + "=" + a.token())), 403);
+        problem(api.get("/v1/sessions/" + b.id() + "/events", Map.of("Cookie", "rewind_token_" + b.id() + "=" + a.token())), 403);
         // a cookie named for another session is not this session's credential
-        problem(api.get("/v1/sessions/" + b.id(), Map.of("Cookie", "rewind_token_" + a.id() + "=" + a.token())), 401);
+        problem(api.get("/v1/sessions/" + b.id() + "/events", Map.of("Cookie", "rewind_token_" + a.id() + "=" + a.token())), 401);
         problem(api.get("/v1/sessions/" + a.id(), bearer(EdgeTestConfig.OTHER_API_KEY)), 403);
         problem(api.get("/v1/sessions/" + a.id(), Map.of()), 401);
         problem(api.get("/v1/sessions/" + a.id(), bearer("rt1.k1.forged.signature")), 401);
         problem(api.get("/v1/sessions/" + a.id(), bearer("not-a-key")), 401);
         // an API key counts only in the header
-        problem(api.get("/v1/sessions/" + a.id() + "?access_token=" + EdgeTestConfig.API_KEY, Map.of()), 401);
+        problem(api.get("/v1/sessions/" + a.id() + "/events?access_token=" + EdgeTestConfig.API_KEY, Map.of()), 401);
         problem(api.get("/v1/sessions/" + SessionIds.newId(), bearer(EdgeTestConfig.API_KEY)), 404);
         problem(api.get("/v1/sessions/not-an-id", bearer(EdgeTestConfig.API_KEY)), 404);
     }
