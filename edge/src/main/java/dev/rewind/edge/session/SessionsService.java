@@ -87,22 +87,26 @@ public final class SessionsService implements HttpService {
             created(res, sessionId, earlier.get());
             return;
         }
-        RequestRecord.Start start = new RequestRecord.Start(sessionId, owner, upstream, ref.format(), body.model(),
-                body.messages(), params, entry.createdAt(), idempotencyKey.orElse(null));
+        publish(new RequestRecord.Start(sessionId, owner, upstream, ref.format(), body.model(), body.messages(), params,
+                entry.createdAt(), idempotencyKey.orElse(null)), entry);
+        created(res, sessionId, entry.createdAt());
+    }
+
+    /** Writes the start request (refused with 413 above the topic's limit); its reservation is dropped on failure. */
+    private void publish(RequestRecord.Start start, RecentSessions.Creation entry) {
         try {
             byte[] serialised = Json.toBytes(start);
             if (serialised.length > config.topics().maxMessageBytes()) {
                 throw new ProblemException(413, "the request is " + serialised.length
                         + " bytes as a record; the limit is " + config.topics().maxMessageBytes());
             }
-            AcknowledgedSend.send(requests, Topics.REQUESTS, sessionId, start, "session");
+            AcknowledgedSend.send(requests, Topics.REQUESTS, start.sessionId(), start, "session");
             entry.published().complete(null);
         } catch (RuntimeException e) {
-            replays.forget(sessionId, entry);
+            replays.forget(start.sessionId(), entry);
             entry.published().completeExceptionally(e);
             throw e;
         }
-        created(res, sessionId, entry.createdAt());
     }
 
     private CreateSessionBody parse(ServerRequest req) {
