@@ -17,7 +17,11 @@ public record EdgeConfig(
         String defaultUpstream,
         Sse sse,
         Replay replay,
-        Demo demo) {
+        Demo demo,
+        Store store,
+        Sessions sessions,
+        Audit audit,
+        RateLimit rateLimit) {
 
     public EdgeConfig {
         ConfigException.check(kafka != null, "kafka", "section is missing");
@@ -27,6 +31,10 @@ public record EdgeConfig(
         ConfigException.check(sse != null, "sse", "section is missing");
         ConfigException.check(replay != null, "replay", "section is missing");
         ConfigException.check(demo != null, "demo", "section is missing");
+        ConfigException.check(store != null, "store", "section is missing");
+        ConfigException.check(sessions != null, "sessions", "section is missing");
+        ConfigException.check(audit != null, "audit", "section is missing");
+        ConfigException.check(rateLimit != null, "rate_limit", "section is missing");
         ConfigException.check(upstreams != null && !upstreams.isEmpty(), "upstreams", "must name at least one upstream");
         ConfigException.check(
                 defaultUpstream != null && upstreams.containsKey(defaultUpstream),
@@ -35,12 +43,13 @@ public record EdgeConfig(
         upstreams = Map.copyOf(upstreams);
     }
 
-    /** The listener. {@code max_request_bytes} bounds every request body. */
-    public record Http(String host, int port, long maxRequestBytes) {
+    /** The listener. {@code max_request_bytes} bounds every request body, {@code max_header_bytes} its headers. */
+    public record Http(String host, int port, long maxRequestBytes, int maxHeaderBytes) {
         public Http {
             ConfigException.check(host != null && !host.isBlank(), "host", "must not be empty");
             ConfigException.check(port >= 0 && port <= 65535, "port", "must be 0..65535 (0 = any free port), was " + port);
             ConfigException.check(maxRequestBytes >= 1024, "max_request_bytes", "must be at least 1024");
+            ConfigException.check(maxHeaderBytes >= 1024, "max_header_bytes", "must be at least 1024");
         }
     }
 
@@ -75,6 +84,53 @@ public record EdgeConfig(
     public record Demo(boolean enabled, String apiKey) {
         public Demo {
             ConfigException.check(!enabled || (apiKey != null && !apiKey.isBlank()), "api_key", "is required when demo is enabled");
+        }
+    }
+
+    /**
+     * The on-disk session store (RocksDB) materialised from the compacted {@code rewind.sessions};
+     * {@code dir} is this instance's own (two edges never share one), {@code block_cache_bytes} bounds its read cache.
+     */
+    public record Store(String dir, long blockCacheBytes) {
+        public Store {
+            ConfigException.check(dir != null && !dir.isBlank(), "dir", "must name a directory");
+            ConfigException.check(blockCacheBytes >= 1 << 20, "block_cache_bytes", "must be at least 1048576");
+        }
+    }
+
+    /**
+     * Session listing and creation: page sizes, how many index entries one page may examine when a
+     * status filter skips most of them, and how many recent creations this instance remembers
+     * (idempotent retries and reads before the summary arrives).
+     */
+    public record Sessions(int listDefaultLimit, int listMaxLimit, int listScanBudget, int recentMax) {
+        public Sessions {
+            ConfigException.check(listMaxLimit >= 1 && listMaxLimit <= 1000, "list_max_limit", "must be 1..1000");
+            ConfigException.check(listDefaultLimit >= 1 && listDefaultLimit <= listMaxLimit, "list_default_limit",
+                    "must be 1..list_max_limit");
+            ConfigException.check(listScanBudget >= listMaxLimit, "list_scan_budget", "must be at least list_max_limit");
+            ConfigException.check(recentMax >= 1, "recent_max", "must be at least 1");
+        }
+    }
+
+    /**
+     * Reads of one session's records (transcript, prompt, upstream bytes): at most
+     * {@code max_concurrent_reads} at once (more are refused with 503), each bounded in time, and
+     * upstream bytes of one attempt bounded like ingest's {@code max_response_bytes}.
+     */
+    public record Audit(int maxConcurrentReads, long readTimeoutMs, long maxUpstreamBytes) {
+        public Audit {
+            ConfigException.check(maxConcurrentReads >= 1, "max_concurrent_reads", "must be at least 1");
+            ConfigException.check(readTimeoutMs >= 100, "read_timeout_ms", "must be at least 100");
+            ConfigException.check(maxUpstreamBytes >= 1024, "max_upstream_bytes", "must be at least 1024");
+        }
+    }
+
+    /** Session creation per API key: at most {@code sessions_per_period} in each {@code period_ms}. */
+    public record RateLimit(int sessionsPerPeriod, long periodMs) {
+        public RateLimit {
+            ConfigException.check(sessionsPerPeriod >= 1, "sessions_per_period", "must be at least 1");
+            ConfigException.check(periodMs >= 1, "period_ms", "must be at least 1");
         }
     }
 }

@@ -45,6 +45,23 @@ class EdgeConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("default_upstream");
     }
 
+    @Test
+    void namesBadSessionApiKeys() {
+        String auth = "auth: {signing_keys: {k1: " + EdgeTestConfig.SIGNING_KEY + "}, active_signing_key: k1}\n";
+        assertThatThrownBy(() -> load(auth + "store: {dir: \"\"}", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("store.dir");
+        assertThatThrownBy(() -> load(auth + "rate_limit: {sessions_per_period: 0}", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("rate_limit.sessions_per_period");
+        assertThatThrownBy(() -> load(auth + "sessions: {list_default_limit: 500}", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("sessions.list_default_limit");
+        assertThatThrownBy(() -> load(auth + "http: {max_header_bytes: 10}", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("http.max_header_bytes");
+        assertThatThrownBy(() -> load(auth + "audit: {max_concurrent_reads: 0}", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("audit.max_concurrent_reads");
+        assertThatThrownBy(() -> load(auth.replace("}\n", ", renewal_max_age_seconds: 60}\n"), Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("auth.renewal_max_age_seconds");
+    }
+
     private static EdgeConfig load(String yaml, Map<String, String> env) {
         return ConfigLoader.load(EdgeConfig.class, ConfigLoader.parseYaml(yaml), env, ConfigLoader.KAFKA_DEFAULTS,
                 "edge-defaults.yaml");

@@ -2,8 +2,10 @@ package dev.rewind.edge;
 
 import dev.rewind.edge.auth.ApiKeys;
 import dev.rewind.protocol.config.ConfigLoader;
+import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
+import java.util.UUID;
 
 /** An edge configuration for tests: loopback, any free port, one API key, one signing key, fast heartbeats. */
 public final class EdgeTestConfig {
@@ -14,6 +16,11 @@ public final class EdgeTestConfig {
     public static final String SIGNING_KEY = Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef".getBytes());
 
     private EdgeTestConfig() {}
+
+    /** Each edge of a test gets its own session store under target/ (RocksDB locks its directory). */
+    public static String freshStoreDir() {
+        return Path.of("target", "edge-stores", UUID.randomUUID().toString()).toAbsolutePath().toString();
+    }
 
     public static EdgeConfig forBroker(String bootstrapServers, int partitions) {
         return forBroker(bootstrapServers, partitions, "");
@@ -32,8 +39,9 @@ public final class EdgeTestConfig {
                   signing_keys: {k1: "%s"}
                   active_signing_key: k1
                 sse: {heartbeat_ms: 1000, poll_ms: 50, retry_ms: 500, retry_jitter_ms: 100}
+                store: {dir: "%s"}
                 """.formatted(bootstrapServers, partitions, OWNER, ApiKeys.digestOf(API_KEY),
-                ApiKeys.digestOf(OTHER_API_KEY), SIGNING_KEY));
+                ApiKeys.digestOf(OTHER_API_KEY), SIGNING_KEY, freshStoreDir()));
         ConfigLoader.merge(overlay, ConfigLoader.parseYaml(extraYaml));
         return ConfigLoader.load(EdgeConfig.class, overlay, Map.of(), ConfigLoader.KAFKA_DEFAULTS, "edge-defaults.yaml");
     }

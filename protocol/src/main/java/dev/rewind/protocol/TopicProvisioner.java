@@ -51,7 +51,7 @@ public final class TopicProvisioner {
                     }
                 }
             }
-            return missing.isEmpty() ? checkLayout(admin) : checkLayoutOfNewTopics(admin);
+            return checkLayout(admin);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while provisioning topics", e);
@@ -60,35 +60,40 @@ public final class TopicProvisioner {
         }
     }
 
+    /** Fails unless requests, chunks and tokens have the same partition count. */
+    public static Layout checkLayout(Admin admin)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        return checkCounts(describe(admin));
+    }
+
     /**
-     * Topics just created may not be in the metadata yet (describe answers "unknown topic" for a
-     * moment, seen on a loaded machine): ask again, briefly, until every Rewind topic is described, so
-     * that callers (and the services' clients) find all of them.
+     * Partition counts of the co-partitioned topics, once the broker knows every Rewind topic.
+     * Right after a topic is created a broker may not know it yet and answers
+     * UnknownTopicOrPartition: asked again, within the timeout, so that a caller of
+     * {@link #ensure} can use every topic at once.
      */
-    private static Layout checkLayoutOfNewTopics(Admin admin)
+    private static Map<String, Integer> describe(Admin admin)
             throws InterruptedException, ExecutionException, TimeoutException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
         while (true) {
             try {
-                admin.describeTopics(Topics.ALL).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS);
-                return checkLayout(admin);
+                return describeOnce(admin);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
                     throw e;
                 }
-                Thread.sleep(100); // a bounded pause between metadata queries
+                TimeUnit.MILLISECONDS.sleep(100);
             }
         }
     }
 
-    /** Fails unless requests, chunks and tokens have the same partition count. */
-    public static Layout checkLayout(Admin admin)
+    private static Map<String, Integer> describeOnce(Admin admin)
             throws InterruptedException, ExecutionException, TimeoutException {
         Map<String, TopicDescription> described =
-                admin.describeTopics(Topics.CO_PARTITIONED).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS);
-        Map<String, Integer> counts = described.values().stream()
+                admin.describeTopics(Topics.ALL).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS);
+        return described.values().stream()
+                .filter(d -> Topics.CO_PARTITIONED.contains(d.name()))
                 .collect(Collectors.toMap(TopicDescription::name, d -> d.partitions().size()));
-        return checkCounts(counts);
     }
 
     static Layout checkCounts(Map<String, Integer> counts) {

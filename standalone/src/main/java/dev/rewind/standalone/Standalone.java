@@ -67,7 +67,7 @@ public final class Standalone implements AutoCloseable {
                     ingestOverlay(config, bootstrap, sim), config.ingest(),
                     ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml"), System.getenv()));
             EdgeServer edge = EdgeServer.start(component(EdgeConfig.class, "edge",
-                    edgeOverlay(config, bootstrap, secrets), config.edge(),
+                    edgeOverlay(config, bootstrap, secrets, dataDir), config.edge(),
                     ConfigLoader.KAFKA_DEFAULTS, "edge-defaults.yaml"), Clock.systemUTC());
             running.push(edge);
             return new Standalone(running, edge, secrets.demoApiKey());
@@ -145,8 +145,10 @@ public final class Standalone implements AutoCloseable {
         return ingest;
     }
 
-    private static ObjectNode edgeOverlay(StandaloneConfig config, String bootstrap, StandaloneSecrets secrets) {
+    private static ObjectNode edgeOverlay(StandaloneConfig config, String bootstrap, StandaloneSecrets secrets,
+            Path dataDir) {
         ObjectNode edge = kafka(config, bootstrap);
+        edge.putObject("store").put("dir", dataDir.resolve("edge-store").toString());
         edge.putObject("http").put("host", config.http().host()).put("port", config.http().port());
         ObjectNode auth = edge.putObject("auth");
         auth.putArray("api_keys").addObject().put("id", DEMO_OWNER).put("sha256", ApiKeys.digestOf(secrets.demoApiKey()));

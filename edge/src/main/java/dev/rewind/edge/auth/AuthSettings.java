@@ -7,9 +7,17 @@ import java.util.Map;
 /**
  * API keys (stored as SHA-256 hex digests, never in clear) and the read-token signing keys
  * (base64, at least 32 bytes each; {@code active_signing_key} signs new tokens, every listed key verifies).
+ * A read token is renewed with itself while valid or expired for at most {@code renewal_grace_seconds},
+ * and only while its session is younger than {@code renewal_max_age_seconds} (the owner's key can
+ * always get a fresh one), so a leaked token cannot be kept alive for ever.
  */
 public record AuthSettings(
-        List<ApiKeyEntry> apiKeys, Map<String, String> signingKeys, String activeSigningKey, long tokenTtlSeconds) {
+        List<ApiKeyEntry> apiKeys,
+        Map<String, String> signingKeys,
+        String activeSigningKey,
+        long tokenTtlSeconds,
+        long renewalGraceSeconds,
+        long renewalMaxAgeSeconds) {
 
     public AuthSettings {
         apiKeys = apiKeys == null ? List.of() : List.copyOf(apiKeys);
@@ -23,6 +31,9 @@ public record AuthSettings(
                 "active_signing_key",
                 "must name one of signing_keys " + signingKeys.keySet());
         ConfigException.check(tokenTtlSeconds >= 60, "token_ttl_seconds", "must be at least 60");
+        ConfigException.check(renewalGraceSeconds >= 0, "renewal_grace_seconds", "must not be negative");
+        ConfigException.check(renewalMaxAgeSeconds >= tokenTtlSeconds, "renewal_max_age_seconds",
+                "must be at least token_ttl_seconds (" + tokenTtlSeconds + ")");
     }
 
     /** One API key: its owner id (what topics and logs carry) and the SHA-256 hex digest of the key. */

@@ -1,11 +1,21 @@
 package dev.rewind.edge.auth;
 
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
 import io.helidon.webserver.http.ServerRequest;
 import java.util.Optional;
 
-/** Where a request carries its secret: the {@code Authorization: Bearer} header, or for GET streams {@code ?access_token=}. */
+/**
+ * Where a request carries its secret: the {@code Authorization: Bearer} header always; for a GET
+ * of a session's stream ({@code …/events}, {@code …/ws}) only, a read token may also come as
+ * {@code ?access_token=} or in the cookie {@code rewind_token_<session id>}, because EventSource
+ * and browser WebSockets cannot set headers. Everything else (every POST above all) needs the
+ * header, so there is no CSRF surface and tokens stay out of URLs wherever they can.
+ */
 public final class Credentials {
+
+    /** The cookie that may carry a session's read token on GET: this prefix plus the session id. */
+    public static final String COOKIE_PREFIX = "rewind_token_";
 
     private Credentials() {}
 
@@ -16,12 +26,29 @@ public final class Credentials {
                 .filter(value -> !value.isEmpty());
     }
 
-    /** The header first, then the query parameter (EventSource cannot set headers). */
+    /** The header first; on a GET of a stream then the query parameter, then the session's cookie. */
     public static Optional<String> readToken(ServerRequest req) {
         Optional<String> header = bearer(req);
-        if (header.isPresent()) {
+        if (header.isPresent() || !isStreamGet(req)) {
             return header;
         }
-        return req.query().first("access_token").asOptional().filter(value -> !value.isBlank());
+        Optional<String> query = req.query().first("access_token").asOptional().filter(value -> !value.isBlank());
+        if (query.isPresent()) {
+            return query;
+        }
+        return req.path().pathParameters().first("id").asOptional()
+                .flatMap(id -> req.headers().cookies().first(COOKIE_PREFIX + id).asOptional())
+                .map(String::strip)
+                .filter(value -> !value.isEmpty());
+    }
+
+    private static boolean isStreamGet(ServerRequest req) {
+        String path = req.prologue().uriPath().path();
+        return req.prologue().method().equals(Method.GET) && (path.endsWith("/events") || path.endsWith("/ws"));
+    }
+
+    /** Read tokens have a fixed prefix, so a bearer value is told apart from an API key without trying both. */
+    public static boolean looksLikeReadToken(String secret) {
+        return secret.startsWith("rt1.");
     }
 }

@@ -40,12 +40,28 @@ public final class ReadTokens {
     }
 
     public String issue(String sessionId, Instant createdAt) {
-        return signer.sign(new ReadToken(sessionId, createdAt, clock.instant().plus(ttl)));
+        return issueToken(sessionId, createdAt).token();
     }
+
+    /** A fresh token and when it expires. */
+    public Issued issueToken(String sessionId, Instant createdAt) {
+        Instant expiresAt = clock.instant().plus(ttl);
+        return new Issued(signer.sign(new ReadToken(sessionId, createdAt, expiresAt)), expiresAt);
+    }
+
+    public record Issued(String token, Instant expiresAt) {}
 
     /** Verifies {@code token} and that it was issued for {@code sessionId}. */
     public ReadToken verify(String token, String sessionId) throws InvalidTokenException, WrongSessionException {
-        ReadToken verified = signer.verify(token, clock.instant());
+        return verify(token, sessionId, null);
+    }
+
+    /**
+     * Verifies {@code token} for {@code sessionId} as of {@code at} (null: now); renewal passes a
+     * moment in the past so that a token expired within the grace period still counts.
+     */
+    public ReadToken verify(String token, String sessionId, Instant at) throws InvalidTokenException, WrongSessionException {
+        ReadToken verified = signer.verify(token, at == null ? clock.instant() : at);
         if (!verified.sessionId().equals(sessionId)) {
             throw new WrongSessionException();
         }

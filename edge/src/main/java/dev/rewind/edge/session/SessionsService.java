@@ -1,16 +1,16 @@
 package dev.rewind.edge.session;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rewind.edge.EdgeConfig;
-import dev.rewind.edge.auth.ApiKeys;
-import dev.rewind.edge.auth.Credentials;
 import dev.rewind.edge.auth.ReadTokens;
-import dev.rewind.edge.http.Problem;
+import dev.rewind.edge.auth.SessionAuth;
+import dev.rewind.edge.http.ProblemException;
+import dev.rewind.edge.store.SessionStore;
 import dev.rewind.protocol.Json;
 import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.SessionIds;
+import dev.rewind.protocol.SessionSummary;
 import dev.rewind.protocol.Topics;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -18,88 +18,108 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-/** {@code POST /v1/sessions}: validates a generation request and hands it to ingest through {@code rewind.requests}. */
+/**
+ * The session collection: {@code POST /v1/sessions} validates a generation request and hands it
+ * to ingest through {@code rewind.requests}; {@code GET /v1/sessions} pages the owner's sessions
+ * from the on-disk store.
+ */
 public final class SessionsService implements HttpService {
 
-    private static final Logger LOG = LoggerFactory.getLogger(SessionsService.class);
-    private static final ObjectReader BODY = Json.MAPPER.readerFor(CreateSessionBody.class)
-            .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-    private static final long SEND_TIMEOUT_MS = 10_000;
+    private static final Set<String> LIST_PARAMETERS = Set.of("since", "status", "limit", "cursor");
 
     private final EdgeConfig config;
-    private final ApiKeys apiKeys;
+    private final SessionAuth auth;
     private final ReadTokens readTokens;
     private final Producer<String, RequestRecord> requests;
+    private final SessionStore store;
+    private final IdempotentReplays replays;
+    private final CreationRateLimit rateLimit;
     private final Clock clock;
 
-    public SessionsService(
-            EdgeConfig config, ApiKeys apiKeys, ReadTokens readTokens, Producer<String, RequestRecord> requests, Clock clock) {
+    SessionsService(EdgeConfig config, SessionAuth auth, ReadTokens readTokens, Producer<String, RequestRecord> requests,
+            SessionStore store, IdempotentReplays replays, Clock clock) {
         this.config = config;
-        this.apiKeys = apiKeys;
+        this.auth = auth;
         this.readTokens = readTokens;
         this.requests = requests;
+        this.store = store;
+        this.replays = replays;
+        this.rateLimit = new CreationRateLimit(config.rateLimit());
         this.clock = clock;
     }
 
     @Override
     public void routing(HttpRules rules) {
         rules.post("/", this::create);
+        rules.get("/", this::list);
     }
 
     private void create(ServerRequest req, ServerResponse res) {
-        Optional<String> owner = Credentials.bearer(req).flatMap(apiKeys::ownerOf);
-        if (owner.isEmpty()) {
-            Problem.unauthorized(res, "an API key is required: Authorization: Bearer <key>");
-            return;
-        }
-        CreateSessionBody body;
-        try {
-            body = BODY.readValue(req.content().inputStream());
-        } catch (IOException e) {
-            Problem.badRequest(res, "the body is not a valid session request: " + firstLine(e.getMessage()));
-            return;
-        }
-        if (body == null) {
-            Problem.badRequest(res, "the body is empty; send a JSON session request");
-            return;
-        }
-        String problem = body.problem();
+        String owner = auth.owner(req);
+        rateLimit.acquire(owner);
+        CreateSessionBody body = parse(req);
         String upstream = body.upstream() == null ? config.defaultUpstream() : body.upstream();
         EdgeConfig.UpstreamRef ref = config.upstreams().get(upstream);
-        if (problem == null && ref == null) {
-            problem = "unknown upstream '" + upstream + "'; configured: " + config.upstreams().keySet();
+        if (ref == null) {
+            throw ProblemException.badRequest("unknown upstream '" + upstream + "'; configured: " + config.upstreams().keySet());
         }
+        ObjectNode params = body.params() == null ? Json.MAPPER.createObjectNode() : body.params();
+        Optional<String> idempotencyKey = req.headers().first(HeaderNames.create("Idempotency-Key")).map(IdempotencyKeys::validated);
+        byte[] digest = IdempotencyKeys.requestDigest(upstream, body.model(), body.messages(), params);
+        String sessionId = idempotencyKey.map(key -> IdempotencyKeys.sessionId(owner, key)).orElseGet(SessionIds::newId);
+        RecentSessions.Creation entry = new RecentSessions.Creation(owner, clock.instant(), upstream, body.model(), digest,
+                new CompletableFuture<>());
+        Optional<Instant> earlier = replays.reserve(sessionId, entry, idempotencyKey.isPresent());
+        if (earlier.isPresent()) {
+            res.header(HeaderNames.create("Idempotent-Replayed"), "true");
+            created(res, sessionId, earlier.get());
+            return;
+        }
+        publish(new RequestRecord.Start(sessionId, owner, upstream, ref.format(), body.model(), body.messages(), params,
+                entry.createdAt(), idempotencyKey.orElse(null)), entry);
+        created(res, sessionId, entry.createdAt());
+    }
+
+    /** Writes the start request (refused with 413 above the topic's limit); its reservation is dropped on failure. */
+    private void publish(RequestRecord.Start start, RecentSessions.Creation entry) {
+        try {
+            byte[] serialised = Json.toBytes(start);
+            if (serialised.length > config.topics().maxMessageBytes()) {
+                throw new ProblemException(413, "the request is " + serialised.length
+                        + " bytes as a record; the limit is " + config.topics().maxMessageBytes());
+            }
+            AcknowledgedSend.send(requests, Topics.REQUESTS, start.sessionId(), start, "session");
+            entry.published().complete(null);
+        } catch (RuntimeException e) {
+            replays.forget(start.sessionId(), entry);
+            entry.published().completeExceptionally(e);
+            throw e;
+        }
+    }
+
+    private CreateSessionBody parse(ServerRequest req) {
+        CreateSessionBody body = Bodies.read(req, CreateSessionBody.class, "session request")
+                .orElseThrow(() -> ProblemException.badRequest("the body is empty; send a JSON session request"));
+        String problem = body.problem();
         if (problem != null) {
-            Problem.badRequest(res, problem);
-            return;
+            throw ProblemException.badRequest(problem);
         }
-        String sessionId = SessionIds.newId();
-        Instant createdAt = clock.instant();
-        RequestRecord.Start start = new RequestRecord.Start(sessionId, owner.get(), upstream, ref.format(),
-                body.model(), body.messages(), body.params() == null ? Json.MAPPER.createObjectNode() : body.params(),
-                createdAt, req.headers().first(HeaderNames.create("Idempotency-Key")).orElse(null));
-        byte[] serialised = Json.toBytes(start);
-        if (serialised.length > config.topics().maxMessageBytes()) {
-            Problem.send(res, 413, "Content Too Large", "the request is " + serialised.length
-                    + " bytes as a record; the limit is " + config.topics().maxMessageBytes());
-            return;
-        }
-        if (!publish(start, res)) {
-            return;
-        }
+        return body;
+    }
+
+    private void created(ServerResponse res, String sessionId, Instant createdAt) {
         ObjectNode created = Json.MAPPER.createObjectNode();
         created.put("id", sessionId);
         created.put("token", readTokens.issue(sessionId, createdAt));
@@ -108,32 +128,76 @@ public final class SessionsService implements HttpService {
         res.status(Status.CREATED_201);
         res.header(HeaderNames.LOCATION, "/v1/sessions/" + sessionId);
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
         res.send(Json.toBytes(created));
     }
 
-    /** Writes the start request and waits for Kafka's acknowledgement: a 201 means it is durable. */
-    private boolean publish(RequestRecord.Start start, ServerResponse res) {
-        try {
-            requests.send(new ProducerRecord<>(Topics.REQUESTS, start.sessionId(), start))
-                    .get(SEND_TIMEOUT_MS, TimeUnit.MILLISECONDS);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("cannot write session {} to {}: {}", start.sessionId(), Topics.REQUESTS, e.toString());
+    private void list(ServerRequest req, ServerResponse res) {
+        String owner = auth.owner(req);
+        for (String name : req.query().names()) {
+            if (!LIST_PARAMETERS.contains(name)) {
+                throw ProblemException.badRequest("unknown query parameter '" + name + "'; known: " + LIST_PARAMETERS);
+            }
         }
-        res.header(HeaderNames.RETRY_AFTER, "5");
-        Problem.send(res, 503, "Service Unavailable", "the session could not be stored; try again shortly");
-        return false;
+        SessionStore.PageQuery query = new SessionStore.PageQuery(since(req), statuses(req), limit(req),
+                req.query().first("cursor").asOptional().filter(c -> !c.isEmpty()).orElse(null),
+                config.sessions().listScanBudget());
+        SessionStore.Page page;
+        try {
+            page = store.page(owner, query);
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest(e.getMessage());
+        }
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode sessions = body.putArray("sessions");
+        for (SessionSummary summary : page.sessions()) {
+            sessions.add(SessionViews.summary(new SessionDirectory.Known(summary.id(), summary.owner(),
+                    summary.createdAt(), summary.upstream(), summary.model(), summary), true));
+        }
+        if (page.nextCursor() != null) {
+            body.put("next_cursor", page.nextCursor());
+        }
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.send(Json.toBytes(body));
     }
 
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "unreadable";
+    private static Instant since(ServerRequest req) {
+        Optional<String> since = req.query().first("since").asOptional().filter(s -> !s.isEmpty());
+        try {
+            return since.map(Instant::parse).orElse(null);
+        } catch (DateTimeParseException e) {
+            throw ProblemException.badRequest("'since' must be an ISO-8601 instant such as 2026-12-01T00:00:00Z");
         }
-        int nl = message.indexOf('\n');
-        String line = nl < 0 ? message : message.substring(0, nl);
-        return line.length() > 200 ? line.substring(0, 200) : line;
+    }
+
+    private static Set<SessionSummary.Status> statuses(ServerRequest req) {
+        Set<SessionSummary.Status> statuses = EnumSet.noneOf(SessionSummary.Status.class);
+        for (String value : req.query().all("status", List::of)) {
+            for (String name : value.split(",")) {
+                statuses.add(Arrays.stream(SessionSummary.Status.values()).filter(s -> s.wireName().equals(name.strip()))
+                        .findFirst().orElseThrow(() -> ProblemException.badRequest("'status' must be one or more of "
+                                + Arrays.stream(SessionSummary.Status.values()).map(SessionSummary.Status::wireName).toList()
+                                + ", comma-separated")));
+            }
+        }
+        return statuses;
+    }
+
+    private int limit(ServerRequest req) {
+        Optional<String> limit = req.query().first("limit").asOptional();
+        if (limit.isEmpty()) {
+            return config.sessions().listDefaultLimit();
+        }
+        try {
+            int n = Integer.parseInt(limit.get());
+            if (n >= 1 && n <= config.sessions().listMaxLimit()) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw ProblemException.badRequest("'limit' must be 1.." + config.sessions().listMaxLimit());
     }
 
     public static Map<String, Object> producerDefaults() {

@@ -1,0 +1,109 @@
+package dev.rewind.edge.session;
+
+import dev.rewind.edge.EdgeConfig;
+import dev.rewind.edge.auth.ApiKeys;
+import dev.rewind.edge.auth.ReadTokens;
+import dev.rewind.edge.auth.SessionAuth;
+import dev.rewind.edge.store.SessionStore;
+import dev.rewind.edge.store.SessionStoreFeed;
+import dev.rewind.protocol.ControlRecord;
+import dev.rewind.protocol.RequestRecord;
+import dev.rewind.protocol.Serdes;
+import io.helidon.webserver.http.HttpService;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The session API's parts, wired once: the on-disk store and its feed from {@code rewind.sessions},
+ * the producers of {@code rewind.requests} and {@code rewind.control}, and the HTTP services of
+ * {@code /v1/sessions}. Closing stops the feed, the producers and the store.
+ */
+public final class SessionApi implements AutoCloseable {
+
+    private final SessionStore store;
+    private final SessionStoreFeed feed;
+    private final KafkaProducer<String, RequestRecord> requests;
+    private final KafkaProducer<String, ControlRecord> control;
+    private final HttpService[] services;
+
+    private SessionApi(SessionStore store, SessionStoreFeed feed, KafkaProducer<String, RequestRecord> requests,
+            KafkaProducer<String, ControlRecord> control, HttpService[] services) {
+        this.store = store;
+        this.feed = feed;
+        this.requests = requests;
+        this.control = control;
+        this.services = services;
+    }
+
+    public static SessionApi start(EdgeConfig config, ApiKeys apiKeys, ReadTokens readTokens, int partitions, Clock clock) {
+        SessionStore store = SessionStore.open(Path.of(config.store().dir()), config.store().blockCacheBytes());
+        SessionStoreFeed feed = null;
+        KafkaProducer<String, RequestRecord> requests = null;
+        KafkaProducer<String, ControlRecord> control = null;
+        try {
+            Map<String, Object> feedConfig = new HashMap<>(config.kafka().clientConfig(Map.of()));
+            feedConfig.putAll(SessionStoreFeed.consumerDefaults());
+            feed = SessionStoreFeed.start(feedConfig, store);
+            requests = new KafkaProducer<>(config.kafka().clientConfig(SessionsService.producerDefaults()),
+                    new StringSerializer(), Serdes.REQUEST);
+            Map<String, Object> controlDefaults = new HashMap<>(SessionsService.producerDefaults());
+            controlDefaults.put("client.id", "rewind-edge-control");
+            control = new KafkaProducer<>(config.kafka().clientConfig(controlDefaults), new StringSerializer(), Serdes.CONTROL);
+            SessionAuth auth = new SessionAuth(apiKeys, readTokens);
+            RecentSessions recent = new RecentSessions(config.sessions().recentMax());
+            SessionDirectory directory = new SessionDirectory(store, recent);
+            SessionRecords records = new SessionRecords(new SessionRecordReader(config, partitions));
+            HttpService[] services = {
+                new SessionsService(config, auth, readTokens, requests, store,
+                        new IdempotentReplays(recent, store, records), clock),
+                new SessionService(config, auth, readTokens, directory, records, control, clock),
+                new AuditService(config, auth, directory, records)
+            };
+            return new SessionApi(store, feed, requests, control, services);
+        } catch (RuntimeException e) {
+            closeQuietly(feed, requests, control, store);
+            throw e;
+        }
+    }
+
+    /** The services to register under {@code /v1/sessions}. */
+    public HttpService[] services() {
+        return services.clone();
+    }
+
+    /** True once the store holds every summary that was in {@code rewind.sessions} at startup (for readiness). */
+    public boolean storeCaughtUp() {
+        return feed.caughtUp();
+    }
+
+    public boolean awaitStoreCaughtUp(Duration timeout) throws InterruptedException {
+        return feed.awaitCaughtUp(timeout);
+    }
+
+    @Override
+    public void close() {
+        feed.close();
+        requests.close(Duration.ofSeconds(5));
+        control.close(Duration.ofSeconds(5));
+        store.close();
+    }
+
+    private static void closeQuietly(SessionStoreFeed feed, KafkaProducer<?, ?> requests, KafkaProducer<?, ?> control,
+            SessionStore store) {
+        if (feed != null) {
+            feed.close();
+        }
+        if (requests != null) {
+            requests.close(Duration.ZERO);
+        }
+        if (control != null) {
+            control.close(Duration.ZERO);
+        }
+        store.close();
+    }
+}
