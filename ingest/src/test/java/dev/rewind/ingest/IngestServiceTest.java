@@ -253,8 +253,8 @@ class IngestServiceTest {
     }
 
     @Test
-    void anUnsupportedFormatStopsStartupNamingTheKey() {
-        var overlay = ConfigLoader.parseYaml("upstreams: {gem: {format: gemini, base_url: http://127.0.0.1:1}}");
+    void anUnknownFormatStopsStartupNamingTheKey() {
+        var overlay = ConfigLoader.parseYaml("upstreams: {gem: {format: cohere, base_url: http://127.0.0.1:1}}");
         assertThatThrownBy(() -> ConfigLoader.load(IngestConfig.class, overlay, Map.of(),
                         ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml"))
                 .isInstanceOf(ConfigException.class)
