@@ -82,7 +82,7 @@ public final class IngestService implements AutoCloseable {
                 .build();
         RunServices services = new RunServices(http, instrument.apply(producer),
                 new SessionLimits(config.readBufferBytes(), config.responseTimeoutMs(), config.stallTimeoutMs(),
-                        config.maxSessionDurationMs(), config.maxResponseBytes()),
+                        config.maxSessionDurationMs(), config.maxResponseBytes(), config.producerDeliveryTimeoutMs() + 5_000),
                 new UpstreamRetryPolicy(config.retry()), new UpstreamBreakers(config.circuitBreaker()),
                 new SessionHistory(config.history().maxSessions()), clock);
         PendingCancels pending = new PendingCancels(config.cancels().pendingMax(),

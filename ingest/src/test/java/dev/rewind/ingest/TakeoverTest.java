@@ -12,9 +12,7 @@ import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.SessionIds;
 import dev.rewind.protocol.Topics;
-import dev.rewind.protocol.config.ConfigLoader;
 import dev.rewind.sim.LlmSimulator;
-import dev.rewind.sim.SimConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,8 +45,7 @@ class TakeoverTest {
     @BeforeAll
     static void start(KafkaBroker broker) {
         broker.ensureRewindTopics();
-        sim = LlmSimulator.start(ConfigLoader.load(SimConfig.class, ConfigLoader.parseYaml(
-                "{host: 127.0.0.1, port: 0, tokens_per_second: 0, first_token_delay_ms: 0}"), Map.of(), "llm-sim-defaults.yaml"));
+        sim = TestSetup.fastSimulator();
         requests = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers()), new StringSerializer(),
                 Serdes.REQUEST);
         chunks = new ChunkTopicReader(broker.bootstrapServers());
@@ -98,12 +95,12 @@ class TakeoverTest {
     }
 
     private static IngestConfig config(String bootstrap) {
-        return ConfigLoader.load(IngestConfig.class, ConfigLoader.parseYaml("""
+        return TestSetup.ingestConfig("""
                 kafka: {bootstrap_servers: "%s"}
                 topics: {partitions: 3}
                 group_id: %s
                 upstreams: {sim: {format: openai-chat, base_url: "%s/v1"}}
-                """.formatted(bootstrap, GROUP, sim.baseUrl())), Map.of(), ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml");
+                """.formatted(bootstrap, GROUP, sim.baseUrl()));
     }
 
     /** The worker as its own JVM (IngestMain), configured through the environment as in production. */

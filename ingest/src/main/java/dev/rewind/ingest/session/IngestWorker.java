@@ -7,6 +7,7 @@ import dev.rewind.protocol.ControlRecord;
 import dev.rewind.protocol.RequestRecord;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
@@ -62,7 +63,8 @@ public final class IngestWorker implements Runnable {
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private volatile boolean stopping;
 
-    private record Running(SessionRun run, Cancellation cancellation) {}
+    /** A session running here, and the duplicate start records that end when it ends. */
+    private record Running(SessionRun run, Cancellation cancellation, List<ConsumerRecord<String, RequestRecord>> duplicates) {}
 
     public IngestWorker(
             Consumer<String, RequestRecord> consumer,
@@ -139,9 +141,16 @@ public final class IngestWorker implements Runnable {
         consumer.wakeup();
     }
 
-    /** Waits for running sessions to end. */
+    /**
+     * Waits for running sessions to end; those still running then are interrupted (a session waiting
+     * for Kafka would wait forever), and their requests are re-read by the next owner.
+     */
     public boolean awaitSessions(Duration timeout) throws InterruptedException {
-        return sessions.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (sessions.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            return true;
+        }
+        sessions.shutdownNow();
+        return false;
     }
 
     private void checkProgress() {
@@ -153,10 +162,9 @@ public final class IngestWorker implements Runnable {
         while (!backlog.isEmpty() && slots.tryAcquire()) {
             ConsumerRecord<String, RequestRecord> record = backlog.poll();
             offsets.started(new TopicPartition(record.topic(), record.partition()), record.offset());
-            Optional<Running> started = record.value() instanceof RequestRecord.Start start ? admit(start) : Optional.empty();
+            Optional<Running> started = admit(record);
             if (started.isEmpty()) {
                 slots.release();
-                finished.add(record);
                 continue;
             }
             sessions.execute(() -> runSession(record, started.get()));
@@ -169,18 +177,30 @@ public final class IngestWorker implements Runnable {
         }
     }
 
-    /** A session to run, unless it already ended, runs here already, or was cancelled before it started. */
-    private Optional<Running> admit(RequestRecord.Start start) {
+    /**
+     * A session to run, unless it already ended or runs here already. A record that needs no run
+     * is finished at once — except a duplicate start of a running session (re-read after a
+     * rebalance), whose offset must wait for that session's end.
+     */
+    private Optional<Running> admit(ConsumerRecord<String, RequestRecord> record) {
+        if (!(record.value() instanceof RequestRecord.Start start)) {
+            finished.add(record);
+            return Optional.empty();
+        }
         if (services.history().get(start.sessionId()).ended()) {
             LOG.info("session {} already ended; not calling upstream again", start.sessionId());
+            finished.add(record);
             return Optional.empty();
         }
         Cancellation cancellation = new Cancellation();
         Upstream upstream = upstreams.get(start.upstream());
-        Running entry = new Running(upstream == null ? null : new SessionRun(start, upstream, services, cancellation), cancellation);
+        Running entry = new Running(upstream == null ? null : new SessionRun(start, upstream, services, cancellation),
+                cancellation, new ArrayList<>());
         synchronized (pendingCancels) {
-            if (running.putIfAbsent(start.sessionId(), entry) != null) {
-                return Optional.empty(); // a duplicate start never runs concurrently
+            Running already = running.putIfAbsent(start.sessionId(), entry);
+            if (already != null) {
+                already.duplicates().add(record); // a duplicate start never runs concurrently
+                return Optional.empty();
             }
             pendingCancels.take(start.sessionId()).ifPresent(cancel -> cancellation.cancel(cancel.by(), cancel.reason()));
         }
@@ -198,9 +218,12 @@ public final class IngestWorker implements Runnable {
                 services.history().record(start.sessionId(), 0, true);
             }
         } finally {
-            running.remove(start.sessionId());
+            synchronized (pendingCancels) {
+                running.remove(start.sessionId());
+                finished.add(record);
+                finished.addAll(entry.duplicates());
+            }
             slots.release();
-            finished.add(record);
         }
     }
 

@@ -36,15 +36,16 @@ public final class SessionRun {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionRun.class);
     private static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
-    private static final long ACK_TIMEOUT_MS = 60_000;
-    private static final long KAFKA_PROBE_MS = 5_000;
+    private static final long KAFKA_RETRY_PAUSE_MS = 500;
     private static final String CIRCUIT_OPEN = "upstream_circuit_open";
+    private static final String KAFKA_UNAVAILABLE = "kafka_unavailable";
 
     /** Why a running read was stopped from outside the read loop. */
     private enum Abort {
         CANCELLED,
         STALLED,
-        DURATION_LIMIT
+        DURATION_LIMIT,
+        KAFKA_UNAVAILABLE
     }
 
     private final RequestRecord.Start start;
@@ -62,7 +63,7 @@ public final class SessionRun {
         this.upstream = upstream;
         this.services = services;
         this.cancellation = cancellation;
-        this.writer = new ChunkWriter(services.producer(), start.sessionId());
+        this.writer = new ChunkWriter(services.producer(), start.sessionId(), KAFKA_RETRY_PAUSE_MS);
         cancellation.onCancel(() -> stopReading(Abort.CANCELLED));
     }
 
@@ -70,10 +71,15 @@ public final class SessionRun {
         return start.sessionId();
     }
 
-    /** Called by the worker's watchdog: ends a read that made no progress, or a session over its time limit. */
+    /**
+     * Called by the worker's watchdog: ends a read that made no progress, a session over its time
+     * limit, or a read whose chunks Kafka refused (also when upstream is quiet).
+     */
     public void checkProgress(long nowNanos) {
         SessionLimits limits = services.limits();
-        if (nowNanos - startedNanos > TimeUnit.MILLISECONDS.toNanos(limits.maxSessionDurationMs())) {
+        if (writer.failure() != null) {
+            stopReading(Abort.KAFKA_UNAVAILABLE);
+        } else if (nowNanos - startedNanos > TimeUnit.MILLISECONDS.toNanos(limits.maxSessionDurationMs())) {
             stopReading(Abort.DURATION_LIMIT);
         } else if (body != null && nowNanos - lastProgressNanos > TimeUnit.MILLISECONDS.toNanos(limits.stallTimeoutMs())) {
             stopReading(Abort.STALLED);
@@ -86,11 +92,17 @@ public final class SessionRun {
         long budgetEnd = services.clock().millis() + services.retryPolicy().settings().totalBudgetMs();
         try {
             while (true) {
-                AttemptResult result = attemptBehindBreaker(attempt);
-                if (!(result instanceof AttemptResult.Failed failed) || !retry(attempt, failed, budgetEnd)) {
-                    end(attempt, result);
+                AttemptResult result = keptInKafka(attemptBehindBreaker(attempt));
+                long delay = result instanceof AttemptResult.Failed failed
+                        ? services.retryPolicy().delayMs(attempt, failed.retryAfterMs()) : 0;
+                boolean again = result instanceof AttemptResult.Failed failed && retries(attempt, failed, delay, budgetEnd);
+                writer.deliver(attemptEnded(attempt, result, again));
+                if (!again) {
+                    writer.deliver(sessionEnded(attempt, result));
+                    services.history().record(start.sessionId(), attempt, true);
                     return;
                 }
+                scheduleRetry(attempt, (AttemptResult.Failed) result, delay);
                 attempt++;
             }
         } catch (InterruptedException e) {
@@ -98,10 +110,35 @@ public final class SessionRun {
             LOG.warn("session {} interrupted; its request is re-read by the next owner", start.sessionId());
         } catch (RuntimeException e) {
             LOG.error("session {} failed in ingest", start.sessionId(), e);
-            end(attempt, new AttemptResult.Failed(new UpstreamFailure("ingest_error",
-                    "ingest failed: " + e.getClass().getSimpleName(), true), AttemptOutcome.FAILED, null,
-                    OptionalLong.empty(), false, false));
+            endAfterIngestError(attempt, e);
         }
+    }
+
+    /**
+     * A completed attempt counts only when Kafka has every byte of it: its records are acknowledged
+     * before its end is written, and if any of them failed it is retried like a broken stream.
+     */
+    private AttemptResult keptInKafka(AttemptResult result) throws InterruptedException {
+        if (result instanceof AttemptResult.Completed) {
+            try {
+                writer.awaitAcknowledged(services.limits().ackTimeoutMs());
+            } catch (TimeoutException e) {
+                return kafkaUnavailable(true);
+            }
+        }
+        if (writer.failure() != null && result instanceof AttemptResult.Completed) {
+            return kafkaUnavailable(true);
+        }
+        if (writer.failure() != null) {
+            LOG.warn("session {}: Kafka refused a chunk; the upstream call was stopped until Kafka is back",
+                    start.sessionId());
+        }
+        return result;
+    }
+
+    private static AttemptResult.Failed kafkaUnavailable(boolean outputFlowed) {
+        return failed(new UpstreamFailure(KAFKA_UNAVAILABLE,
+                "stopped reading upstream: chunks could not be written to Kafka", true), outputFlowed, false);
     }
 
     private AttemptResult attemptBehindBreaker(int attempt) throws InterruptedException {
@@ -126,75 +163,71 @@ public final class SessionRun {
         return result;
     }
 
-    /** Writes the failed attempt's end, and when another attempt follows, waits for it. */
-    private boolean retry(int attempt, AttemptResult.Failed failed, long budgetEnd) throws InterruptedException {
+    /**
+     * Whether another attempt follows. A Kafka outage is retried also after output flowed, whatever
+     * {@code after_output} says: the upstream did nothing wrong, and the attempt's bytes are incomplete.
+     */
+    private boolean retries(int attempt, AttemptResult.Failed failed, long delay, long budgetEnd) {
         RetrySettings settings = services.retryPolicy().settings();
-        if (writer.failure() != null && !awaitKafka(budgetEnd)) {
-            return false;
-        }
-        long delay = services.retryPolicy().delayMs(attempt, failed.retryAfterMs());
         boolean failFastWhenOpen = failed.failure().code().equals(CIRCUIT_OPEN)
                 && services.breakers().settings().whenOpen() == BreakerSettings.WhenOpen.FAIL;
-        boolean again = failed.failure().retryable() && !failFastWhenOpen
+        boolean kafkaLost = failed.failure().code().equals(KAFKA_UNAVAILABLE);
+        return failed.failure().retryable() && !failFastWhenOpen
                 && attempt < settings.maxAttempts()
-                && !(failed.outputFlowed() && settings.afterOutput() == RetrySettings.AfterOutput.FAIL)
+                && !(failed.outputFlowed() && settings.afterOutput() == RetrySettings.AfterOutput.FAIL && !kafkaLost)
                 && services.clock().millis() + delay < budgetEnd;
-        if (!again) {
-            return false;
-        }
+    }
+
+    /** Writes the retry and waits for it; a cancel cuts the wait short (the next attempt then ends as cancelled). */
+    private void scheduleRetry(int attempt, AttemptResult.Failed failed, long delay) throws InterruptedException {
         services.history().record(start.sessionId(), attempt, false);
-        writer.send(new ChunkRecord.AttemptEnded(start.sessionId(), attempt, failed.outcome(), failed.failure().reason(),
-                true, services.clock().instant()));
-        writer.send(new ChunkRecord.RetryScheduled(start.sessionId(), attempt, delay, failed.failure().reason(),
+        writer.deliver(new ChunkRecord.RetryScheduled(start.sessionId(), attempt, delay, failed.failure().reason(),
                 failed.status(), services.clock().instant()));
         LOG.info("session {}: attempt {} failed ({}); retrying in {} ms", start.sessionId(), attempt,
                 failed.failure().reason(), delay);
-        cancellation.await(delay); // a cancel cuts the wait short; the next attempt then ends as cancelled
-        return true;
+        cancellation.await(delay);
     }
 
-    /** Kafka refused a send: stop, wait until it takes records again (bounded by the budget), then go on. */
-    private boolean awaitKafka(long budgetEnd) throws InterruptedException {
-        LOG.warn("session {}: Kafka refused a chunk; the upstream call was stopped until Kafka is back", start.sessionId());
-        while (services.clock().millis() < budgetEnd) {
-            if (writer.sendAndWait(new ChunkRecord.AttemptEnded(start.sessionId(), 0, AttemptOutcome.FAILED,
-                    "Kafka was unavailable; bytes after this point were not read", true, services.clock().instant()),
-                    KAFKA_PROBE_MS)) {
-                return true;
-            }
-            if (cancellation.await(KAFKA_PROBE_MS)) {
-                return true;
-            }
-        }
-        return false;
+    private ChunkRecord.AttemptEnded attemptEnded(int attempt, AttemptResult result, boolean willRetry) {
+        var now = services.clock().instant();
+        return switch (result) {
+            case AttemptResult.Completed completed -> new ChunkRecord.AttemptEnded(start.sessionId(), attempt,
+                    AttemptOutcome.COMPLETED, "upstream stream ended", false, now);
+            case AttemptResult.Cancelled cancelled -> new ChunkRecord.AttemptEnded(start.sessionId(), attempt,
+                    AttemptOutcome.CANCELLED, "cancelled", false, now);
+            case AttemptResult.Failed failed -> new ChunkRecord.AttemptEnded(start.sessionId(), attempt, failed.outcome(),
+                    failed.failure().reason(), willRetry, now);
+        };
     }
 
-    private void end(int attempt, AttemptResult result) {
-        var clock = services.clock();
-        switch (result) {
-            case AttemptResult.Completed completed -> {
-                writer.send(new ChunkRecord.AttemptEnded(start.sessionId(), attempt, AttemptOutcome.COMPLETED,
-                        "upstream stream ended", false, clock.instant()));
-                writer.send(new ChunkRecord.SessionEnded(start.sessionId(), attempt, SessionOutcome.COMPLETED,
-                        "upstream stream ended", null, null, null, clock.instant()));
-            }
-            case AttemptResult.Cancelled cancelled -> {
-                writer.send(new ChunkRecord.AttemptEnded(start.sessionId(), attempt, AttemptOutcome.CANCELLED,
-                        "cancelled", false, clock.instant()));
-                writer.send(new ChunkRecord.SessionEnded(start.sessionId(), attempt, SessionOutcome.CANCELLED,
-                        cancellation.reason() == null ? "cancelled" : cancellation.reason(), null, null,
-                        cancellation.by(), clock.instant()));
-            }
-            case AttemptResult.Failed failed -> {
-                UpstreamFailure failure = failed.failure();
-                writer.send(new ChunkRecord.AttemptEnded(start.sessionId(), attempt, failed.outcome(), failure.reason(),
-                        false, clock.instant()));
-                writer.send(new ChunkRecord.SessionEnded(start.sessionId(), attempt, SessionOutcome.FAILED,
-                        failure.reason(), failure.code(), failure.retryable(), null, clock.instant()));
-            }
+    private ChunkRecord.SessionEnded sessionEnded(int attempt, AttemptResult result) {
+        var now = services.clock().instant();
+        return switch (result) {
+            case AttemptResult.Completed completed -> new ChunkRecord.SessionEnded(start.sessionId(), attempt,
+                    SessionOutcome.COMPLETED, "upstream stream ended", null, null, null, now);
+            case AttemptResult.Cancelled cancelled -> new ChunkRecord.SessionEnded(start.sessionId(), attempt,
+                    SessionOutcome.CANCELLED, cancellation.reason() == null ? "cancelled" : cancellation.reason(), null,
+                    null, cancellation.by(), now);
+            case AttemptResult.Failed failed -> new ChunkRecord.SessionEnded(start.sessionId(), attempt,
+                    SessionOutcome.FAILED, failed.failure().reason(), failed.failure().code(), failed.failure().retryable(),
+                    null, now);
+        };
+    }
+
+    /** A bug in ingest still gives the session its one ending, when Kafka takes it. */
+    private void endAfterIngestError(int attempt, RuntimeException e) {
+        AttemptResult failed = new AttemptResult.Failed(new UpstreamFailure("ingest_error",
+                "ingest failed: " + e.getClass().getSimpleName(), true), AttemptOutcome.FAILED, null,
+                OptionalLong.empty(), false, false);
+        try {
+            writer.deliver(attemptEnded(attempt, failed, false));
+            writer.deliver(sessionEnded(attempt, failed));
+            services.history().record(start.sessionId(), attempt, true);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException again) {
+            LOG.error("session {}: its end could not be written: {}", start.sessionId(), again.toString());
         }
-        services.history().record(start.sessionId(), attempt, true);
-        awaitAcknowledged();
     }
 
     private AttemptResult attempt(int attempt) throws InterruptedException {
@@ -256,8 +289,7 @@ public final class SessionRun {
                 writer.send(new ChunkRecord.Chunk(start.sessionId(), attempt, ++seq, upstream.format(),
                         Arrays.copyOf(buffer, n), services.clock().instant()));
                 if (writer.failure() != null) {
-                    return failed(new UpstreamFailure("kafka_unavailable",
-                            "stopped reading upstream: chunks could not be written to Kafka", true), true, false);
+                    return kafkaUnavailable(true);
                 }
                 if (total > limits.maxResponseBytes()) {
                     return failed(new UpstreamFailure("limit", "response exceeded " + limits.maxResponseBytes() + " bytes",
@@ -272,6 +304,7 @@ public final class SessionRun {
                         200, OptionalLong.empty(), seq > 0, true);
                 case DURATION_LIMIT -> failed(new UpstreamFailure("limit",
                         "session exceeded " + limits.maxSessionDurationMs() + " ms", false), seq > 0, false);
+                case KAFKA_UNAVAILABLE -> kafkaUnavailable(seq > 0);
                 case null -> failed(new UpstreamFailure("upstream_disconnected",
                         "upstream connection broke mid-stream: " + e.getClass().getSimpleName(), true), seq > 0, true);
             };
@@ -318,19 +351,6 @@ public final class SessionRun {
             } catch (IOException ignored) {
                 // the reader sees the close as an IOException, which is the point
             }
-        }
-    }
-
-    private void awaitAcknowledged() {
-        try {
-            writer.awaitAcknowledged(ACK_TIMEOUT_MS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (TimeoutException e) {
-            LOG.error("session {}: end markers not acknowledged within {} ms", start.sessionId(), ACK_TIMEOUT_MS);
-        }
-        if (writer.failure() != null) {
-            LOG.error("session {}: writing to rewind.chunks failed: {}", start.sessionId(), writer.failure().toString());
         }
     }
 }
