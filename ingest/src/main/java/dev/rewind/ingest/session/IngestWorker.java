@@ -150,6 +150,7 @@ public final class IngestWorker implements Runnable {
             return true;
         }
         sessions.shutdownNow();
+        sessions.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
         return false;
     }
 

@@ -271,7 +271,7 @@ public final class SessionRun {
         };
     }
 
-    private AttemptResult stream(int attempt) {
+    private AttemptResult stream(int attempt) throws InterruptedException {
         SessionLimits limits = services.limits();
         byte[] buffer = new byte[limits.readBufferBytes()];
         StreamOutcome outcome = new StreamOutcome(upstream.format());
@@ -297,6 +297,9 @@ public final class SessionRun {
                 }
             }
         } catch (IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException("stopped while reading upstream"); // the worker shuts down
+            }
             return switch (abort.get()) {
                 case CANCELLED -> new AttemptResult.Cancelled();
                 case STALLED -> new AttemptResult.Failed(new UpstreamFailure("upstream_stalled",
