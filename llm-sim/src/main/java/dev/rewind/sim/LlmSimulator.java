@@ -1,7 +1,6 @@
 package dev.rewind.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rewind.protocol.Json;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
@@ -14,30 +13,41 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A faithful upstream LLM on a Helidon WebServer: {@code POST /v1/chat/completions} answers with a
- * deterministic {@link SimulatedCompletion}, streamed at a realistic token rate.
+ * A faithful upstream LLM on a Helidon WebServer: OpenAI Chat Completions and Responses, Anthropic
+ * Messages, Ollama {@code /api/chat} and Gemini {@code streamGenerateContent} answer with a
+ * deterministic {@link SimulatedCompletion}, streamed at a realistic token rate, with the faults the
+ * request's {@link FaultScript} asks for.
  */
 public final class LlmSimulator implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LlmSimulator.class);
     private static final int RECENT_REQUESTS = 256;
+    private static final Set<String> SECRET_HEADERS = Set.of("authorization", "proxy-authorization", "x-api-key", "x-goog-api-key", "api-key");
+    /** A stall keeps the connection at most this long (in 100 ms steps), so abandoned requests end. */
+    private static final int STALL_STEPS = 600;
 
     private final SimConfig config;
     private final Deque<RecordedRequest> recent = new ArrayDeque<>();
     private final AtomicLong requestCount = new AtomicLong();
     private final AttemptCounter attempts = new AttemptCounter(10_000);
-    private static final byte[] MALFORMED = "data: {\"choices\": [{\"delta\": {broken\n\n".getBytes(StandardCharsets.UTF_8);
     private WebServer server;
 
     private LlmSimulator(SimConfig config) {
@@ -53,9 +63,13 @@ public final class LlmSimulator implements AutoCloseable {
                 .shutdownHook(false)
                 .connectionOptions(options -> options.tcpNoDelay(true))
                 .routing(routing -> routing
-                        .post("/v1/chat/completions", (req, res) -> sim.complete(req, res, ChatCompletionsFormat.INSTANCE))
-                        .post("/v1/messages", (req, res) -> sim.complete(req, res, AnthropicFormat.INSTANCE))
-                        .post("/v1/responses", (req, res) -> sim.complete(req, res, ResponsesFormat.INSTANCE)))
+                        .post("/v1/chat/completions", (req, res) -> sim.complete(req, res, ChatCompletionsFormat.INSTANCE, null))
+                        .post("/v1/messages", (req, res) -> sim.complete(req, res, AnthropicFormat.INSTANCE, null))
+                        .post("/v1/responses", (req, res) -> sim.complete(req, res, ResponsesFormat.INSTANCE, null))
+                        .post("/api/chat", (req, res) -> sim.complete(req, res, OllamaFormat.INSTANCE, null))
+                        // Helidon's {param} takes a whole segment: "model:method" is split here.
+                        .post("/v1beta/models/{spec}", sim::gemini)
+                        .post("/v1/models/{spec}", sim::gemini))
                 .build()
                 .start();
         LOG.info("llm-sim listening on {}", sim.baseUrl());
@@ -90,75 +104,106 @@ public final class LlmSimulator implements AutoCloseable {
         }
     }
 
-    private void complete(ServerRequest req, ServerResponse res, StreamFormat format) {
+    /** {@code models/{model}:streamGenerateContent?alt=sse}; other methods and the JSON-array form are refused. */
+    private void gemini(ServerRequest req, ServerResponse res) {
+        String spec = req.path().pathParameters().get("spec");
+        int colon = spec.lastIndexOf(':');
+        String method = colon < 0 ? "" : spec.substring(colon + 1);
+        if (!method.equals("streamGenerateContent")) {
+            requestCount.incrementAndGet();
+            error(res, ErrorShape.GOOGLE, 404, null, method.equals("generateContent")
+                    ? "This simulator answers Gemini only with streamGenerateContent." : "Method not found.");
+        } else if (!req.query().first("alt").orElse("").equals("sse")) {
+            requestCount.incrementAndGet();
+            error(res, ErrorShape.GOOGLE, 400, null, "This simulator streams streamGenerateContent only as server-sent events (alt=sse).");
+        } else {
+            complete(req, res, GeminiFormat.INSTANCE, spec.substring(0, colon));
+        }
+    }
+
+    /** Answers one request; {@code pathModel} is the model named in the URL (Gemini), else the body's. */
+    private void complete(ServerRequest req, ServerResponse res, StreamFormat format, String pathModel) {
         requestCount.incrementAndGet();
+        ErrorShape shape = format.errorShape();
         boolean authorized = authorized(req, format);
         JsonNode body;
         try {
             body = Json.MAPPER.readTree(req.content().inputStream());
         } catch (IOException e) {
-            record(req, null, authorized);
-            error(res, 400, "invalid_request_error", null, "We could not parse the JSON body of your request.");
+            record(req, null, pathModel, authorized);
+            error(res, shape, 400, null, "We could not parse the JSON body of your request.");
             return;
         }
-        record(req, body, authorized);
+        String model = pathModel != null || body == null ? pathModel : body.path("model").asText(null);
+        record(req, body, model, authorized);
         if (!authorized) {
-            error(res, 401, "invalid_request_error", "invalid_api_key", "Incorrect API key provided.");
+            error(res, shape, 401, "invalid_api_key", "Incorrect API key provided.");
             return;
         }
-        String problem = problemWith(body, format, req);
-        if (problem != null) {
-            error(res, 400, "invalid_request_error", null, problem);
+        Optional<String> problem = body == null || !body.isObject() ? Optional.of("The request body must be a JSON object.")
+                : format.problemWith(body, name -> req.headers().first(HeaderNames.create(name)));
+        if (problem.isPresent()) {
+            error(res, shape, 400, null, problem.get());
             return;
         }
         FaultScript script;
         try {
-            script = FaultScript.parse(body.path("model").asText(null));
+            script = FaultScript.parse(model);
         } catch (IllegalArgumentException e) {
-            error(res, 400, "invalid_request_error", "invalid_fault_script", e.getMessage());
+            error(res, shape, 400, "invalid_fault_script", e.getMessage());
             return;
         }
-        int attempt = attempts.next(body);
+        int attempt = attempts.next(req.path().path(), body);
         if (script.status() > 0 && attempt <= script.statusAttempts()) {
-            faultStatus(res, script);
+            faultStatus(res, script, shape);
             return;
         }
-        SimulatedCompletion plan = SimulatedCompletion.plan(body);
-        long created = System.currentTimeMillis() / 1000;
-        if (body.path("stream").asBoolean(false)) {
-            stream(res, format.stream(plan, created, body), format, script, attempt);
-        } else if (format == ChatCompletionsFormat.INSTANCE) {
+        answer(res, format, body, model, script, attempt);
+    }
+
+    private void answer(ServerResponse res, StreamFormat format, JsonNode body, String model, FaultScript script, int attempt) {
+        SimulatedCompletion plan = SimulatedCompletion.plan(model, body);
+        TokenPace pace = TokenPace.of(config, script);
+        StreamContext context = new StreamContext(body, Instant.now(), pace.intervalMs(), pace.firstTokenDelayMs());
+        if (body.path("stream").asBoolean(format.streamsByDefault())) {
+            stream(res, format.stream(plan, context), format, script, attempt, pace);
+            return;
+        }
+        Optional<JsonNode> whole = format.complete(plan, context);
+        if (whole.isPresent()) {
             res.header(HeaderNames.CONTENT_TYPE, "application/json");
-            res.send(Json.toBytes(ChatCompletionsFormat.completion(plan, created)));
+            res.send(Json.toBytes(whole.get()));
         } else {
-            error(res, 400, "invalid_request_error", null, "This simulator answers this API only with \"stream\": true.");
+            error(res, format.errorShape(), 400, null, "This simulator answers this API only with \"stream\": true.");
         }
     }
 
-    private void stream(ServerResponse res, List<StreamFrame> frames, StreamFormat format, FaultScript script, int attempt) {
+    private void stream(ServerResponse res, List<StreamFrame> frames, StreamFormat format, FaultScript script, int attempt, TokenPace pace) {
         res.header(HeaderNames.CONTENT_TYPE, format.contentType());
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-        int tokensPerSecond = script.tokensPerSecond() >= 0 ? script.tokensPerSecond() : config.tokensPerSecond();
-        long interval = tokensPerSecond == 0 ? 0 : 1000L / tokensPerSecond;
+        byte[] keepAlive = script.keepAliveEvery() > 0 ? format.keepAlive() : new byte[0];
         int tokens = 0;
         try (OutputStream out = res.outputStream()) {
             for (StreamFrame frame : frames) {
                 if (frame.token()) {
-                    if (script.stallAfter() == tokens && attempt <= script.stallAttempts()) {
-                        stall(out);
+                    if (script.stall().fires(tokens, attempt)) {
+                        stall(out, keepAlive, script);
                         return;
                     }
-                    if (script.disconnectAfter() == tokens && attempt <= script.disconnectAttempts()) {
+                    if (script.disconnect().fires(tokens, attempt)) {
                         throw new SimulatedDisconnect(tokens);
                     }
-                    if (script.errorAfter() == tokens && attempt <= script.errorAttempts()) {
+                    if (script.error().fires(tokens, attempt)) {
                         write(out, format.inBandError(), script);
                         return;
                     }
                     if (script.malformedAfter() == tokens) {
-                        write(out, MALFORMED, script);
+                        write(out, format.malformed(), script);
                     }
-                    pause(tokens == 0 ? config.firstTokenDelayMs() : interval);
+                    if (keepAlive.length > 0 && tokens > 0 && tokens % script.keepAliveEvery() == 0) {
+                        write(out, keepAlive, script);
+                    }
+                    pause(pace.before(tokens));
                     tokens++;
                 }
                 write(out, frame.bytes(), script);
@@ -176,13 +221,13 @@ public final class LlmSimulator implements AutoCloseable {
     }
 
     /** Writes {@code bytes}, in random pieces of 1–7 bytes (also inside characters) when the script asks. */
-    private void write(OutputStream out, byte[] bytes, FaultScript script) throws IOException {
+    private static void write(OutputStream out, byte[] bytes, FaultScript script) throws IOException {
         if (!script.randomSplits()) {
             out.write(bytes);
             out.flush();
             return;
         }
-        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int i = 0; i < bytes.length; ) {
             int n = Math.min(bytes.length - i, 1 + random.nextInt(7));
             out.write(bytes, i, n);
@@ -191,11 +236,18 @@ public final class LlmSimulator implements AutoCloseable {
         }
     }
 
-    /** Keeps the connection open without sending anything, until the client gives up (bounded). */
-    private static void stall(OutputStream out) throws IOException {
+    /**
+     * Sends no more tokens but keeps the connection open until the client gives up (bounded); with
+     * a keep-alive directive it goes on sending keep-alives every second, as a proxy in front of a
+     * hung model would.
+     */
+    private static void stall(OutputStream out, byte[] keepAlive, FaultScript script) throws IOException {
         out.flush();
-        for (int i = 0; i < 600; i++) {
+        for (int i = 1; i <= STALL_STEPS; i++) {
             pause(100);
+            if (keepAlive.length > 0 && i % 10 == 0) {
+                write(out, keepAlive, script);
+            }
         }
     }
 
@@ -210,76 +262,57 @@ public final class LlmSimulator implements AutoCloseable {
         }
     }
 
-    private static void faultStatus(ServerResponse res, FaultScript script) {
+    private static void faultStatus(ServerResponse res, FaultScript script, ErrorShape shape) {
         if (script.retryAfterMs() != null) {
             long ms = script.retryAfterMs();
             switch (script.retryAfterForm()) {
                 case SECONDS -> res.header(HeaderNames.RETRY_AFTER, Long.toString(ms / 1000));
                 case MILLIS -> res.header(HeaderNames.create("retry-after-ms"), Long.toString(ms));
-                case HTTP_DATE -> res.header(HeaderNames.RETRY_AFTER, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
-                        .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusNanos(ms * 1_000_000)));
+                case HTTP_DATE -> res.header(HeaderNames.RETRY_AFTER, DateTimeFormatter.RFC_1123_DATE_TIME
+                        .format(ZonedDateTime.now(ZoneOffset.UTC).plusNanos(ms * 1_000_000)));
             }
         }
-        String type = script.status() == 429 ? "rate_limit_exceeded" : script.status() >= 500 ? "server_error" : "invalid_request_error";
-        error(res, script.status(), type, null, "Simulated upstream status " + script.status() + ".");
+        int status = script.status();
+        error(res, shape, status, null, status == 529 ? "Overloaded" : "Simulated upstream status " + status + ".");
     }
 
-    private static String problemWith(JsonNode body, StreamFormat format, ServerRequest req) {
-        if (!body.isObject()) {
-            return "The request body must be a JSON object.";
-        }
-        return switch (format) {
-            case ChatCompletionsFormat chat -> !body.path("messages").isArray() || body.path("messages").isEmpty()
-                    ? "'messages' must be a non-empty array."
-                    : body.path("n").asInt(1) != 1 ? "This simulator streams exactly one choice: 'n' must be 1." : null;
-            case AnthropicFormat anthropic -> req.headers().first(HeaderNames.create("anthropic-version")).isEmpty()
-                    ? "anthropic-version: header is required."
-                    : !body.path("messages").isArray() || body.path("messages").isEmpty() ? "messages: field required"
-                    : !body.path("max_tokens").isIntegralNumber() ? "max_tokens: field required" : null;
-            case ResponsesFormat responses -> body.path("input").isMissingNode() || body.path("input").isEmpty()
-                    && !body.path("input").isTextual() ? "Missing required parameter: 'input'." : null;
-        };
-    }
-
-    /** Chat Completions and Responses take {@code Authorization: Bearer}; Anthropic takes {@code x-api-key}. */
+    /**
+     * Each format's own credential: {@code Authorization: Bearer} (OpenAI, Ollama), {@code x-api-key}
+     * (Anthropic), {@code x-goog-api-key} (Gemini). Compared in constant time.
+     */
     private boolean authorized(ServerRequest req, StreamFormat format) {
         if (config.apiKey() == null) {
             return true;
         }
-        boolean anthropic = format == AnthropicFormat.INSTANCE;
-        String given = req.headers().first(anthropic ? HeaderNames.create("x-api-key") : HeaderNames.AUTHORIZATION).orElse("");
-        String expected = anthropic ? config.apiKey() : "Bearer " + config.apiKey();
+        String header = switch (format) {
+            case AnthropicFormat anthropic -> "x-api-key";
+            case GeminiFormat gemini -> "x-goog-api-key";
+            case ChatCompletionsFormat chat -> "authorization";
+            case ResponsesFormat responses -> "authorization";
+            case OllamaFormat ollama -> "authorization";
+        };
+        String given = req.headers().first(HeaderNames.create(header)).orElse("");
+        String expected = header.equals("authorization") ? "Bearer " + config.apiKey() : config.apiKey();
         return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8));
     }
 
-    private void record(ServerRequest req, JsonNode body, boolean authorized) {
+    private void record(ServerRequest req, JsonNode body, String model, boolean authorized) {
         Map<String, String> headers = new LinkedHashMap<>();
         req.headers().forEach(header -> {
             String name = header.name().toLowerCase(Locale.ROOT);
-            boolean secret = name.equals("authorization") || name.equals("x-api-key") || name.equals("x-goog-api-key");
-            headers.put(name, secret ? "[redacted]" : header.get());
+            headers.put(name, SECRET_HEADERS.contains(name) ? "[redacted]" : header.get());
         });
         synchronized (recent) {
             if (recent.size() == RECENT_REQUESTS) {
                 recent.removeFirst();
             }
-            recent.addLast(new RecordedRequest(req.path().path(), body, Map.copyOf(headers), authorized));
+            recent.addLast(new RecordedRequest(req.path().path(), body, Map.copyOf(headers), authorized, model));
         }
     }
 
-    private static void error(ServerResponse res, int status, String type, String code, String message) {
-        ObjectNode error = Json.MAPPER.createObjectNode();
-        ObjectNode detail = error.putObject("error");
-        detail.put("message", message);
-        detail.put("type", type);
-        detail.putNull("param");
-        if (code == null) {
-            detail.putNull("code");
-        } else {
-            detail.put("code", code);
-        }
+    private static void error(ServerResponse res, ErrorShape shape, int status, String code, String message) {
         res.status(Status.create(status));
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(Json.toBytes(error));
+        res.send(Json.toBytes(shape.body(status, code, message)));
     }
 }

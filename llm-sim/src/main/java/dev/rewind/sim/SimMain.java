@@ -11,7 +11,8 @@ public final class SimMain {
     public static void main(String[] args) throws InterruptedException {
         ServiceLauncher.run("llm-sim", () -> load(args), config -> {
             LlmSimulator sim = LlmSimulator.start(config);
-            System.out.println("llm-sim: OpenAI Chat Completions at " + sim.baseUrl() + "/v1/chat/completions");
+            System.out.println("llm-sim at " + sim.baseUrl() + ": POST /v1/chat/completions, /v1/responses, /v1/messages, "
+                    + "/api/chat, /v1beta/models/{model}:streamGenerateContent?alt=sse");
             return sim;
         });
     }
