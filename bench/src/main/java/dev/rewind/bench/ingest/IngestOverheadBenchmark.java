@@ -35,7 +35,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * (simulator, ingest, broker), so the numbers include their competition for the same cores.
  *
  * <pre>java -cp 'bench/target/rewind-bench.jar:bench/target/libs/*' dev.rewind.bench.ingest.IngestOverheadBenchmark \
- *     --streams=1000 --chunks-per-second=20 --warmup-s=20 --measure-s=60</pre>
+ *     --streams=1000 --chunks-per-second=20 --warmup-s=60 --measure-s=60</pre>
  */
 public final class IngestOverheadBenchmark {
 
@@ -45,7 +45,7 @@ public final class IngestOverheadBenchmark {
         Map<String, String> options = options(args);
         int streams = Integer.parseInt(options.getOrDefault("streams", "1000"));
         int rate = Integer.parseInt(options.getOrDefault("chunks-per-second", "20"));
-        int warmupS = Integer.parseInt(options.getOrDefault("warmup-s", "20"));
+        int warmupS = Integer.parseInt(options.getOrDefault("warmup-s", "60"));
         int measureS = Integer.parseInt(options.getOrDefault("measure-s", "60"));
         int partitions = Integer.parseInt(options.getOrDefault("partitions", "6"));
         // every stream outlasts the run: the measured window sees all of them streaming
@@ -65,6 +65,7 @@ public final class IngestOverheadBenchmark {
                 System.out.printf("warm-up over: %d streams in flight%n", ingest.inFlight());
                 recorder.startMeasuring();
                 Histogram total = new Histogram(3);
+                ProcessUsage usage = ProcessUsage.now();
                 long began = System.nanoTime();
                 for (long elapsed = 0; elapsed < measureS; ) {
                     long step = Math.min(10, measureS - elapsed);
@@ -77,8 +78,8 @@ public final class IngestOverheadBenchmark {
                 double seconds = (System.nanoTime() - began) / 1e9;
                 recorder.stopMeasuring();
                 total.add(recorder.interval());
-                System.out.printf("result: %s; %d streams in flight at the end; failed sends %d; load after: %s%n",
-                        summary(total, seconds), ingest.inFlight(), recorder.failed(), loadAverage());
+                System.out.printf("result: %s; %d streams in flight at the end; failed sends %d; %s; load after: %s%n",
+                        summary(total, seconds), ingest.inFlight(), recorder.failed(), usage.since(), loadAverage());
             }
         }
         System.exit(0); // the simulator's and the sessions' threads would otherwise outlive the report
@@ -126,6 +127,28 @@ public final class IngestOverheadBenchmark {
                     TimeUnit.MILLISECONDS.sleep(100);
                 }
             }
+        }
+    }
+
+    /** This JVM's CPU time and GC pauses, to tell the benchmark's own cost from the machine's other load. */
+    private record ProcessUsage(long cpuNanos, long gcMillis, long gcCount, long wallNanos) {
+
+        static ProcessUsage now() {
+            long gcMillis = 0;
+            long gcCount = 0;
+            for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+                gcMillis += Math.max(0, gc.getCollectionTime());
+                gcCount += Math.max(0, gc.getCollectionCount());
+            }
+            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            return new ProcessUsage(os.getProcessCpuTime(), gcMillis, gcCount, System.nanoTime());
+        }
+
+        String since() {
+            ProcessUsage end = now();
+            double cores = (end.cpuNanos - cpuNanos) / (double) (end.wallNanos - wallNanos);
+            return String.format("this JVM used %.2f cores of %d; GC %d collections, %d ms in total",
+                    cores, Runtime.getRuntime().availableProcessors(), end.gcCount - gcCount, end.gcMillis - gcMillis);
         }
     }
 
