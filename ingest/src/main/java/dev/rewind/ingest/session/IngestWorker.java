@@ -19,6 +19,7 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -45,6 +46,8 @@ public final class IngestWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(IngestWorker.class);
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration HISTORY_SCAN_TIMEOUT = Duration.ofSeconds(60);
+    /** Within the consumer's rebalance timeout: how long handed-over sessions get to write their ends. */
+    private static final Duration HAND_OVER_TIMEOUT = Duration.ofSeconds(15);
 
     private final Consumer<String, RequestRecord> consumer;
     private final Supplier<Consumer<String, byte[]>> historyScanner;
@@ -64,7 +67,8 @@ public final class IngestWorker implements Runnable {
     private volatile boolean stopping;
 
     /** A session running here, and the duplicate start records that end when it ends. */
-    private record Running(SessionRun run, Cancellation cancellation, List<ConsumerRecord<String, RequestRecord>> duplicates) {}
+    private record Running(SessionRun run, Cancellation cancellation, TopicPartition partition,
+            List<ConsumerRecord<String, RequestRecord>> duplicates, CountDownLatch done) {}
 
     public IngestWorker(
             Consumer<String, RequestRecord> consumer,
@@ -154,6 +158,32 @@ public final class IngestWorker implements Runnable {
         return false;
     }
 
+    private void handOver(Collection<TopicPartition> partitions) {
+        List<Running> moving = running.values().stream()
+                .filter(entry -> entry.run() != null && partitions.contains(entry.partition())).toList();
+        if (moving.isEmpty()) {
+            return;
+        }
+        LOG.info("handing {} running sessions over with partitions {}", moving.size(), partitions);
+        moving.forEach(entry -> entry.run().handOver());
+        long deadline = System.nanoTime() + HAND_OVER_TIMEOUT.toNanos();
+        try {
+            for (Running entry : moving) {
+                if (!entry.done().await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    LOG.warn("session {} did not stop within {}", entry.run().sessionId(), HAND_OVER_TIMEOUT);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        services.producer().flush(); // everything they wrote is in Kafka before the new owner reads the history
+    }
+
+    private void stopSessions(Collection<TopicPartition> partitions) {
+        running.values().stream().filter(entry -> entry.run() != null && partitions.contains(entry.partition()))
+                .forEach(entry -> entry.run().handOver());
+    }
+
     private void checkProgress() {
         long now = System.nanoTime();
         running.values().forEach(entry -> entry.run().checkProgress(now));
@@ -196,7 +226,7 @@ public final class IngestWorker implements Runnable {
         Cancellation cancellation = new Cancellation();
         Upstream upstream = upstreams.get(start.upstream());
         Running entry = new Running(upstream == null ? null : new SessionRun(start, upstream, services, cancellation),
-                cancellation, new ArrayList<>());
+                cancellation, new TopicPartition(record.topic(), record.partition()), new ArrayList<>(), new CountDownLatch(1));
         synchronized (pendingCancels) {
             Running already = running.putIfAbsent(start.sessionId(), entry);
             if (already != null) {
@@ -221,10 +251,13 @@ public final class IngestWorker implements Runnable {
         } finally {
             synchronized (pendingCancels) {
                 running.remove(start.sessionId());
-                finished.add(record);
-                finished.addAll(entry.duplicates());
+                if (entry.run() == null || !entry.run().handedOver()) {
+                    finished.add(record); // a handed-over session's request stays uncommitted: the new owner runs it
+                    finished.addAll(entry.duplicates());
+                }
             }
             slots.release();
+            entry.done().countDown();
         }
     }
 
@@ -252,11 +285,27 @@ public final class IngestWorker implements Runnable {
         }
     }
 
+    /**
+     * Sessions of partitions that move to another worker are handed over before the partitions go:
+     * their upstream calls stop, their open attempts' ends are written and flushed, so the new owner
+     * (which reads the chunk history when it gets the partitions) runs the next attempt and never
+     * streams at the same time as this worker. Cooperative assignment moves only the partitions that
+     * must move, so a worker joining the group does not restart every running session.
+     */
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            handOver(partitions);
             collectFinished();
             commitLowWaterMarks();
+            backlog.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+            partitions.forEach(offsets::forget);
+        }
+
+        /** This worker was thought dead and its partitions were given away: stop at once, write nothing more. */
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            stopSessions(partitions);
             backlog.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
             partitions.forEach(offsets::forget);
         }

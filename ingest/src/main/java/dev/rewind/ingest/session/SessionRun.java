@@ -23,6 +23,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.common.errors.InterruptException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,13 +40,15 @@ public final class SessionRun {
     private static final long KAFKA_RETRY_PAUSE_MS = 500;
     private static final String CIRCUIT_OPEN = "upstream_circuit_open";
     private static final String KAFKA_UNAVAILABLE = "kafka_unavailable";
+    static final String HANDED_OVER_REASON = "handed over to another ingest worker";
 
     /** Why a running read was stopped from outside the read loop. */
     private enum Abort {
         CANCELLED,
         STALLED,
         DURATION_LIMIT,
-        KAFKA_UNAVAILABLE
+        KAFKA_UNAVAILABLE,
+        HANDED_OVER
     }
 
     private final RequestRecord.Start start;
@@ -56,6 +59,11 @@ public final class SessionRun {
     private final AtomicReference<Abort> abort = new AtomicReference<>();
     private final long startedNanos = System.nanoTime();
     private volatile InputStream body;
+    private volatile Thread runner;
+    private volatile boolean handedOver;
+    private volatile boolean ending;
+    /** The attempt whose {@code attempt_started} was sent and whose end was not yet written, or 0. */
+    private volatile int openAttempt;
     private volatile long lastProgressNanos = System.nanoTime();
 
     public SessionRun(RequestRecord.Start start, Upstream upstream, RunServices services, Cancellation cancellation) {
@@ -86,8 +94,65 @@ public final class SessionRun {
         }
     }
 
+    /**
+     * Another worker takes this session over (its request partition moved in a rebalance): the
+     * upstream call stops at once, a wait is cut short, and the open attempt ends with
+     * {@code attempt_ended{will_retry: true}} and no {@code session_ended}, so the new owner runs the
+     * next attempt and the two never stream at the same time.
+     */
+    public void handOver() {
+        synchronized (this) {
+            if (ending) {
+                return; // its end is being written: letting it finish is quicker and cleaner than a hand-over
+            }
+            handedOver = true;
+        }
+        Thread thread = runner;
+        if (thread != null) {
+            thread.interrupt();
+        }
+        stopReading(Abort.HANDED_OVER);
+    }
+
+    /** From here the session writes its end; a hand-over that comes now waits for it instead. */
+    private void beginEnd() throws InterruptedException {
+        synchronized (this) {
+            if (handedOver) {
+                throw new InterruptedException("handed over");
+            }
+            ending = true;
+        }
+    }
+
+    public boolean handedOver() {
+        return handedOver;
+    }
+
+    /** Interrupted: handed over (the open attempt's end is written for the new owner) or shutting down. */
+    private void stopped() {
+        if (!handedOver) {
+            Thread.currentThread().interrupt();
+            LOG.warn("session {} interrupted; its request is re-read by the next owner", start.sessionId());
+            return;
+        }
+        Thread.interrupted(); // this thread still has a marker to write
+        int open = openAttempt;
+        try {
+            if (open > 0) {
+                services.history().record(start.sessionId(), open, false);
+                writer.deliver(new ChunkRecord.AttemptEnded(start.sessionId(), open, AttemptOutcome.FAILED,
+                        HANDED_OVER_REASON, true, services.clock().instant()));
+            }
+            LOG.info("session {} handed over to another ingest worker after attempt {}", start.sessionId(), open);
+        } catch (InterruptedException | RuntimeException e) {
+            LOG.warn("session {}: the end of attempt {} could not be written before the hand-over: {}",
+                    start.sessionId(), open, e.toString());
+        }
+    }
+
     /** Runs attempts until one completes, the session is cancelled, or retrying is over. Never throws. */
     public void run() {
+        runner = Thread.currentThread();
         int attempt = services.history().get(start.sessionId()).lastAttempt() + 1;
         long budgetEnd = services.clock().millis() + services.retryPolicy().settings().totalBudgetMs();
         try {
@@ -96,7 +161,11 @@ public final class SessionRun {
                 long delay = result instanceof AttemptResult.Failed failed
                         ? services.retryPolicy().delayMs(attempt, failed.retryAfterMs()) : 0;
                 boolean again = result instanceof AttemptResult.Failed failed && retries(attempt, failed, delay, budgetEnd);
+                if (!again) {
+                    beginEnd();
+                }
                 writer.deliver(attemptEnded(attempt, result, again));
+                openAttempt = 0;
                 if (!again) {
                     writer.deliver(sessionEnded(attempt, result));
                     services.history().record(start.sessionId(), attempt, true);
@@ -105,10 +174,13 @@ public final class SessionRun {
                 scheduleRetry(attempt, (AttemptResult.Failed) result, delay);
                 attempt++;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            LOG.warn("session {} interrupted; its request is re-read by the next owner", start.sessionId());
+        } catch (InterruptedException | InterruptException e) {
+            stopped();
         } catch (RuntimeException e) {
+            if (handedOver) {
+                stopped(); // what the interrupt broke on its way out (a send, a closed body)
+                return;
+            }
             LOG.error("session {} failed in ingest", start.sessionId(), e);
             endAfterIngestError(attempt, e);
         }
@@ -252,6 +324,7 @@ public final class SessionRun {
         }
         int status = response.statusCode();
         String contentType = response.headers().firstValue("content-type").orElse("");
+        openAttempt = attempt;
         writer.send(new ChunkRecord.AttemptStarted(start.sessionId(), attempt, status, contentType, upstream.name(),
                 start.model(), upstream.format(), services.clock().instant()));
         if (status != 200 || !contentType.toLowerCase(Locale.ROOT).startsWith(expectedContentType())) {
@@ -308,6 +381,7 @@ public final class SessionRun {
                 case DURATION_LIMIT -> failed(new UpstreamFailure("limit",
                         "session exceeded " + limits.maxSessionDurationMs() + " ms", false), seq > 0, false);
                 case KAFKA_UNAVAILABLE -> kafkaUnavailable(seq > 0);
+                case HANDED_OVER -> throw new InterruptedException("handed over");
                 case null -> failed(new UpstreamFailure("upstream_disconnected",
                         "upstream connection broke mid-stream: " + e.getClass().getSimpleName(), true), seq > 0, true);
             };
