@@ -407,7 +407,8 @@ public final class SessionRun {
     /** Keeps an error body that came instead of a stream in the audit, bounded. */
     private void recordErrorBody(int attempt) {
         try (InputStream in = body) {
-            byte[] bytes = in.readNBytes(MAX_ERROR_BODY_BYTES);
+            byte[] read = in.readNBytes(MAX_ERROR_BODY_BYTES);
+            byte[] bytes = upstream.apiKey().map(key -> key.redactedFrom(read)).orElse(read);
             if (bytes.length > 0) {
                 writer.send(new ChunkRecord.Chunk(start.sessionId(), attempt, 1, upstream.format(), bytes,
                         services.clock().instant()));
