@@ -12,7 +12,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,9 +50,6 @@ public final class TopicProvisioner {
                     }
                 }
             }
-            if (!missing.isEmpty()) {
-                describeWhenKnown(admin, Topics.ALL); // every topic usable before a service starts on it
-            }
             return checkLayout(admin);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -66,29 +62,11 @@ public final class TopicProvisioner {
     /** Fails unless requests, chunks and tokens have the same partition count. */
     public static Layout checkLayout(Admin admin)
             throws InterruptedException, ExecutionException, TimeoutException {
-        Map<String, TopicDescription> described = describeWhenKnown(admin, Topics.CO_PARTITIONED);
+        Map<String, TopicDescription> described =
+                admin.describeTopics(Topics.CO_PARTITIONED).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS);
         Map<String, Integer> counts = described.values().stream()
                 .collect(Collectors.toMap(TopicDescription::name, d -> d.partitions().size()));
         return checkCounts(counts);
-    }
-
-    /**
-     * Describes {@code topics}; right after they were created the broker may not know them yet (its
-     * metadata catches up), so that answer is asked again for a bounded time.
-     */
-    private static Map<String, TopicDescription> describeWhenKnown(Admin admin, java.util.Collection<String> topics)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
-        while (true) {
-            try {
-                return admin.describeTopics(topics).allTopicNames().get(TIMEOUT_S, TimeUnit.SECONDS);
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
-                    throw e;
-                }
-                TimeUnit.MILLISECONDS.sleep(100);
-            }
-        }
     }
 
     static Layout checkCounts(Map<String, Integer> counts) {
