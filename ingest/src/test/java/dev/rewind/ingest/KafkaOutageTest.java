@@ -47,7 +47,8 @@ class KafkaOutageTest {
     @BeforeAll
     static void start() {
         broker = RestartableTestBroker.start();
-        broker.ensureRewindTopics();
+        // a fresh broker may not describe topics it has just created (TopicProvisioner is fixed for that elsewhere)
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> broker.ensureRewindTopics() != null);
         sim = TestSetup.fastSimulator();
         ingest = IngestService.start(TestSetup.ingestConfig("""
                 kafka: {bootstrap_servers: "%s"}
