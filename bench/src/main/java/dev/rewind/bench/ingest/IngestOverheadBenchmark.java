@@ -56,7 +56,7 @@ public final class IngestOverheadBenchmark {
                 Runtime.getRuntime().availableProcessors(), loadAverage());
         ReadToAckRecorder recorder = new ReadToAckRecorder();
         try (EmbeddedTestBroker broker = EmbeddedTestBroker.start()) {
-            broker.ensureRewindTopics(TopicSettings.singleBroker().withPartitions(partitions));
+            provision(broker, partitions);
             try (LlmSimulator sim = LlmSimulator.start(simConfig());
                     IngestService ingest = IngestService.start(ingestConfig(broker.bootstrapServers(), sim, streams,
                             partitions), Map.of(), recorder::instrument)) {
@@ -83,6 +83,21 @@ public final class IngestOverheadBenchmark {
             }
         }
         System.exit(0); // the simulator's and the sessions' threads would otherwise outlive the report
+    }
+
+    /** A fresh broker may not yet describe the topics it has just created: asked again, a few times. */
+    private static void provision(EmbeddedTestBroker broker, int partitions) throws InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                broker.ensureRewindTopics(TopicSettings.singleBroker().withPartitions(partitions));
+                return;
+            } catch (IllegalStateException e) {
+                if (attempt == 20) {
+                    throw e;
+                }
+                TimeUnit.MILLISECONDS.sleep(250);
+            }
+        }
     }
 
     private static String summary(Histogram h, double seconds) {
