@@ -153,6 +153,9 @@ public final class SessionRun {
     /** Runs attempts until one completes, the session is cancelled, or retrying is over. Never throws. */
     public void run() {
         runner = Thread.currentThread();
+        if (handedOver) {
+            return; // handed over before it began: nothing was sent, the new owner runs it
+        }
         int attempt = services.history().get(start.sessionId()).lastAttempt() + 1;
         long budgetEnd = services.clock().millis() + services.retryPolicy().settings().totalBudgetMs();
         try {
