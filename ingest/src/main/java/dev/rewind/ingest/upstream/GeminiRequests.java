@@ -56,7 +56,15 @@ final class GeminiRequests {
                                 .put("name", call.at("/function/name").asText()).set("args", argumentsObject(call)));
                     }
                 }
-                default -> parts(contents, "user").addObject().put("text", text(message.content()));
+                default -> {
+                    ArrayNode parts = parts(contents, "user");
+                    String text = text(message.content());
+                    if (!text.isEmpty() || message.content() == null || message.content().isTextual()) {
+                        parts.addObject().put("text", text);
+                    }
+                    ProviderRequests.inlineImages(message.content()).forEach(image -> parts.addObject()
+                            .putObject("inlineData").put("mimeType", image.mimeType()).put("data", image.base64()));
+                }
             }
         }
         if (!system.isEmpty()) {

@@ -87,6 +87,11 @@ final class OllamaRequests {
             }
             default -> m.put("role", "user").put("content", text(message.content()));
         }
+        var images = ProviderRequests.inlineImages(message.content());
+        if (!images.isEmpty()) {
+            ArrayNode list = m.putArray("images");
+            images.forEach(image -> list.add(image.base64()));
+        }
         return m;
     }
 

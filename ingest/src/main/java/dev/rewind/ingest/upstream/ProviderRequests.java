@@ -213,6 +213,27 @@ public final class ProviderRequests {
         return stop.isArray() ? (ArrayNode) stop : Json.MAPPER.createArrayNode().add(stop);
     }
 
+    /** An image given inline as a {@code data:} URL, as OpenAI's {@code image_url} parts may carry it. */
+    record InlineImage(String mimeType, String base64) {}
+
+    /**
+     * The inline images of a message's content parts. Remote image URLs are left out: Ollama and
+     * Gemini take image bytes, and ingest does not fetch URLs on a client's behalf.
+     */
+    static java.util.List<InlineImage> inlineImages(JsonNode content) {
+        java.util.List<InlineImage> images = new java.util.ArrayList<>();
+        if (content != null && content.isArray()) {
+            content.forEach(part -> {
+                String url = part.at("/image_url/url").asText(part.path("image_url").asText(""));
+                int comma = url.indexOf(',');
+                if (url.startsWith("data:") && comma > 0 && url.substring(0, comma).endsWith(";base64")) {
+                    images.add(new InlineImage(url.substring(5, comma - ";base64".length()), url.substring(comma + 1)));
+                }
+            });
+        }
+        return images;
+    }
+
     /** A message's content as plain text: a string, or the text parts of an array joined. */
     static String text(JsonNode content) {
         if (content == null || content.isNull()) {

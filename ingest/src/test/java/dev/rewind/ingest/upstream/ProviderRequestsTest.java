@@ -178,4 +178,24 @@ class ProviderRequestsTest {
         assertThat(body.at("/generationConfig/responseSchema")).isEqualTo(Json.fromString(
                 "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"}}}", JsonNode.class));
     }
+
+    @Test
+    void inlineImagesBecomeOllamaImagesAndGeminiInlineDataRemoteOnesAreLeftOut() {
+        ChatMessage withImages = new ChatMessage("user", Json.fromString("""
+                [{"type": "text", "text": "what is this?"},
+                 {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+                 {"type": "image_url", "image_url": {"url": "https://example.invalid/cat.png"}}]
+                """, JsonNode.class), null, null, null);
+        JsonNode ollama = Json.fromString(new String(ProviderRequests.build(upstream(ProviderFormat.OLLAMA,
+                "http://127.0.0.1:11434/"), start("llava", List.of(withImages), Json.MAPPER.createObjectNode())).body()),
+                JsonNode.class);
+        assertThat(ollama.at("/messages/0/content").asText()).isEqualTo("what is this?");
+        assertThat(ollama.at("/messages/0/images")).isEqualTo(Json.fromString("[\"iVBORw0KGgo=\"]", JsonNode.class));
+        JsonNode gemini = Json.fromString(new String(ProviderRequests.build(upstream(ProviderFormat.GEMINI,
+                "https://g.test/v1beta/"), start("gemini", List.of(withImages), Json.MAPPER.createObjectNode())).body()),
+                JsonNode.class);
+        assertThat(gemini.at("/contents/0/parts")).isEqualTo(Json.fromString("""
+                [{"text": "what is this?"}, {"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}}]
+                """, JsonNode.class));
+    }
 }
