@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -82,7 +83,7 @@ public final class IngestService implements AutoCloseable {
                 .build();
         RunServices services = new RunServices(http, instrument.apply(producer),
                 new SessionLimits(config.readBufferBytes(), config.responseTimeoutMs(), config.stallTimeoutMs(),
-                        config.maxSessionDurationMs(), config.maxResponseBytes()),
+                        config.maxSessionDurationMs(), config.maxResponseBytes(), config.producerDeliveryTimeoutMs() + 5_000),
                 new UpstreamRetryPolicy(config.retry()), new UpstreamBreakers(config.circuitBreaker()),
                 new SessionHistory(config.history().maxSessions()), clock);
         PendingCancels pending = new PendingCancels(config.cancels().pendingMax(),
@@ -123,6 +124,8 @@ public final class IngestService implements AutoCloseable {
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100,
+                // a joining or leaving worker moves only the partitions that must move (their sessions are handed over)
+                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName(),
                 // a dead worker's sessions move to another after this long
                 ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000,
                 ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_500,

@@ -17,11 +17,13 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
-/** Reads rewind.chunks for ingest tests: each session's records in order, and their raw bytes. */
+/** Reads rewind.chunks for ingest tests: each session's records in order, each once, and their raw bytes. */
 final class ChunkTopicReader implements AutoCloseable {
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final Map<String, List<byte[]>> raw = new ConcurrentHashMap<>();
+    /** The next offset to keep per partition: a group that rebalanced re-reads from its last commit. */
+    private final Map<Integer, Long> nextOffset = new ConcurrentHashMap<>();
 
     ChunkTopicReader(String bootstrapServers) {
         consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrapServers,
@@ -62,6 +64,10 @@ final class ChunkTopicReader implements AutoCloseable {
 
     void pollOnce() {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+            if (r.offset() < nextOffset.getOrDefault(r.partition(), 0L)) {
+                continue;
+            }
+            nextOffset.put(r.partition(), r.offset() + 1);
             raw.computeIfAbsent(r.key(), k -> Collections.synchronizedList(new ArrayList<>())).add(r.value());
         }
     }

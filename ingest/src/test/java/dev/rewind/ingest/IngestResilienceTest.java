@@ -14,9 +14,7 @@ import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.SessionIds;
 import dev.rewind.protocol.Topics;
-import dev.rewind.protocol.config.ConfigLoader;
 import dev.rewind.sim.LlmSimulator;
-import dev.rewind.sim.SimConfig;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -41,9 +39,8 @@ class IngestResilienceTest {
     @BeforeAll
     static void start(KafkaBroker broker) {
         broker.ensureRewindTopics();
-        sim = LlmSimulator.start(ConfigLoader.load(SimConfig.class, ConfigLoader.parseYaml(
-                "{host: 127.0.0.1, port: 0, tokens_per_second: 0, first_token_delay_ms: 0}"), Map.of(), "llm-sim-defaults.yaml"));
-        ingest = IngestService.start(ConfigLoader.load(IngestConfig.class, ConfigLoader.parseYaml("""
+        sim = TestSetup.fastSimulator();
+        ingest = IngestService.start(TestSetup.ingestConfig("""
                 kafka: {bootstrap_servers: "%s"}
                 topics: {partitions: 3}
                 group_id: ingest-resilience-test
@@ -54,8 +51,7 @@ class IngestResilienceTest {
                 circuit_breaker: {window: 100, minimum_calls: 100}
                 upstreams:
                   sim: {format: openai-chat, base_url: "%s/v1"}
-                """.formatted(broker.bootstrapServers(), sim.baseUrl())), Map.of(),
-                ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml"), Map.of());
+                """.formatted(broker.bootstrapServers(), sim.baseUrl())), Map.of());
         producer = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers()), new StringSerializer(),
                 (topic, value) -> topic.equals(Topics.CONTROL) ? Serdes.CONTROL.serialize(topic, (ControlRecord) value)
                         : Serdes.REQUEST.serialize(topic, (RequestRecord) value));

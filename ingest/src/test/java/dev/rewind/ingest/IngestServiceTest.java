@@ -18,6 +18,7 @@ import dev.rewind.protocol.Topics;
 import dev.rewind.protocol.config.ConfigException;
 import dev.rewind.protocol.config.ConfigLoader;
 import dev.rewind.sim.LlmSimulator;
+import dev.rewind.sim.RecordedRequest;
 import dev.rewind.sim.SimConfig;
 import dev.rewind.sim.SimulatedCompletion;
 import java.io.ByteArrayOutputStream;
@@ -90,9 +91,11 @@ class IngestServiceTest {
                   sim-wrong-key: {format: openai-chat, base_url: "%s/v1"}
                   claude: {format: anthropic, base_url: "%s/v1", api_key_file: "%s"}
                   responses: {format: openai-responses, base_url: "%s/v1", api_key_file: "%s"}
+                  ollama: {format: ollama, base_url: "%s", api_key_file: "%s"}
+                  gemini: {format: gemini, base_url: "%s/v1beta", api_key_file: "%s"}
                   nowhere: {format: openai-chat, base_url: "http://127.0.0.1:%d/v1"}
                 """.formatted(bootstrap, PARTITIONS, sim.baseUrl(), keyFile, sim.baseUrl(), sim.baseUrl(), keyFile,
-                sim.baseUrl(), keyFile, closedPort)),
+                sim.baseUrl(), keyFile, sim.baseUrl(), keyFile, sim.baseUrl(), keyFile, closedPort)),
                 Map.of(), ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml");
     }
 
@@ -204,14 +207,109 @@ class IngestServiceTest {
     }
 
     @Test
-    void theUpstreamKeyIsInNoRecord() throws Exception {
-        RequestRecord.Start start = start("sim", "secrets?");
-        awaitSessionEnd(start.sessionId());
+    void translatesARequestForOllamasNativeChat() throws Exception {
+        RequestRecord.Start start = startIn("ollama", ProviderFormat.OLLAMA, "llama-sim", "ollama please");
+        List<ChunkRecord> records = awaitSessionEnd(start.sessionId());
+        assertCompleted(records, "application/x-ndjson");
+        RecordedRequest sent = sentTo("/api/chat", "/messages/1/content", "ollama please");
+        assertThat(sent.authorized()).as("Authorization: Bearer").isTrue();
+        assertThat(sent.headers()).containsKey("authorization");
+        assertThat(sent.body().at("/messages/0")).isEqualTo(Json.fromString(
+                "{\"role\":\"system\",\"content\":\"be brief\"}", JsonNode.class));
+        assertThat(sent.body().at("/options/num_predict").asInt()).isEqualTo(24);
+        assertThat(sent.body().at("/options/stop/0").asText()).isEqualTo("END");
+        assertThat(sent.body().at("/options/temperature").asDouble()).isEqualTo(0.1);
+        assertThat(sent.body().at("/tools/0/function/name").asText()).isEqualTo("read_file");
+        assertThat(sent.body().at("/tools/0/function/parameters/properties/path/type").asText()).isEqualTo("string");
+        assertThat(sent.body().get("stream").asBoolean()).isTrue();
+        // the bytes, joined, are the simulator's NDJSON answer, ending with its done line
+        String stream = joinedBytes(records);
+        StringBuilder text = new StringBuilder();
+        for (String line : stream.split("\n")) {
+            text.append(Json.fromString(line, JsonNode.class).at("/message/content").asText(""));
+        }
+        assertThat(text.toString()).isEqualTo(sent.plan().text());
+        assertThat(stream.strip().lines().reduce((a, b) -> b).orElseThrow()).contains("\"done\":true");
+    }
+
+    @Test
+    void translatesARequestForGeminiStreamGenerateContent() throws Exception {
+        RequestRecord.Start start = startIn("gemini", ProviderFormat.GEMINI, "gemini-sim", "gemini please");
+        List<ChunkRecord> records = awaitSessionEnd(start.sessionId());
+        assertCompleted(records, "text/event-stream");
+        RecordedRequest sent = sentTo("/v1beta/models/gemini-sim:streamGenerateContent", "/contents/0/parts/0/text",
+                "gemini please");
+        assertThat(sent.authorized()).as("x-goog-api-key").isTrue();
+        assertThat(sent.headers()).containsKey("x-goog-api-key").doesNotContainKey("authorization");
+        assertThat(sent.body().at("/systemInstruction/parts/0/text").asText()).isEqualTo("be brief");
+        assertThat(sent.body().at("/contents/0/role").asText()).isEqualTo("user");
+        assertThat(sent.body().at("/generationConfig/maxOutputTokens").asInt()).isEqualTo(24);
+        assertThat(sent.body().at("/generationConfig/stopSequences/0").asText()).isEqualTo("END");
+        assertThat(sent.body().at("/tools/0/functionDeclarations/0/name").asText()).isEqualTo("read_file");
+        assertThat(sent.body().at("/tools/0/functionDeclarations/0/parameters/properties/path/type").asText())
+                .isEqualTo("string");
+        String stream = joinedBytes(records);
+        StringBuilder text = new StringBuilder();
+        for (String line : stream.split("\r\n")) {
+            if (line.startsWith("data: ")) {
+                Json.fromString(line.substring(6), JsonNode.class).at("/candidates/0/content/parts")
+                        .forEach(part -> text.append(part.path("text").asText("")));
+            }
+        }
+        assertThat(text.toString()).isEqualTo(sent.plan().text());
+        assertThat(stream).contains("finishReason");
+    }
+
+    @Test
+    void theUpstreamKeyIsInNoRecordOfAnyFormat() throws Exception {
+        List<RequestRecord.Start> sessions = List.of(start("sim", "secrets?"),
+                startIn("claude", ProviderFormat.ANTHROPIC, "claude-sim", "secrets, anthropic?"),
+                startIn("responses", ProviderFormat.OPENAI_RESPONSES, "gpt-sim", "secrets, responses?"),
+                startIn("ollama", ProviderFormat.OLLAMA, "llama-sim", "secrets, ollama?"),
+                startIn("gemini", ProviderFormat.GEMINI, "gemini-sim", "secrets, gemini?"));
+        for (RequestRecord.Start session : sessions) {
+            assertThat(awaitSessionEnd(session.sessionId()).getLast()).isInstanceOfSatisfying(ChunkRecord.SessionEnded.class,
+                    e -> assertThat(e.outcome()).as(session.upstream()).isEqualTo(ChunkRecord.SessionOutcome.COMPLETED));
+        }
+        assertThat(rawBySession).containsKeys(sessions.stream().map(RequestRecord.Start::sessionId).toArray(String[]::new));
         for (List<byte[]> raws : rawBySession.values()) {
             for (byte[] raw : raws) {
                 assertThat(new String(raw, StandardCharsets.UTF_8)).doesNotContain(SIM_KEY);
             }
         }
+    }
+
+    private static RequestRecord.Start startIn(String upstream, ProviderFormat format, String model, String prompt)
+            throws Exception {
+        RequestRecord.Start start = new RequestRecord.Start(SessionIds.newId(), "test-owner", upstream, format, model,
+                List.of(RequestRecord.ChatMessage.text("system", "be brief"), RequestRecord.ChatMessage.text("user", prompt)),
+                toolParams(), Instant.now(), null);
+        requests.send(new ProducerRecord<>(Topics.REQUESTS, start.sessionId(), start)).get();
+        return start;
+    }
+
+    private static void assertCompleted(List<ChunkRecord> records, String contentType) {
+        assertThat(records.getFirst()).isInstanceOfSatisfying(ChunkRecord.AttemptStarted.class, s -> {
+            assertThat(s.upstreamStatus()).isEqualTo(200);
+            assertThat(s.contentType()).startsWith(contentType);
+        });
+        assertThat(records.getLast()).isInstanceOfSatisfying(ChunkRecord.SessionEnded.class,
+                e -> assertThat(e.outcome()).isEqualTo(ChunkRecord.SessionOutcome.COMPLETED));
+        assertThat(records.stream().filter(ChunkRecord.AttemptStarted.class::isInstance)).hasSize(1);
+    }
+
+    private static RecordedRequest sentTo(String path, String promptPointer, String prompt) {
+        return sim.recentRequests().stream()
+                .filter(r -> r.path().equals(path) && r.body() != null && r.body().at(promptPointer).asText().equals(prompt))
+                .findFirst().orElseThrow(() -> new AssertionError("no request to " + path + " with " + prompt
+                        + " among " + sim.recentRequests().stream().map(RecordedRequest::path).toList()));
+    }
+
+    private static String joinedBytes(List<ChunkRecord> records) {
+        ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        records.stream().filter(ChunkRecord.Chunk.class::isInstance)
+                .forEach(c -> joined.writeBytes(((ChunkRecord.Chunk) c).bytes()));
+        return joined.toString(StandardCharsets.UTF_8);
     }
 
     @Test
@@ -253,8 +351,8 @@ class IngestServiceTest {
     }
 
     @Test
-    void anUnsupportedFormatStopsStartupNamingTheKey() {
-        var overlay = ConfigLoader.parseYaml("upstreams: {gem: {format: gemini, base_url: http://127.0.0.1:1}}");
+    void anUnknownFormatStopsStartupNamingTheKey() {
+        var overlay = ConfigLoader.parseYaml("upstreams: {gem: {format: cohere, base_url: http://127.0.0.1:1}}");
         assertThatThrownBy(() -> ConfigLoader.load(IngestConfig.class, overlay, Map.of(),
                         ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml"))
                 .isInstanceOf(ConfigException.class)

@@ -6,23 +6,11 @@ import dev.rewind.kafkatest.KafkaBroker;
 import dev.rewind.kafkatest.WithKafka;
 import dev.rewind.protocol.ChunkRecord;
 import dev.rewind.protocol.ChunkRecord.SessionOutcome;
-import dev.rewind.protocol.Json;
-import dev.rewind.protocol.ProviderFormat;
-import dev.rewind.protocol.RequestRecord;
-import dev.rewind.protocol.Serdes;
-import dev.rewind.protocol.SessionIds;
-import dev.rewind.protocol.Topics;
-import dev.rewind.protocol.config.ConfigLoader;
 import dev.rewind.sim.LlmSimulator;
-import dev.rewind.sim.SimConfig;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,8 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 class TakeoverTest {
 
     private static final String GROUP = "ingest-takeover-test";
+    private static UpstreamFixture fixture;
     private static LlmSimulator sim;
-    private static KafkaProducer<String, RequestRecord> requests;
+    private static RequestWriter requests;
     private static ChunkTopicReader chunks;
 
     @TempDir
@@ -46,19 +35,15 @@ class TakeoverTest {
 
     @BeforeAll
     static void start(KafkaBroker broker) {
-        broker.ensureRewindTopics();
-        sim = LlmSimulator.start(ConfigLoader.load(SimConfig.class, ConfigLoader.parseYaml(
-                "{host: 127.0.0.1, port: 0, tokens_per_second: 0, first_token_delay_ms: 0}"), Map.of(), "llm-sim-defaults.yaml"));
-        requests = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers()), new StringSerializer(),
-                Serdes.REQUEST);
-        chunks = new ChunkTopicReader(broker.bootstrapServers());
+        fixture = UpstreamFixture.start(broker);
+        sim = fixture.sim();
+        requests = fixture.requests();
+        chunks = fixture.chunks();
     }
 
     @AfterAll
     static void stop() {
-        chunks.close();
-        requests.close();
-        sim.close();
+        fixture.close();
     }
 
     @Test
@@ -98,12 +83,12 @@ class TakeoverTest {
     }
 
     private static IngestConfig config(String bootstrap) {
-        return ConfigLoader.load(IngestConfig.class, ConfigLoader.parseYaml("""
+        return TestSetup.ingestConfig("""
                 kafka: {bootstrap_servers: "%s"}
                 topics: {partitions: 3}
                 group_id: %s
                 upstreams: {sim: {format: openai-chat, base_url: "%s/v1"}}
-                """.formatted(bootstrap, GROUP, sim.baseUrl())), Map.of(), ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml");
+                """.formatted(bootstrap, GROUP, sim.baseUrl()));
     }
 
     /** The worker as its own JVM (IngestMain), configured through the environment as in production. */
@@ -120,11 +105,6 @@ class TakeoverTest {
     }
 
     private static String start(String model) {
-        String id = SessionIds.newId();
-        requests.send(new ProducerRecord<>(Topics.REQUESTS, id, new RequestRecord.Start(id, "test-owner", "sim",
-                ProviderFormat.OPENAI_CHAT, model, List.of(RequestRecord.ChatMessage.text("user", "takeover " + id)),
-                Json.MAPPER.createObjectNode(), Instant.now(), null)));
-        requests.flush();
-        return id;
+        return requests.start("sim", model, "takeover ");
     }
 }

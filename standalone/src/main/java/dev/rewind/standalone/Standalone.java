@@ -1,6 +1,8 @@
 package dev.rewind.standalone;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rewind.broker.BrokerSettings;
+import dev.rewind.broker.EmbeddedKafkaBroker;
 import dev.rewind.edge.EdgeConfig;
 import dev.rewind.edge.EdgeServer;
 import dev.rewind.edge.auth.ApiKeys;
@@ -13,8 +15,6 @@ import dev.rewind.protocol.config.ConfigException;
 import dev.rewind.protocol.config.ConfigLoader;
 import dev.rewind.sim.LlmSimulator;
 import dev.rewind.sim.SimConfig;
-import dev.rewind.standalone.broker.BrokerSettings;
-import dev.rewind.standalone.broker.EmbeddedKafkaBroker;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
@@ -32,9 +32,17 @@ public final class Standalone implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Standalone.class);
     private static final String DEMO_OWNER = "demo";
-    /** The simulator, once per wire format it speaks, by upstream name. */
-    static final Map<String, String> SIM_UPSTREAMS = Map.of(
-            "sim", "openai-chat", "sim-responses", "openai-responses", "sim-anthropic", "anthropic");
+    /** The simulator, once per wire format it speaks, by upstream name: the format and its base path. */
+    static final Map<String, SimUpstream> SIM_UPSTREAMS = Map.of(
+            "sim", new SimUpstream("openai-chat", "/v1"),
+            "sim-responses", new SimUpstream("openai-responses", "/v1"),
+            "sim-anthropic", new SimUpstream("anthropic", "/v1"),
+            // Ollama's native API is at the server's root (/api/chat); Gemini's under /v1beta
+            "sim-ollama", new SimUpstream("ollama", ""),
+            "sim-gemini", new SimUpstream("gemini", "/v1beta"));
+
+    /** A provider format the simulator speaks, and the base URL's path under which it does. */
+    record SimUpstream(String format, String basePath) {}
 
     private final Deque<AutoCloseable> running;
     private final EdgeServer edge;
@@ -50,6 +58,8 @@ public final class Standalone implements AutoCloseable {
         Path dataDir = Path.of(config.dataDir()).toAbsolutePath();
         Ports.requireFree(config.http().host(), config.http().port(), "http.port");
         Ports.requireFree(config.sim().host(), config.sim().port(), "sim.port");
+        Ports.requireFree(config.broker().host(), config.broker().port(), "broker.port");
+        Ports.requireFree(config.broker().host(), config.broker().controllerPort(), "broker.controller_port");
         StandaloneSecrets secrets = StandaloneSecrets.loadOrCreate(dataDir);
         Deque<AutoCloseable> running = new ArrayDeque<>();
         try {
@@ -140,8 +150,8 @@ public final class Standalone implements AutoCloseable {
     private static ObjectNode ingestOverlay(StandaloneConfig config, String bootstrap, LlmSimulator sim) {
         ObjectNode ingest = kafka(config, bootstrap);
         ObjectNode upstreams = ingest.putObject("upstreams");
-        SIM_UPSTREAMS.forEach((name, format) -> upstreams.putObject(name).put("format", format)
-                .put("base_url", sim.baseUrl() + "/v1"));
+        SIM_UPSTREAMS.forEach((name, upstream) -> upstreams.putObject(name).put("format", upstream.format())
+                .put("base_url", sim.baseUrl() + upstream.basePath()));
         return ingest;
     }
 
@@ -155,7 +165,7 @@ public final class Standalone implements AutoCloseable {
         auth.putObject("signing_keys").put("standalone", secrets.signingKey());
         auth.put("active_signing_key", "standalone");
         ObjectNode upstreams = edge.putObject("upstreams");
-        SIM_UPSTREAMS.forEach((name, format) -> upstreams.putObject(name).put("format", format));
+        SIM_UPSTREAMS.forEach((name, upstream) -> upstreams.putObject(name).put("format", upstream.format()));
         edge.put("default_upstream", "sim");
         ObjectNode demo = edge.putObject("demo").put("enabled", config.demo());
         if (config.demo()) {

@@ -8,7 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.rewind.edge.EdgeTestClient;
 import dev.rewind.edge.EdgeTestClient.CreatedSession;
 import dev.rewind.edge.stream.SseConnection;
+import dev.rewind.protocol.ChunkRecord;
 import dev.rewind.protocol.Json;
+import dev.rewind.protocol.Serdes;
+import dev.rewind.protocol.Topics;
 import dev.rewind.protocol.config.ConfigException;
 import dev.rewind.protocol.config.ConfigLoader;
 import java.io.IOException;
@@ -23,6 +26,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,6 +71,42 @@ class StandaloneTest {
                 await().atMost(Duration.ofSeconds(30)).until(replay::ended);
                 assertThat(replay.events()).isEqualTo(live);
             }
+        }
+    }
+
+    @Test
+    void registersTheSimulatorOncePerFormatInIngestAndInTheEdge() throws Exception {
+        int[] ports = freePorts(4);
+        try (Standalone stack = Standalone.start(config(dataDir, ports));
+                KafkaConsumer<String, ChunkRecord> chunks = new KafkaConsumer<>(Map.of(
+                        "bootstrap.servers", "127.0.0.1:" + ports[2], "group.id", "standalone-formats-test",
+                        "auto.offset.reset", "earliest"), new StringDeserializer(), Serdes.CHUNK)) {
+            chunks.subscribe(List.of(Topics.CHUNKS));
+            Map<String, String> upstreamBySession = new java.util.HashMap<>();
+            for (String upstream : Standalone.SIM_UPSTREAMS.keySet()) {
+                // the edge knows the name (201), ingest calls the simulator at that format's endpoint
+                upstreamBySession.put(EdgeTestClient.createSession(HTTP, base(stack), stack.demoApiKey(), upstream,
+                        "Hello, " + upstream).id(), upstream);
+            }
+            Map<String, ChunkRecord.SessionEnded> ended = new java.util.HashMap<>();
+            Map<String, ChunkRecord.AttemptStarted> started = new java.util.HashMap<>();
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                for (var record : chunks.poll(Duration.ofMillis(200))) {
+                    switch (record.value()) {
+                        case ChunkRecord.SessionEnded end -> ended.put(record.key(), end);
+                        case ChunkRecord.AttemptStarted attempt -> started.put(record.key(), attempt);
+                        default -> { }
+                    }
+                }
+                return ended.keySet().containsAll(upstreamBySession.keySet());
+            });
+            upstreamBySession.forEach((session, upstream) -> {
+                assertThat(started.get(session).upstreamStatus()).as(upstream).isEqualTo(200);
+                assertThat(started.get(session).providerFormat().wireName()).as(upstream)
+                        .isEqualTo(Standalone.SIM_UPSTREAMS.get(upstream).format());
+                assertThat(ended.get(session).outcome()).as(upstream).isEqualTo(ChunkRecord.SessionOutcome.COMPLETED);
+            });
+            assertThat(upstreamBySession.values()).contains("sim-ollama", "sim-gemini");
         }
     }
 

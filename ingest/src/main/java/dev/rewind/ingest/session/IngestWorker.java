@@ -7,6 +7,7 @@ import dev.rewind.protocol.ControlRecord;
 import dev.rewind.protocol.RequestRecord;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
@@ -18,6 +19,7 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -44,6 +46,8 @@ public final class IngestWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(IngestWorker.class);
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration HISTORY_SCAN_TIMEOUT = Duration.ofSeconds(60);
+    /** Within the consumer's rebalance timeout: how long handed-over sessions get to write their ends. */
+    private static final Duration HAND_OVER_TIMEOUT = Duration.ofSeconds(15);
 
     private final Consumer<String, RequestRecord> consumer;
     private final Supplier<Consumer<String, byte[]>> historyScanner;
@@ -62,7 +66,9 @@ public final class IngestWorker implements Runnable {
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private volatile boolean stopping;
 
-    private record Running(SessionRun run, Cancellation cancellation) {}
+    /** A session running here, and the duplicate start records that end when it ends. */
+    private record Running(SessionRun run, Cancellation cancellation, TopicPartition partition,
+            List<ConsumerRecord<String, RequestRecord>> duplicates, CountDownLatch done) {}
 
     public IngestWorker(
             Consumer<String, RequestRecord> consumer,
@@ -139,9 +145,43 @@ public final class IngestWorker implements Runnable {
         consumer.wakeup();
     }
 
-    /** Waits for running sessions to end. */
+    /**
+     * Waits for running sessions to end; those still running then are interrupted (a session waiting
+     * for Kafka would wait forever), and their requests are re-read by the next owner.
+     */
     public boolean awaitSessions(Duration timeout) throws InterruptedException {
-        return sessions.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (sessions.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            return true;
+        }
+        sessions.shutdownNow();
+        sessions.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return false;
+    }
+
+    private void handOver(Collection<TopicPartition> partitions) {
+        List<Running> moving = running.values().stream()
+                .filter(entry -> entry.run() != null && partitions.contains(entry.partition())).toList();
+        if (moving.isEmpty()) {
+            return;
+        }
+        LOG.info("handing {} running sessions over with partitions {}", moving.size(), partitions);
+        moving.forEach(entry -> entry.run().handOver());
+        long deadline = System.nanoTime() + HAND_OVER_TIMEOUT.toNanos();
+        try {
+            for (Running entry : moving) {
+                if (!entry.done().await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    LOG.warn("session {} did not stop within {}", entry.run().sessionId(), HAND_OVER_TIMEOUT);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        services.producer().flush(); // everything they wrote is in Kafka before the new owner reads the history
+    }
+
+    private void stopSessions(Collection<TopicPartition> partitions) {
+        running.values().stream().filter(entry -> entry.run() != null && partitions.contains(entry.partition()))
+                .forEach(entry -> entry.run().handOver());
     }
 
     private void checkProgress() {
@@ -153,10 +193,9 @@ public final class IngestWorker implements Runnable {
         while (!backlog.isEmpty() && slots.tryAcquire()) {
             ConsumerRecord<String, RequestRecord> record = backlog.poll();
             offsets.started(new TopicPartition(record.topic(), record.partition()), record.offset());
-            Optional<Running> started = record.value() instanceof RequestRecord.Start start ? admit(start) : Optional.empty();
+            Optional<Running> started = admit(record);
             if (started.isEmpty()) {
                 slots.release();
-                finished.add(record);
                 continue;
             }
             sessions.execute(() -> runSession(record, started.get()));
@@ -169,18 +208,30 @@ public final class IngestWorker implements Runnable {
         }
     }
 
-    /** A session to run, unless it already ended, runs here already, or was cancelled before it started. */
-    private Optional<Running> admit(RequestRecord.Start start) {
+    /**
+     * A session to run, unless it already ended or runs here already. A record that needs no run
+     * is finished at once — except a duplicate start of a running session (re-read after a
+     * rebalance), whose offset must wait for that session's end.
+     */
+    private Optional<Running> admit(ConsumerRecord<String, RequestRecord> record) {
+        if (!(record.value() instanceof RequestRecord.Start start)) {
+            finished.add(record);
+            return Optional.empty();
+        }
         if (services.history().get(start.sessionId()).ended()) {
             LOG.info("session {} already ended; not calling upstream again", start.sessionId());
+            finished.add(record);
             return Optional.empty();
         }
         Cancellation cancellation = new Cancellation();
         Upstream upstream = upstreams.get(start.upstream());
-        Running entry = new Running(upstream == null ? null : new SessionRun(start, upstream, services, cancellation), cancellation);
+        Running entry = new Running(upstream == null ? null : new SessionRun(start, upstream, services, cancellation),
+                cancellation, new TopicPartition(record.topic(), record.partition()), new ArrayList<>(), new CountDownLatch(1));
         synchronized (pendingCancels) {
-            if (running.putIfAbsent(start.sessionId(), entry) != null) {
-                return Optional.empty(); // a duplicate start never runs concurrently
+            Running already = running.putIfAbsent(start.sessionId(), entry);
+            if (already != null) {
+                already.duplicates().add(record); // a duplicate start never runs concurrently
+                return Optional.empty();
             }
             pendingCancels.take(start.sessionId()).ifPresent(cancel -> cancellation.cancel(cancel.by(), cancel.reason()));
         }
@@ -198,9 +249,15 @@ public final class IngestWorker implements Runnable {
                 services.history().record(start.sessionId(), 0, true);
             }
         } finally {
-            running.remove(start.sessionId());
+            synchronized (pendingCancels) {
+                running.remove(start.sessionId());
+                if (entry.run() == null || !entry.run().handedOver()) {
+                    finished.add(record); // a handed-over session's request stays uncommitted: the new owner runs it
+                    finished.addAll(entry.duplicates());
+                }
+            }
             slots.release();
-            finished.add(record);
+            entry.done().countDown();
         }
     }
 
@@ -228,11 +285,27 @@ public final class IngestWorker implements Runnable {
         }
     }
 
+    /**
+     * Sessions of partitions that move to another worker are handed over before the partitions go:
+     * their upstream calls stop, their open attempts' ends are written and flushed, so the new owner
+     * (which reads the chunk history when it gets the partitions) runs the next attempt and never
+     * streams at the same time as this worker. Cooperative assignment moves only the partitions that
+     * must move, so a worker joining the group does not restart every running session.
+     */
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            handOver(partitions);
             collectFinished();
             commitLowWaterMarks();
+            backlog.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+            partitions.forEach(offsets::forget);
+        }
+
+        /** This worker was thought dead and its partitions were given away: stop at once, write nothing more. */
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            stopSessions(partitions);
             backlog.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
             partitions.forEach(offsets::forget);
         }

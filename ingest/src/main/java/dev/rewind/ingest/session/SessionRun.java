@@ -23,6 +23,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.common.errors.InterruptException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,15 +37,18 @@ public final class SessionRun {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionRun.class);
     private static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
-    private static final long ACK_TIMEOUT_MS = 60_000;
-    private static final long KAFKA_PROBE_MS = 5_000;
+    private static final long KAFKA_RETRY_PAUSE_MS = 500;
     private static final String CIRCUIT_OPEN = "upstream_circuit_open";
+    private static final String KAFKA_UNAVAILABLE = "kafka_unavailable";
+    static final String HANDED_OVER_REASON = "handed over to another ingest worker";
 
     /** Why a running read was stopped from outside the read loop. */
     private enum Abort {
         CANCELLED,
         STALLED,
-        DURATION_LIMIT
+        DURATION_LIMIT,
+        KAFKA_UNAVAILABLE,
+        HANDED_OVER
     }
 
     private final RequestRecord.Start start;
@@ -55,6 +59,11 @@ public final class SessionRun {
     private final AtomicReference<Abort> abort = new AtomicReference<>();
     private final long startedNanos = System.nanoTime();
     private volatile InputStream body;
+    private volatile Thread runner;
+    private volatile boolean handedOver;
+    private volatile boolean ending;
+    /** The attempt whose {@code attempt_started} was sent and whose end was not yet written, or 0. */
+    private volatile int openAttempt;
     private volatile long lastProgressNanos = System.nanoTime();
 
     public SessionRun(RequestRecord.Start start, Upstream upstream, RunServices services, Cancellation cancellation) {
@@ -62,7 +71,7 @@ public final class SessionRun {
         this.upstream = upstream;
         this.services = services;
         this.cancellation = cancellation;
-        this.writer = new ChunkWriter(services.producer(), start.sessionId());
+        this.writer = new ChunkWriter(services.producer(), start.sessionId(), KAFKA_RETRY_PAUSE_MS);
         cancellation.onCancel(() -> stopReading(Abort.CANCELLED));
     }
 
@@ -70,38 +79,141 @@ public final class SessionRun {
         return start.sessionId();
     }
 
-    /** Called by the worker's watchdog: ends a read that made no progress, or a session over its time limit. */
+    /**
+     * Called by the worker's watchdog: ends a read that made no progress, a session over its time
+     * limit, or a read whose chunks Kafka refused (also when upstream is quiet).
+     */
     public void checkProgress(long nowNanos) {
         SessionLimits limits = services.limits();
-        if (nowNanos - startedNanos > TimeUnit.MILLISECONDS.toNanos(limits.maxSessionDurationMs())) {
+        if (writer.failure() != null) {
+            stopReading(Abort.KAFKA_UNAVAILABLE);
+        } else if (nowNanos - startedNanos > TimeUnit.MILLISECONDS.toNanos(limits.maxSessionDurationMs())) {
             stopReading(Abort.DURATION_LIMIT);
         } else if (body != null && nowNanos - lastProgressNanos > TimeUnit.MILLISECONDS.toNanos(limits.stallTimeoutMs())) {
             stopReading(Abort.STALLED);
         }
     }
 
+    /**
+     * Another worker takes this session over (its request partition moved in a rebalance): the
+     * upstream call stops at once, a wait is cut short, and the open attempt ends with
+     * {@code attempt_ended{will_retry: true}} and no {@code session_ended}, so the new owner runs the
+     * next attempt and the two never stream at the same time.
+     */
+    public void handOver() {
+        synchronized (this) {
+            if (ending) {
+                return; // its end is being written: letting it finish is quicker and cleaner than a hand-over
+            }
+            handedOver = true;
+        }
+        Thread thread = runner;
+        if (thread != null) {
+            thread.interrupt();
+        }
+        stopReading(Abort.HANDED_OVER);
+    }
+
+    /** From here the session writes its end; a hand-over that comes now waits for it instead. */
+    private void beginEnd() throws InterruptedException {
+        synchronized (this) {
+            if (handedOver) {
+                throw new InterruptedException("handed over");
+            }
+            ending = true;
+        }
+    }
+
+    public boolean handedOver() {
+        return handedOver;
+    }
+
+    /** Interrupted: handed over (the open attempt's end is written for the new owner) or shutting down. */
+    private void stopped() {
+        if (!handedOver) {
+            Thread.currentThread().interrupt();
+            LOG.warn("session {} interrupted; its request is re-read by the next owner", start.sessionId());
+            return;
+        }
+        Thread.interrupted(); // this thread still has a marker to write
+        int open = openAttempt;
+        try {
+            if (open > 0) {
+                services.history().record(start.sessionId(), open, false);
+                writer.deliver(new ChunkRecord.AttemptEnded(start.sessionId(), open, AttemptOutcome.FAILED,
+                        HANDED_OVER_REASON, true, services.clock().instant()));
+            }
+            LOG.info("session {} handed over to another ingest worker after attempt {}", start.sessionId(), open);
+        } catch (InterruptedException | RuntimeException e) {
+            LOG.warn("session {}: the end of attempt {} could not be written before the hand-over: {}",
+                    start.sessionId(), open, e.toString());
+        }
+    }
+
     /** Runs attempts until one completes, the session is cancelled, or retrying is over. Never throws. */
     public void run() {
+        runner = Thread.currentThread();
+        if (handedOver) {
+            return; // handed over before it began: nothing was sent, the new owner runs it
+        }
         int attempt = services.history().get(start.sessionId()).lastAttempt() + 1;
         long budgetEnd = services.clock().millis() + services.retryPolicy().settings().totalBudgetMs();
         try {
             while (true) {
-                AttemptResult result = attemptBehindBreaker(attempt);
-                if (!(result instanceof AttemptResult.Failed failed) || !retry(attempt, failed, budgetEnd)) {
-                    end(attempt, result);
+                AttemptResult result = keptInKafka(attemptBehindBreaker(attempt));
+                long delay = result instanceof AttemptResult.Failed failed
+                        ? services.retryPolicy().delayMs(attempt, failed.retryAfterMs()) : 0;
+                boolean again = result instanceof AttemptResult.Failed failed && retries(attempt, failed, delay, budgetEnd);
+                if (!again) {
+                    beginEnd();
+                }
+                writer.deliver(attemptEnded(attempt, result, again));
+                openAttempt = 0;
+                if (!again) {
+                    writer.deliver(sessionEnded(attempt, result));
+                    services.history().record(start.sessionId(), attempt, true);
                     return;
                 }
+                scheduleRetry(attempt, (AttemptResult.Failed) result, delay);
                 attempt++;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            LOG.warn("session {} interrupted; its request is re-read by the next owner", start.sessionId());
+        } catch (InterruptedException | InterruptException e) {
+            stopped();
         } catch (RuntimeException e) {
+            if (handedOver) {
+                stopped(); // what the interrupt broke on its way out (a send, a closed body)
+                return;
+            }
             LOG.error("session {} failed in ingest", start.sessionId(), e);
-            end(attempt, new AttemptResult.Failed(new UpstreamFailure("ingest_error",
-                    "ingest failed: " + e.getClass().getSimpleName(), true), AttemptOutcome.FAILED, null,
-                    OptionalLong.empty(), false, false));
+            endAfterIngestError(attempt, e);
         }
+    }
+
+    /**
+     * A completed attempt counts only when Kafka has every byte of it: its records are acknowledged
+     * before its end is written, and if any of them failed it is retried like a broken stream.
+     */
+    private AttemptResult keptInKafka(AttemptResult result) throws InterruptedException {
+        if (result instanceof AttemptResult.Completed) {
+            try {
+                writer.awaitAcknowledged(services.limits().ackTimeoutMs());
+            } catch (TimeoutException e) {
+                return kafkaUnavailable(true);
+            }
+        }
+        if (writer.failure() != null && result instanceof AttemptResult.Completed) {
+            return kafkaUnavailable(true);
+        }
+        if (writer.failure() != null) {
+            LOG.warn("session {}: Kafka refused a chunk; the upstream call was stopped until Kafka is back",
+                    start.sessionId());
+        }
+        return result;
+    }
+
+    private static AttemptResult.Failed kafkaUnavailable(boolean outputFlowed) {
+        return failed(new UpstreamFailure(KAFKA_UNAVAILABLE,
+                "stopped reading upstream: chunks could not be written to Kafka", true), outputFlowed, false);
     }
 
     private AttemptResult attemptBehindBreaker(int attempt) throws InterruptedException {
@@ -126,75 +238,71 @@ public final class SessionRun {
         return result;
     }
 
-    /** Writes the failed attempt's end, and when another attempt follows, waits for it. */
-    private boolean retry(int attempt, AttemptResult.Failed failed, long budgetEnd) throws InterruptedException {
+    /**
+     * Whether another attempt follows. A Kafka outage is retried also after output flowed, whatever
+     * {@code after_output} says: the upstream did nothing wrong, and the attempt's bytes are incomplete.
+     */
+    private boolean retries(int attempt, AttemptResult.Failed failed, long delay, long budgetEnd) {
         RetrySettings settings = services.retryPolicy().settings();
-        if (writer.failure() != null && !awaitKafka(budgetEnd)) {
-            return false;
-        }
-        long delay = services.retryPolicy().delayMs(attempt, failed.retryAfterMs());
         boolean failFastWhenOpen = failed.failure().code().equals(CIRCUIT_OPEN)
                 && services.breakers().settings().whenOpen() == BreakerSettings.WhenOpen.FAIL;
-        boolean again = failed.failure().retryable() && !failFastWhenOpen
+        boolean kafkaLost = failed.failure().code().equals(KAFKA_UNAVAILABLE);
+        return failed.failure().retryable() && !failFastWhenOpen
                 && attempt < settings.maxAttempts()
-                && !(failed.outputFlowed() && settings.afterOutput() == RetrySettings.AfterOutput.FAIL)
+                && !(failed.outputFlowed() && settings.afterOutput() == RetrySettings.AfterOutput.FAIL && !kafkaLost)
                 && services.clock().millis() + delay < budgetEnd;
-        if (!again) {
-            return false;
-        }
+    }
+
+    /** Writes the retry and waits for it; a cancel cuts the wait short (the next attempt then ends as cancelled). */
+    private void scheduleRetry(int attempt, AttemptResult.Failed failed, long delay) throws InterruptedException {
         services.history().record(start.sessionId(), attempt, false);
-        writer.send(new ChunkRecord.AttemptEnded(start.sessionId(), attempt, failed.outcome(), failed.failure().reason(),
-                true, services.clock().instant()));
-        writer.send(new ChunkRecord.RetryScheduled(start.sessionId(), attempt, delay, failed.failure().reason(),
+        writer.deliver(new ChunkRecord.RetryScheduled(start.sessionId(), attempt, delay, failed.failure().reason(),
                 failed.status(), services.clock().instant()));
         LOG.info("session {}: attempt {} failed ({}); retrying in {} ms", start.sessionId(), attempt,
                 failed.failure().reason(), delay);
-        cancellation.await(delay); // a cancel cuts the wait short; the next attempt then ends as cancelled
-        return true;
+        cancellation.await(delay);
     }
 
-    /** Kafka refused a send: stop, wait until it takes records again (bounded by the budget), then go on. */
-    private boolean awaitKafka(long budgetEnd) throws InterruptedException {
-        LOG.warn("session {}: Kafka refused a chunk; the upstream call was stopped until Kafka is back", start.sessionId());
-        while (services.clock().millis() < budgetEnd) {
-            if (writer.sendAndWait(new ChunkRecord.AttemptEnded(start.sessionId(), 0, AttemptOutcome.FAILED,
-                    "Kafka was unavailable; bytes after this point were not read", true, services.clock().instant()),
-                    KAFKA_PROBE_MS)) {
-                return true;
-            }
-            if (cancellation.await(KAFKA_PROBE_MS)) {
-                return true;
-            }
-        }
-        return false;
+    private ChunkRecord.AttemptEnded attemptEnded(int attempt, AttemptResult result, boolean willRetry) {
+        var now = services.clock().instant();
+        return switch (result) {
+            case AttemptResult.Completed completed -> new ChunkRecord.AttemptEnded(start.sessionId(), attempt,
+                    AttemptOutcome.COMPLETED, "upstream stream ended", false, now);
+            case AttemptResult.Cancelled cancelled -> new ChunkRecord.AttemptEnded(start.sessionId(), attempt,
+                    AttemptOutcome.CANCELLED, "cancelled", false, now);
+            case AttemptResult.Failed failed -> new ChunkRecord.AttemptEnded(start.sessionId(), attempt, failed.outcome(),
+                    failed.failure().reason(), willRetry, now);
+        };
     }
 
-    private void end(int attempt, AttemptResult result) {
-        var clock = services.clock();
-        switch (result) {
-            case AttemptResult.Completed completed -> {
-                writer.send(new ChunkRecord.AttemptEnded(start.sessionId(), attempt, AttemptOutcome.COMPLETED,
-                        "upstream stream ended", false, clock.instant()));
-                writer.send(new ChunkRecord.SessionEnded(start.sessionId(), attempt, SessionOutcome.COMPLETED,
-                        "upstream stream ended", null, null, null, clock.instant()));
-            }
-            case AttemptResult.Cancelled cancelled -> {
-                writer.send(new ChunkRecord.AttemptEnded(start.sessionId(), attempt, AttemptOutcome.CANCELLED,
-                        "cancelled", false, clock.instant()));
-                writer.send(new ChunkRecord.SessionEnded(start.sessionId(), attempt, SessionOutcome.CANCELLED,
-                        cancellation.reason() == null ? "cancelled" : cancellation.reason(), null, null,
-                        cancellation.by(), clock.instant()));
-            }
-            case AttemptResult.Failed failed -> {
-                UpstreamFailure failure = failed.failure();
-                writer.send(new ChunkRecord.AttemptEnded(start.sessionId(), attempt, failed.outcome(), failure.reason(),
-                        false, clock.instant()));
-                writer.send(new ChunkRecord.SessionEnded(start.sessionId(), attempt, SessionOutcome.FAILED,
-                        failure.reason(), failure.code(), failure.retryable(), null, clock.instant()));
-            }
+    private ChunkRecord.SessionEnded sessionEnded(int attempt, AttemptResult result) {
+        var now = services.clock().instant();
+        return switch (result) {
+            case AttemptResult.Completed completed -> new ChunkRecord.SessionEnded(start.sessionId(), attempt,
+                    SessionOutcome.COMPLETED, "upstream stream ended", null, null, null, now);
+            case AttemptResult.Cancelled cancelled -> new ChunkRecord.SessionEnded(start.sessionId(), attempt,
+                    SessionOutcome.CANCELLED, cancellation.reason() == null ? "cancelled" : cancellation.reason(), null,
+                    null, cancellation.by(), now);
+            case AttemptResult.Failed failed -> new ChunkRecord.SessionEnded(start.sessionId(), attempt,
+                    SessionOutcome.FAILED, failed.failure().reason(), failed.failure().code(), failed.failure().retryable(),
+                    null, now);
+        };
+    }
+
+    /** A bug in ingest still gives the session its one ending, when Kafka takes it. */
+    private void endAfterIngestError(int attempt, RuntimeException e) {
+        AttemptResult failed = new AttemptResult.Failed(new UpstreamFailure("ingest_error",
+                "ingest failed: " + e.getClass().getSimpleName(), true), AttemptOutcome.FAILED, null,
+                OptionalLong.empty(), false, false);
+        try {
+            writer.deliver(attemptEnded(attempt, failed, false));
+            writer.deliver(sessionEnded(attempt, failed));
+            services.history().record(start.sessionId(), attempt, true);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException again) {
+            LOG.error("session {}: its end could not be written: {}", start.sessionId(), again.toString());
         }
-        services.history().record(start.sessionId(), attempt, true);
-        awaitAcknowledged();
     }
 
     private AttemptResult attempt(int attempt) throws InterruptedException {
@@ -219,6 +327,7 @@ public final class SessionRun {
         }
         int status = response.statusCode();
         String contentType = response.headers().firstValue("content-type").orElse("");
+        openAttempt = attempt;
         writer.send(new ChunkRecord.AttemptStarted(start.sessionId(), attempt, status, contentType, upstream.name(),
                 start.model(), upstream.format(), services.clock().instant()));
         if (status != 200 || !contentType.toLowerCase(Locale.ROOT).startsWith(expectedContentType())) {
@@ -238,7 +347,7 @@ public final class SessionRun {
         };
     }
 
-    private AttemptResult stream(int attempt) {
+    private AttemptResult stream(int attempt) throws InterruptedException {
         SessionLimits limits = services.limits();
         byte[] buffer = new byte[limits.readBufferBytes()];
         StreamOutcome outcome = new StreamOutcome(upstream.format());
@@ -256,8 +365,7 @@ public final class SessionRun {
                 writer.send(new ChunkRecord.Chunk(start.sessionId(), attempt, ++seq, upstream.format(),
                         Arrays.copyOf(buffer, n), services.clock().instant()));
                 if (writer.failure() != null) {
-                    return failed(new UpstreamFailure("kafka_unavailable",
-                            "stopped reading upstream: chunks could not be written to Kafka", true), true, false);
+                    return kafkaUnavailable(true);
                 }
                 if (total > limits.maxResponseBytes()) {
                     return failed(new UpstreamFailure("limit", "response exceeded " + limits.maxResponseBytes() + " bytes",
@@ -265,6 +373,9 @@ public final class SessionRun {
                 }
             }
         } catch (IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException("stopped while reading upstream"); // the worker shuts down
+            }
             return switch (abort.get()) {
                 case CANCELLED -> new AttemptResult.Cancelled();
                 case STALLED -> new AttemptResult.Failed(new UpstreamFailure("upstream_stalled",
@@ -272,6 +383,8 @@ public final class SessionRun {
                         200, OptionalLong.empty(), seq > 0, true);
                 case DURATION_LIMIT -> failed(new UpstreamFailure("limit",
                         "session exceeded " + limits.maxSessionDurationMs() + " ms", false), seq > 0, false);
+                case KAFKA_UNAVAILABLE -> kafkaUnavailable(seq > 0);
+                case HANDED_OVER -> throw new InterruptedException("handed over");
                 case null -> failed(new UpstreamFailure("upstream_disconnected",
                         "upstream connection broke mid-stream: " + e.getClass().getSimpleName(), true), seq > 0, true);
             };
@@ -297,7 +410,8 @@ public final class SessionRun {
     /** Keeps an error body that came instead of a stream in the audit, bounded. */
     private void recordErrorBody(int attempt) {
         try (InputStream in = body) {
-            byte[] bytes = in.readNBytes(MAX_ERROR_BODY_BYTES);
+            byte[] read = in.readNBytes(MAX_ERROR_BODY_BYTES);
+            byte[] bytes = upstream.apiKey().map(key -> key.redactedFrom(read)).orElse(read);
             if (bytes.length > 0) {
                 writer.send(new ChunkRecord.Chunk(start.sessionId(), attempt, 1, upstream.format(), bytes,
                         services.clock().instant()));
@@ -318,19 +432,6 @@ public final class SessionRun {
             } catch (IOException ignored) {
                 // the reader sees the close as an IOException, which is the point
             }
-        }
-    }
-
-    private void awaitAcknowledged() {
-        try {
-            writer.awaitAcknowledged(ACK_TIMEOUT_MS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (TimeoutException e) {
-            LOG.error("session {}: end markers not acknowledged within {} ms", start.sessionId(), ACK_TIMEOUT_MS);
-        }
-        if (writer.failure() != null) {
-            LOG.error("session {}: writing to rewind.chunks failed: {}", start.sessionId(), writer.failure().toString());
         }
     }
 }

@@ -26,8 +26,8 @@ public final class ProviderRequests {
             case OPENAI_CHAT -> openAiChat(upstream, start);
             case ANTHROPIC -> anthropic(upstream, start);
             case OPENAI_RESPONSES -> responses(upstream, start);
-            case OLLAMA, GEMINI -> throw new IllegalArgumentException(
-                    "provider format " + upstream.format().wireName() + " is not supported by this version of ingest");
+            case OLLAMA -> OllamaRequests.chat(upstream, start);
+            case GEMINI -> GeminiRequests.streamGenerateContent(upstream, start);
         };
     }
 
@@ -67,9 +67,9 @@ public final class ProviderRequests {
             body.put("system", system.toString());
         }
         copy(params, body, "temperature", "top_p", "top_k", "metadata");
-        JsonNode stop = params.get("stop");
-        if (stop != null && !stop.isNull()) {
-            body.set("stop_sequences", stop.isArray() ? stop : Json.MAPPER.createArrayNode().add(stop));
+        ArrayNode stop = stopSequences(params);
+        if (stop != null) {
+            body.set("stop_sequences", stop);
         }
         JsonNode tools = params.path("tools");
         if (tools.isArray() && !tools.isEmpty()) {
@@ -86,9 +86,7 @@ public final class ProviderRequests {
             toolChoice(params.get("tool_choice"), body);
         }
         body.put("stream", true);
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Content-Type", "application/json");
-        headers.put("Accept", "text/event-stream");
+        Map<String, String> headers = jsonHeaders("text/event-stream");
         headers.put("anthropic-version", ANTHROPIC_VERSION);
         upstream.apiKey().ifPresent(key -> headers.put("x-api-key", key.reveal()));
         return new UpstreamRequest(upstream.baseUrl().resolve("messages"), headers, Json.toBytes(body));
@@ -150,16 +148,8 @@ public final class ProviderRequests {
             blocks.addObject().put("type", "text").put("text", text);
         }
         if (message.toolCalls() != null) {
-            message.toolCalls().forEach(call -> {
-                JsonNode input;
-                try {
-                    input = Json.MAPPER.readTree(call.at("/function/arguments").asText("{}"));
-                } catch (java.io.IOException e) {
-                    input = Json.MAPPER.createObjectNode();
-                }
-                blocks.addObject().put("type", "tool_use").put("id", call.path("id").asText())
-                        .put("name", call.at("/function/name").asText()).set("input", input);
-            });
+            message.toolCalls().forEach(call -> blocks.addObject().put("type", "tool_use").put("id", call.path("id").asText())
+                    .put("name", call.at("/function/name").asText()).set("input", argumentsObject(call)));
         }
         return blocks;
     }
@@ -180,8 +170,72 @@ public final class ProviderRequests {
         }
     }
 
+    /**
+     * An OpenAI tool call's arguments as a JSON object, for providers that take an object: OpenAI
+     * sends a JSON string (some servers an object); what does not parse as an object becomes {@code {}}.
+     */
+    static JsonNode argumentsObject(JsonNode call) {
+        JsonNode arguments = call.at("/function/arguments");
+        if (arguments.isObject()) {
+            return arguments;
+        }
+        try {
+            JsonNode parsed = Json.MAPPER.readTree(arguments.asText("{}"));
+            return parsed != null && parsed.isObject() ? parsed : Json.MAPPER.createObjectNode();
+        } catch (java.io.IOException e) {
+            return Json.MAPPER.createObjectNode();
+        }
+    }
+
+    /** The function name of each assistant tool call by its id, for providers whose tool results name the function. */
+    static Map<String, String> toolNamesById(java.util.List<ChatMessage> messages) {
+        Map<String, String> names = new java.util.HashMap<>();
+        for (ChatMessage message : messages) {
+            if (message.toolCalls() != null) {
+                message.toolCalls().forEach(call -> names.put(call.path("id").asText(), call.at("/function/name").asText()));
+            }
+        }
+        return names;
+    }
+
+    /** The tools of an OpenAI request ({@code [{type: function, function: {...}}]}), or an empty array. */
+    static JsonNode tools(ObjectNode params) {
+        JsonNode tools = params.path("tools");
+        return tools.isArray() ? tools : Json.MAPPER.createArrayNode();
+    }
+
+    /** OpenAI's {@code stop} (a string or an array) as an array, or null. */
+    static ArrayNode stopSequences(ObjectNode params) {
+        JsonNode stop = params.get("stop");
+        if (stop == null || stop.isNull()) {
+            return null;
+        }
+        return stop.isArray() ? (ArrayNode) stop : Json.MAPPER.createArrayNode().add(stop);
+    }
+
+    /** An image given inline as a {@code data:} URL, as OpenAI's {@code image_url} parts may carry it. */
+    record InlineImage(String mimeType, String base64) {}
+
+    /**
+     * The inline images of a message's content parts. Remote image URLs are left out: Ollama and
+     * Gemini take image bytes, and ingest does not fetch URLs on a client's behalf.
+     */
+    static java.util.List<InlineImage> inlineImages(JsonNode content) {
+        java.util.List<InlineImage> images = new java.util.ArrayList<>();
+        if (content != null && content.isArray()) {
+            content.forEach(part -> {
+                String url = part.at("/image_url/url").asText(part.path("image_url").asText(""));
+                int comma = url.indexOf(',');
+                if (url.startsWith("data:") && comma > 0 && url.substring(0, comma).endsWith(";base64")) {
+                    images.add(new InlineImage(url.substring(5, comma - ";base64".length()), url.substring(comma + 1)));
+                }
+            });
+        }
+        return images;
+    }
+
     /** A message's content as plain text: a string, or the text parts of an array joined. */
-    private static String text(JsonNode content) {
+    static String text(JsonNode content) {
         if (content == null || content.isNull()) {
             return "";
         }
@@ -193,7 +247,7 @@ public final class ProviderRequests {
         return text.toString();
     }
 
-    private static int maxTokens(ObjectNode params, int fallback) {
+    static int maxTokens(ObjectNode params, int fallback) {
         for (String field : new String[] {"max_completion_tokens", "max_tokens"}) {
             if (params.path(field).isIntegralNumber()) {
                 return params.get(field).asInt();
@@ -202,7 +256,7 @@ public final class ProviderRequests {
         return fallback;
     }
 
-    private static void copy(ObjectNode from, ObjectNode to, String... fields) {
+    static void copy(ObjectNode from, ObjectNode to, String... fields) {
         for (String field : fields) {
             if (from.hasNonNull(field)) {
                 to.set(field, from.get(field));
@@ -210,15 +264,24 @@ public final class ProviderRequests {
         }
     }
 
-    private static ObjectNode params(RequestRecord.Start start) {
+    static ObjectNode params(RequestRecord.Start start) {
         return start.params() == null ? Json.MAPPER.createObjectNode() : start.params();
     }
 
     private static Map<String, String> bearer(Upstream upstream) {
+        return bearer(upstream, "text/event-stream");
+    }
+
+    static Map<String, String> bearer(Upstream upstream, String accept) {
+        Map<String, String> headers = jsonHeaders(accept);
+        upstream.apiKey().ifPresent(key -> headers.put("Authorization", "Bearer " + key.reveal()));
+        return headers;
+    }
+
+    static Map<String, String> jsonHeaders(String accept) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "application/json");
-        headers.put("Accept", "text/event-stream");
-        upstream.apiKey().ifPresent(key -> headers.put("Authorization", "Bearer " + key.reveal()));
+        headers.put("Accept", accept);
         return headers;
     }
 }

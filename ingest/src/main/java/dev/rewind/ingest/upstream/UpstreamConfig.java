@@ -13,11 +13,6 @@ public record UpstreamConfig(ProviderFormat format, String baseUrl, String apiKe
 
     public UpstreamConfig {
         ConfigException.check(format != null, "format", "must name a provider format");
-        ConfigException.check(
-                format != ProviderFormat.OLLAMA && format != ProviderFormat.GEMINI,
-                "format",
-                "'" + format.wireName() + "' is not supported by this version of ingest"
-                        + " (supported: openai-chat, openai-responses, anthropic)");
         ConfigException.check(baseUrl != null && isHttpUrl(baseUrl), "base_url", "must be an http(s) URL, was " + baseUrl);
         ConfigException.check(
                 apiKeyEnv == null || apiKeyFile == null, "api_key_env", "give api_key_env or api_key_file, not both");

@@ -1,4 +1,4 @@
-package dev.rewind.standalone.broker;
+package dev.rewind.broker;
 
 import java.nio.file.Path;
 

@@ -1,4 +1,4 @@
-package dev.rewind.standalone.broker;
+package dev.rewind.broker;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,15 +10,17 @@ import java.nio.file.Path;
 import java.util.Properties;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
-import dev.rewind.standalone.Ports;
 import kafka.tools.StorageTool;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 
 /**
- * A single-node KRaft broker (broker and controller in one) embedded in this JVM, with its data in
- * a persistent directory formatted only once, so topics survive restarts. Note that the broker
- * halts the JVM on a fatal fault (a corrupt log, a full disk), as the standalone Kafka server does.
+ * A single-node KRaft broker (broker and controller in one) embedded in this JVM: Kafka's production
+ * {@code KafkaRaftServer} on fixed ports, with its data in a persistent directory formatted only
+ * once, so topics survive restarts. Standalone runs it as the laptop's broker; tests stop and start
+ * it again on the same ports and data to take Kafka away mid-stream (kafka-test's {@code RestartableTestBroker}).
+ * Note that the broker halts the JVM on a fatal fault (a corrupt log, a full disk), as the standalone
+ * Kafka server does.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
@@ -33,8 +35,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     public static EmbeddedKafkaBroker start(BrokerSettings settings) {
-        Ports.requireFree(settings.host(), settings.port(), "broker.port");
-        Ports.requireFree(settings.host(), settings.controllerPort(), "broker.controller_port");
         Path logDir = settings.dataDir().resolve("kafka");
         Properties properties = properties(settings, logDir);
         if (!Files.exists(logDir.resolve("meta.properties"))) {
@@ -92,7 +92,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             Path config = Files.createTempFile("rewind-broker", ".properties");
             try {
                 try (var out = Files.newOutputStream(config)) {
-                    properties.store(out, "rewind standalone broker");
+                    properties.store(out, "rewind embedded broker");
                 }
                 ByteArrayOutputStream output = new ByteArrayOutputStream();
                 int status = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c",
