@@ -4,7 +4,15 @@ import dev.rewind.edge.auth.ApiKeys;
 import dev.rewind.edge.auth.ReadTokens;
 import dev.rewind.edge.session.DemoService;
 import dev.rewind.edge.session.SessionsService;
+import dev.rewind.edge.hub.ReplayReaders;
+import dev.rewind.edge.hub.TokenHub;
+import dev.rewind.edge.ops.EdgeMeters;
+import dev.rewind.edge.ops.OpsService;
+import dev.rewind.edge.stream.EventStreams;
 import dev.rewind.edge.stream.EventsService;
+import dev.rewind.edge.stream.StreamAccess;
+import dev.rewind.edge.stream.StreamConnections;
+import dev.rewind.edge.ws.WsEventsEndpoint;
 import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.TopicProvisioner;
@@ -19,17 +27,64 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The running edge: topics provisioned, the request producer open, the HTTP server listening. */
+/**
+ * The running edge: topics provisioned, the request producer open, the token hub tailing, the HTTP
+ * server listening. Closing drains streams first (clients reconnect elsewhere), then stops.
+ */
 public final class EdgeServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EdgeServer.class);
 
     private final WebServer server;
     private final KafkaProducer<String, RequestRecord> requests;
+    private final Streaming streaming;
+    private final Duration drain;
 
-    private EdgeServer(WebServer server, KafkaProducer<String, RequestRecord> requests) {
+    private EdgeServer(WebServer server, KafkaProducer<String, RequestRecord> requests, Streaming streaming, Duration drain) {
         this.server = server;
         this.requests = requests;
+        this.streaming = streaming;
+        this.drain = drain;
+    }
+
+    /** What serves event streams: meters, the hub, the replay readers, the open connections. Closed in reverse. */
+    private record Streaming(EdgeMeters meters, TokenHub hub, ReplayReaders readers, StreamConnections connections)
+            implements AutoCloseable {
+
+        static Streaming start(EdgeConfig config, int partitions) {
+            EdgeMeters meters = new EdgeMeters();
+            Map<String, Object> readerConfig = config.kafka().clientConfig(Map.of(
+                    "isolation.level", "read_committed",
+                    "enable.auto.commit", false,
+                    "auto.offset.reset", "none",
+                    "max.poll.records", 500,
+                    "client.id", "rewind-edge-replay"));
+            Map<String, Object> hubConfig = config.kafka().clientConfig(Map.of(
+                    "isolation.level", "read_committed",
+                    "enable.auto.commit", false,
+                    "auto.offset.reset", "latest",
+                    "max.poll.records", 2000,
+                    "client.id", "rewind-edge-hub"));
+            TokenHub hub = new TokenHub(config.hub(), config.sse().pollMs(), hubConfig, partitions, meters.registry());
+            try {
+                hub.start(Duration.ofSeconds(30));
+            } catch (RuntimeException e) {
+                hub.close();
+                meters.close();
+                throw e;
+            }
+            ReplayReaders readers = new ReplayReaders(readerConfig, config.replay().readers(), config.replay().acquireTimeoutMs(),
+                    config.sse().pollMs(), meters.registry());
+            return new Streaming(meters, hub, readers, new StreamConnections(config.sse().writeTimeoutMs(), meters.registry()));
+        }
+
+        @Override
+        public void close() {
+            connections.close();
+            readers.close();
+            hub.close();
+            meters.close();
+        }
     }
 
     public static EdgeServer start(EdgeConfig config, Clock clock) {
@@ -41,14 +96,19 @@ public final class EdgeServer implements AutoCloseable {
         ReadTokens readTokens = new ReadTokens(config.auth(), clock);
         KafkaProducer<String, RequestRecord> requests = new KafkaProducer<>(
                 config.kafka().clientConfig(SessionsService.producerDefaults()), new StringSerializer(), Serdes.REQUEST);
-        Map<String, Object> readerConfig = config.kafka().clientConfig(Map.of(
-                "isolation.level", "read_committed",
-                "enable.auto.commit", false,
-                "auto.offset.reset", "none",
-                "max.poll.records", 500,
-                "client.id", "rewind-edge-replay"));
         SessionsService sessions = new SessionsService(config, apiKeys, readTokens, requests, clock);
-        EventsService events = new EventsService(config, readTokens, readerConfig, () -> partitions);
+        Streaming streaming;
+        try {
+            streaming = Streaming.start(config, partitions);
+        } catch (RuntimeException e) {
+            requests.close(Duration.ZERO);
+            throw e;
+        }
+        EventStreams streams = new EventStreams(config, new StreamAccess(readTokens), streaming.hub(), streaming.readers(),
+                streaming.connections(), clock);
+        EventsService events = new EventsService(streams);
+        WsEventsEndpoint ws = new WsEventsEndpoint(streams);
+        OpsService ops = new OpsService(streaming.hub(), streaming.connections(), streaming.meters().registry());
         try {
             WebServer server = WebServer.builder()
                     .host(config.http().host())
@@ -58,15 +118,18 @@ public final class EdgeServer implements AutoCloseable {
                     .connectionOptions(options -> options.tcpNoDelay(true))
                     .routing(routing -> routing
                             .register("/v1/sessions", sessions, events)
+                            .register("/v1/sessions", ws.fallback())
                             .register("/v1/demo", new DemoService(config.demo()))
-                            .get("/health", (req, res) -> res.send("{\"status\":\"UP\"}"))
+                            .register(ops)
                             .register("/", StaticContentService.builder("web").welcomeFileName("index.html").build()))
+                    .addRouting(ws.routing())
                     .build()
                     .start();
             LOG.info("edge listening on http://{}:{} ({} partitions)", config.http().host(), server.port(), partitions);
-            return new EdgeServer(server, requests);
+            return new EdgeServer(server, requests, streaming, Duration.ofMillis(config.shutdown().drainMs()));
         } catch (RuntimeException e) {
             requests.close(Duration.ZERO);
+            streaming.close();
             throw e;
         }
     }
@@ -75,9 +138,16 @@ public final class EdgeServer implements AutoCloseable {
         return server.port();
     }
 
+    /**
+     * Graceful: readiness turns DOWN and new streams get 503, open streams end after what they have
+     * queued (SSE with a comment, WebSocket with close 1012) so clients reconnect to another instance
+     * and resume by id; then the server stops, and the hub closes last.
+     */
     @Override
     public void close() {
+        streaming.connections().drain(drain);
         server.stop();
         requests.close(Duration.ofSeconds(5));
+        streaming.close();
     }
 }
