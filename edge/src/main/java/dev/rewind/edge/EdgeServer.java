@@ -53,19 +53,8 @@ public final class EdgeServer implements AutoCloseable {
 
         static Streaming start(EdgeConfig config, int partitions) {
             EdgeMeters meters = new EdgeMeters();
-            Map<String, Object> readerConfig = config.kafka().clientConfig(Map.of(
-                    "isolation.level", "read_committed",
-                    "enable.auto.commit", false,
-                    "auto.offset.reset", "none",
-                    "max.poll.records", 500,
-                    "client.id", "rewind-edge-replay"));
-            Map<String, Object> hubConfig = config.kafka().clientConfig(Map.of(
-                    "isolation.level", "read_committed",
-                    "enable.auto.commit", false,
-                    "auto.offset.reset", "latest",
-                    "max.poll.records", 2000,
-                    "client.id", "rewind-edge-hub"));
-            TokenHub hub = new TokenHub(config.hub(), config.sse().pollMs(), hubConfig, partitions, meters.registry());
+            TokenHub hub = new TokenHub(config.hub(), config.sse().pollMs(), config.kafka().clientConfig(TokenHub.consumerDefaults()),
+                    partitions, meters.registry());
             try {
                 hub.start(Duration.ofSeconds(30));
             } catch (RuntimeException e) {
@@ -73,7 +62,8 @@ public final class EdgeServer implements AutoCloseable {
                 meters.close();
                 throw e;
             }
-            ReplayReaders readers = new ReplayReaders(readerConfig, config.replay().readers(), config.replay().acquireTimeoutMs(),
+            ReplayReaders readers = new ReplayReaders(config.kafka().clientConfig(ReplayReaders.consumerDefaults()),
+                    config.replay().readers(), config.replay().acquireTimeoutMs(),
                     config.sse().pollMs(), meters.registry());
             return new Streaming(meters, hub, readers, new StreamConnections(config.sse().writeTimeoutMs(), meters.registry()));
         }

@@ -64,6 +64,16 @@ public final class ReplayReaders implements AutoCloseable {
                 .description("replay readers in use").register(meters);
     }
 
+    /** Rewind's settings for a replay reader: read_committed, no group; a position outside the log is an error, not a silent jump. */
+    public static Map<String, Object> consumerDefaults() {
+        return Map.of(
+                "isolation.level", "read_committed",
+                "enable.auto.commit", false,
+                "auto.offset.reset", "none",
+                "max.poll.records", 500,
+                "client.id", "rewind-edge-replay");
+    }
+
     /** Borrows a reader, waiting up to {@code acquire_timeout_ms}. */
     Reader acquire() throws BusyException, InterruptedException {
         if (closed || !permits.tryAcquire(acquireTimeoutMs, TimeUnit.MILLISECONDS)) {

@@ -125,6 +125,16 @@ public final class TokenHub implements AutoCloseable {
         this.thread = Thread.ofPlatform().name("rewind-edge-hub").daemon(true).unstarted(this::run);
     }
 
+    /** Rewind's settings for the hub's consumer: read_committed (only committed transactions), no group, no commits. */
+    public static Map<String, Object> consumerDefaults() {
+        return Map.of(
+                "isolation.level", "read_committed",
+                "enable.auto.commit", false,
+                "auto.offset.reset", "latest",
+                "max.poll.records", 2000,
+                "client.id", "rewind-edge-hub");
+    }
+
     /** Starts tailing at the end of every partition; returns once the positions are known. */
     public TokenHub start(Duration timeout) {
         consumer.assign(partitions);
