@@ -17,6 +17,7 @@ import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.TopicProvisioner;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.staticcontent.StaticContentService;
 import java.time.Clock;
 import java.time.Duration;
@@ -106,6 +107,9 @@ public final class EdgeServer implements AutoCloseable {
                     .maxPayloadSize(config.http().maxRequestBytes())
                     .shutdownHook(false)
                     .connectionOptions(options -> options.tcpNoDelay(true))
+                    // Helidon 4.2.0's prologue check refuses a raw ':' in the query (a legal pchar), which
+                    // browsers send as is in ?from=seq:N; handlers validate every parameter they read
+                    .addProtocol(Http1Config.builder().validatePrologue(false).build())
                     .routing(routing -> routing
                             .register("/v1/sessions", sessions, events)
                             .register("/v1/sessions", ws.fallback())
