@@ -71,6 +71,9 @@ public final class ReplayReaders implements AutoCloseable {
                 "enable.auto.commit", false,
                 "auto.offset.reset", "none",
                 "max.poll.records", 500,
+                // history is there already: never let a fetch wait at the broker for new data, since the
+                // next borrower's seek waits for an in-flight fetch to come back
+                "fetch.max.wait.ms", 10,
                 "client.id", "rewind-edge-replay");
     }
 
