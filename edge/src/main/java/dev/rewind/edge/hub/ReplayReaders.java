@@ -114,23 +114,6 @@ public final class ReplayReaders implements AutoCloseable {
             return found == null ? end : found.offset();
         }
 
-        /** The record at {@code offset} exactly, or null when the first committed record there is a later one. */
-        ConsumerRecord<String, byte[]> recordAt(TopicPartition tp, long offset) {
-            position(tp, offset);
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(readBudgetMs * 4);
-            while (System.nanoTime() < deadline) {
-                List<ConsumerRecord<String, byte[]>> records = consumer.poll(poll).records(tp);
-                if (!records.isEmpty()) {
-                    ConsumerRecord<String, byte[]> first = records.getFirst();
-                    return first.offset() == offset ? first : null;
-                }
-                if (consumer.position(tp) > offset) {
-                    return null;
-                }
-            }
-            return null;
-        }
-
         /**
          * Reads {@code sessionId}'s records from {@code from} up to (not including) {@code until}:
          * returns as soon as some are found, {@code until} is reached, or the read budget is spent.

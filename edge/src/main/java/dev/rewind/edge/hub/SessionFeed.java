@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -57,13 +58,14 @@ public final class SessionFeed implements AutoCloseable {
     private final List<Delivery> fromWindow;
     private final long replayUntil;
     private final Source source;
+    private final long scannedTo;
     private Item.Gap gap;
     private long nextOffset;
     private long lastSeq;
     private boolean ended;
 
     private SessionFeed(TokenHub hub, ReplayReaders readers, String sessionId, TopicPartition partition, Subscriber subscriber,
-            List<Delivery> fromWindow, long replayUntil, long nextOffset, long lastSeq, Item.Gap gap, Source source) {
+            List<Delivery> fromWindow, long replayUntil, long nextOffset, long lastSeq, Item.Gap gap, Source source, long scannedTo) {
         this.hub = hub;
         this.readers = readers;
         this.sessionId = sessionId;
@@ -75,6 +77,7 @@ public final class SessionFeed implements AutoCloseable {
         this.lastSeq = lastSeq;
         this.gap = gap;
         this.source = source;
+        this.scannedTo = scannedTo;
     }
 
     /**
@@ -92,7 +95,7 @@ public final class SessionFeed implements AutoCloseable {
         TokenHub.Registration registration = hub.register(p, subscriber, windowReader(cursor));
         try {
             return switch (cursor) {
-                case Cursor.Live live -> feed(hub, readers, tp, subscriber, null, 0, registration.livePosition(), -1, null, Source.LIVE);
+                case Cursor.Live live -> feed(hub, readers, tp, subscriber, null, 0, registration.livePosition(), -1, null, Source.LIVE, 0);
                 case Cursor.After after -> afterId(hub, readers, tp, subscriber, registration, after.id());
                 case Cursor.FromStart start -> afterSeq(hub, readers, tp, subscriber, registration, since, 0);
                 case Cursor.AfterSeq seq -> afterSeq(hub, readers, tp, subscriber, registration, since, seq.seq());
@@ -125,39 +128,47 @@ public final class SessionFeed implements AutoCloseable {
             if (window.isEmpty() || window.getFirst().offset() != id.offset() || window.getFirst().id().seq() != id.seq()) {
                 throw new BadCursorException("Last-Event-ID does not belong to this session");
             }
-            return feed(hub, readers, tp, subscriber, window, 0, id.offset(), id.seq(), null, Source.MEMORY);
+            return feed(hub, readers, tp, subscriber, window, 0, id.offset(), id.seq(), null, Source.MEMORY, 0);
         }
+        long live = registration.livePosition();
         try (ReplayReaders.Reader reader = readers.acquire()) {
-            ReplayReaders.Bounds bounds = reader.bounds(tp);
-            if (id.offset() >= bounds.end()) {
+            // below the hub's position the id is inside the log; only a newer one needs the end checked
+            if (id.offset() >= live && id.offset() >= reader.bounds(tp).end()) {
                 throw new BadCursorException("Last-Event-ID is past the end of the stream");
             }
-            if (id.offset() + 1 < bounds.beginning()) {
+            ReplayReaders.Read read;
+            try {
+                // one read verifies the id (its offset must hold this session's event with that seq) and starts the replay
+                read = reader.read(tp, subscriber.sessionId(), id.offset(), Math.max(live, id.offset() + 1));
+            } catch (OffsetOutOfRangeException e) {
+                ReplayReaders.Bounds bounds = reader.bounds(tp);
+                if (id.offset() >= bounds.end()) {
+                    throw new BadCursorException("Last-Event-ID is past the end of the stream");
+                }
+                if (id.offset() + 1 >= bounds.beginning()) {
+                    // only the id's own record is gone: nothing after it was lost
+                    return feed(hub, readers, tp, subscriber, null, live, bounds.beginning(), id.seq(), null, Source.KAFKA, 0);
+                }
                 // deleted by retention: resume at the oldest record, under an id naming that position
                 EventId resumedAt = new EventId(tp.partition(), bounds.beginning() - 1, id.seq());
-                return feed(hub, readers, tp, subscriber, null, registration.livePosition(), bounds.beginning(), id.seq(),
-                        new Item.Gap(id, resumedAt), Source.KAFKA);
+                return feed(hub, readers, tp, subscriber, null, live, bounds.beginning(), id.seq(),
+                        new Item.Gap(id, resumedAt), Source.KAFKA, 0);
             }
-            if (id.offset() >= bounds.beginning()) {
-                ConsumerRecord<String, byte[]> record = reader.recordAt(tp, id.offset());
-                Delivery named = record == null || !subscriber.sessionId().equals(record.key()) ? null : TokenHub.decode(record);
-                if (named == null || named.id().seq() != id.seq()) {
-                    throw new BadCursorException("Last-Event-ID does not belong to this session");
-                }
-                if (named.event().isTerminal()) {
-                    // nothing comes after a terminal event: the feed ends before it starts (a 204 for SSE)
-                    return feed(hub, readers, tp, subscriber, List.of(named), 0, id.offset(), id.seq(), null, Source.KAFKA);
-                }
+            List<Delivery> found = decodeAll(read.records());
+            if (found.isEmpty() && read.reached() <= id.offset()) {
+                throw new ReplayReaders.BusyException("the event log did not answer in time; retry shortly");
             }
-            return feed(hub, readers, tp, subscriber, null, registration.livePosition(), id.offset() + 1, id.seq(), null,
-                    Source.KAFKA);
+            if (found.isEmpty() || found.getFirst().offset() != id.offset() || found.getFirst().id().seq() != id.seq()) {
+                throw new BadCursorException("Last-Event-ID does not belong to this session");
+            }
+            return feed(hub, readers, tp, subscriber, found, live, id.offset(), id.seq(), null, Source.KAFKA, read.reached());
         }
     }
 
     private static SessionFeed afterSeq(TokenHub hub, ReplayReaders readers, TopicPartition tp, Subscriber subscriber,
             TokenHub.Registration registration, Instant since, long seq) throws ReplayReaders.BusyException, InterruptedException {
         if (registration.fromWindow() != null) {
-            return feed(hub, readers, tp, subscriber, registration.fromWindow(), 0, 0, seq, null, Source.MEMORY);
+            return feed(hub, readers, tp, subscriber, registration.fromWindow(), 0, 0, seq, null, Source.MEMORY, 0);
         }
         long start;
         try (ReplayReaders.Reader reader = readers.acquire()) {
@@ -165,13 +176,28 @@ public final class SessionFeed implements AutoCloseable {
             start = Math.max(bounds.beginning(), reader.offsetAt(tp, since.toEpochMilli(), bounds.end()));
         }
         return feed(hub, readers, tp, subscriber, null, registration.livePosition(), start, seq, null,
-                start < registration.livePosition() ? Source.KAFKA : Source.LIVE);
+                start < registration.livePosition() ? Source.KAFKA : Source.LIVE, 0);
     }
 
+    /**
+     * {@code pending} events come first (from the window, or the read that verified the cursor, which
+     * scanned the log up to {@code scannedTo}); then Kafka up to {@code replayUntil}; then the queue.
+     */
     private static SessionFeed feed(TokenHub hub, ReplayReaders readers, TopicPartition tp, Subscriber subscriber,
-            List<Delivery> fromWindow, long replayUntil, long nextOffset, long lastSeq, Item.Gap gap, Source source) {
+            List<Delivery> pending, long replayUntil, long nextOffset, long lastSeq, Item.Gap gap, Source source, long scannedTo) {
         return new SessionFeed(hub, readers, subscriber.sessionId(), tp, subscriber,
-                fromWindow == null ? List.of() : new ArrayList<>(fromWindow), replayUntil, nextOffset, lastSeq, gap, source);
+                pending == null ? List.of() : new ArrayList<>(pending), replayUntil, nextOffset, lastSeq, gap, source, scannedTo);
+    }
+
+    private static List<Delivery> decodeAll(List<ConsumerRecord<String, byte[]>> records) {
+        List<Delivery> found = new ArrayList<>(records.size());
+        for (ConsumerRecord<String, byte[]> record : records) {
+            Delivery delivery = TokenHub.decode(record);
+            if (delivery != null) {
+                found.add(delivery);
+            }
+        }
+        return found;
     }
 
     public Source source() {
@@ -198,6 +224,7 @@ public final class SessionFeed implements AutoCloseable {
         if (!fromWindow.isEmpty()) {
             boolean terminal = acceptAll(fromWindow, out);
             fromWindow.clear();
+            nextOffset = Math.max(nextOffset, scannedTo);
             if (terminal) {
                 return end(out, End.TERMINAL);
             }
@@ -231,14 +258,7 @@ public final class SessionFeed implements AutoCloseable {
         try (ReplayReaders.Reader reader = readers.acquire()) {
             read = reader.read(partition, sessionId, nextOffset, replayUntil);
         }
-        List<Delivery> found = new ArrayList<>(read.records().size());
-        for (ConsumerRecord<String, byte[]> record : read.records()) {
-            Delivery delivery = TokenHub.decode(record);
-            if (delivery != null) {
-                found.add(delivery);
-            }
-        }
-        boolean terminal = acceptAll(found, out);
+        boolean terminal = acceptAll(decodeAll(read.records()), out);
         nextOffset = Math.max(nextOffset, read.reached());
         return terminal;
     }
