@@ -56,11 +56,15 @@ final class BenchEdge {
         }
     }
 
-    /** A read token for {@code sessionId}, valid for an hour. */
+    /** A read token for a session created just now, valid for an hour. */
     static String token(String sessionId) {
-        Instant now = Instant.now();
+        return token(sessionId, Instant.now().minus(Duration.ofSeconds(1)));
+    }
+
+    /** A read token for a session created at {@code createdAt} (the time index finds its first event from there). */
+    static String token(String sessionId, Instant createdAt) {
         return new ReadTokenSigner(Map.of(KEY_ID, SIGNING_KEY), KEY_ID)
-                .sign(new ReadToken(sessionId, now.minus(Duration.ofSeconds(1)), now.plus(Duration.ofHours(1))));
+                .sign(new ReadToken(sessionId, createdAt, Instant.now().plus(Duration.ofHours(1))));
     }
 
     /** {@code name=value} arguments. */

@@ -36,6 +36,7 @@ public final class ResumeLatencyBench {
                 KafkaProducer<String, TokenEvent> producer = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers(),
                         "linger.ms", 20, "batch.size", 262144, "compression.type", "lz4"), new StringSerializer(), Serdes.TOKEN)) {
             String buried = SessionIds.newId();
+            java.time.Instant buriedCreated = java.time.Instant.now();
             writeSession(producer, buried, 50, true);
             long fillStart = System.nanoTime();
             fill(producer, unrelated);
@@ -46,19 +47,20 @@ public final class ResumeLatencyBench {
                 try (RawSse watcher = new RawSse(edge.port(), "/v1/sessions/" + live + "/events?from=start", BenchEdge.token(live), null)) {
                     // still generating (no terminal event): the watcher stays subscribed and the window stays
                     writeSession(producer, live, 50, false);
-                    List<String> liveIds = ids(edge.port(), live, 51);
-                    List<String> buriedIds = ids(edge.port(), buried, 52);
-                    report("resume from memory (window)", edge.port(), live, liveIds.get(10), samples);
-                    report("resume from Kafka (seek)", edge.port(), buried, buriedIds.get(10), samples);
-                    report("from the start (time index)", edge.port(), buried, null, samples);
+                    List<String> liveIds = ids(edge.port(), live, BenchEdge.token(live), 51);
+                    String buriedToken = BenchEdge.token(buried, buriedCreated);
+                    List<String> buriedIds = ids(edge.port(), buried, buriedToken, 52);
+                    report("resume from memory (window)", edge.port(), live, BenchEdge.token(live), liveIds.get(10), samples);
+                    report("resume from Kafka (seek)", edge.port(), buried, buriedToken, buriedIds.get(10), samples);
+                    report("from the start (time index)", edge.port(), buried, buriedToken, null, samples);
                 }
             }
         }
     }
 
-    private static void report(String what, int port, String session, String lastEventId, int samples) throws Exception {
+    private static void report(String what, int port, String session, String token, String lastEventId, int samples)
+            throws Exception {
         long[] micros = new long[samples];
-        String token = BenchEdge.token(session);
         for (int i = 0; i < samples; i++) {
             long start = System.nanoTime();
             try (RawSse sse = new RawSse(port, "/v1/sessions/" + session + "/events", token, lastEventId)) {
@@ -78,9 +80,9 @@ public final class ResumeLatencyBench {
     }
 
     /** The first {@code count} event ids of a session, read once from the start. */
-    private static List<String> ids(int port, String session, int count) throws Exception {
+    private static List<String> ids(int port, String session, String token, int count) throws Exception {
         List<String> ids = new ArrayList<>();
-        try (RawSse sse = new RawSse(port, "/v1/sessions/" + session + "/events?from=start", BenchEdge.token(session), null)) {
+        try (RawSse sse = new RawSse(port, "/v1/sessions/" + session + "/events?from=start", token, null)) {
             String line;
             while ((line = sse.readLine()) != null) {
                 if (line.startsWith("id: ")) {
