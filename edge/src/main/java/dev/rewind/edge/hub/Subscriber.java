@@ -40,24 +40,33 @@ public final class Subscriber {
         return sessionId;
     }
 
-    /** Called by the hub. False when the subscriber is (now) overflowed or ended: the hub drops it. */
-    boolean offer(Delivery delivery) {
+    /** What an offer did. */
+    enum Offer {
+        QUEUED,
+        /** This offer did not fit: the subscriber is cut now. */
+        OVERFLOWED,
+        /** The subscription had already ended. */
+        ENDED
+    }
+
+    /** Called by the hub; anything but {@link Offer#QUEUED} means the hub drops the subscriber. */
+    Offer offer(Delivery delivery) {
         lock.lock();
         try {
             if (ending != null) {
-                return false;
+                return Offer.ENDED;
             }
             if (queue.size() >= maxEvents || bytes + delivery.weight() > maxBytes) {
                 queue.clear();
                 bytes = 0;
                 ending = Ending.OVERFLOW;
                 changed.signalAll();
-                return false;
+                return Offer.OVERFLOWED;
             }
             queue.addLast(delivery);
             bytes += delivery.weight();
             changed.signal();
-            return true;
+            return Offer.QUEUED;
         } finally {
             lock.unlock();
         }

@@ -298,9 +298,12 @@ public final class TokenHub implements AutoCloseable {
         channel.window.add(delivery);
         windowBytes.addAndGet(channel.window.bytes() - before);
         for (int i = channel.subscribers.size() - 1; i >= 0; i--) {
-            if (!channel.subscribers.get(i).offer(delivery)) {
+            Subscriber.Offer offer = channel.subscribers.get(i).offer(delivery);
+            if (offer != Subscriber.Offer.QUEUED) {
                 channel.subscribers.remove(i);
-                dropped.increment();
+                if (offer == Subscriber.Offer.OVERFLOWED) {
+                    dropped.increment();
+                }
             }
         }
         if (channel.subscribers.isEmpty()) {
