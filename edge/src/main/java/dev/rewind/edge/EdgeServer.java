@@ -107,6 +107,8 @@ public final class EdgeServer implements AutoCloseable {
                     .maxPayloadSize(config.http().maxRequestBytes())
                     .shutdownHook(false)
                     .connectionOptions(options -> options.tcpNoDelay(true))
+                    // per connection: SSE frames are small, and 15,000 idle streams each held Helidon's 4 KiB default
+                    .writeBufferSize(1024)
                     // Helidon 4.2.0's prologue check refuses a raw ':' in the query (a legal pchar), which
                     // browsers send as is in ?from=seq:N; handlers validate every parameter they read
                     .addProtocol(Http1Config.builder().validatePrologue(false).build())

@@ -31,7 +31,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <pre>
  * (ulimit -n 20000; java -Xmx2g -cp bench/target/rewind-bench.jar dev.rewind.bench.edge.SseLoadClient \
- *     port=8080 bootstrap=127.0.0.1:9092 pid=1234 connections=15000 sessions=1500 events=20)
+ *     port=8080 bootstrap=127.0.0.1:9092 pid=1234 connections=15000 sessions=1500 events=20 rate=1500)
  * </pre>
  */
 public final class SseLoadClient {
@@ -46,6 +46,8 @@ public final class SseLoadClient {
         int connections = Integer.parseInt(opts.getOrDefault("connections", "1000"));
         int sessionCount = Integer.parseInt(opts.getOrDefault("sessions", String.valueOf(Math.max(1, connections / 10))));
         int events = Integer.parseInt(opts.getOrDefault("events", "20"));
+        // token events written per second across all sessions (0: as fast as the producer goes, which measures saturation)
+        int rate = Integer.parseInt(opts.getOrDefault("rate", "0"));
 
         List<String> sessions = new ArrayList<>();
         for (int i = 0; i < sessionCount; i++) {
@@ -113,8 +115,18 @@ public final class SseLoadClient {
         try (KafkaProducer<String, TokenEvent> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
                 "linger.ms", 5, "compression.type", "lz4"), new StringSerializer(), Serdes.TOKEN)) {
             long sendStart = System.nanoTime();
+            long sent = 0;
             for (int e = 0; e < events; e++) {
                 for (String session : sessions) {
+                    if (rate > 0) {
+                        long due = sendStart + sent * 1_000_000_000L / rate;
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                            producer.flush();
+                            TimeUnit.NANOSECONDS.sleep(wait);
+                        }
+                    }
+                    sent++;
                     long micros = epochMicros();
                     producer.send(new ProducerRecord<>(Topics.TOKENS, session, new TokenEvent.Token(session, e + 1, "sent:" + micros)));
                 }
