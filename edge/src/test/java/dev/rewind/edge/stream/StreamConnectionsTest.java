@@ -23,18 +23,7 @@ class StreamConnectionsTest {
             Subscriber stuck = new Subscriber("b", 16, 65_536);
             CountDownLatch registered = new CountDownLatch(1);
             AtomicBoolean interrupted = new AtomicBoolean();
-            Thread writer = Thread.ofVirtual().start(() -> {
-                try (StreamConnections.Connection connection = connections.open("ws", stuck, Thread.currentThread())) {
-                    registered.countDown();
-                    connection.writing();
-                    // a write that never returns, as on a socket whose client stopped reading
-                    new CountDownLatch(1).await();
-                } catch (InterruptedException e) {
-                    interrupted.set(true);
-                } catch (StreamConnections.DrainingException e) {
-                    throw new AssertionError(e);
-                }
-            });
+            Thread writer = stuckWriter(connections, "ws", stuck, registered, interrupted);
             registered.await();
             // the polite stream ends as soon as it is told to
             Thread.ofVirtual().start(() -> {
@@ -61,20 +50,27 @@ class StreamConnectionsTest {
         try (StreamConnections connections = new StreamConnections(1_000, meters)) {
             Subscriber subscriber = new Subscriber("a", 16, 65_536);
             AtomicBoolean interrupted = new AtomicBoolean();
-            Thread writer = Thread.ofVirtual().start(() -> {
-                try (StreamConnections.Connection connection = connections.open("sse", subscriber, Thread.currentThread())) {
-                    connection.writing();
-                    new CountDownLatch(1).await();
-                } catch (InterruptedException e) {
-                    interrupted.set(true);
-                } catch (StreamConnections.DrainingException e) {
-                    throw new AssertionError(e);
-                }
-            });
+            Thread writer = stuckWriter(connections, "sse", subscriber, new CountDownLatch(1), interrupted);
             writer.join(20_000);
             assertThat(interrupted).isTrue();
             assertThat(subscriber.ending()).isEqualTo(Subscriber.Ending.OVERFLOW);
             assertThat(meters.counter("rewind.edge.write.timeouts").count()).isEqualTo(1);
         }
+    }
+
+    /** A stream whose one write never returns, as on a socket whose client stopped reading; notes its interruption. */
+    private static Thread stuckWriter(StreamConnections connections, String transport, Subscriber subscriber,
+            CountDownLatch registered, AtomicBoolean interrupted) {
+        return Thread.ofVirtual().start(() -> {
+            try (StreamConnections.Connection connection = connections.open(transport, subscriber, Thread.currentThread())) {
+                registered.countDown();
+                connection.writing();
+                new CountDownLatch(1).await();
+            } catch (InterruptedException e) {
+                interrupted.set(true);
+            } catch (StreamConnections.DrainingException e) {
+                throw new AssertionError(e);
+            }
+        });
     }
 }
