@@ -85,6 +85,7 @@ public final class TokenHub implements AutoCloseable {
     private final ReentrantLock lingerLock = new ReentrantLock();
     private final Thread thread;
     private final CountDownLatch started = new CountDownLatch(1);
+    private final CountDownLatch stopping = new CountDownLatch(1);
     private final AtomicLong windowBytes = new AtomicLong();
     private final AtomicLong lag = new AtomicLong(-1);
     private final Counter dispatched;
@@ -130,7 +131,9 @@ public final class TokenHub implements AutoCloseable {
         return Map.of(
                 "isolation.level", "read_committed",
                 "enable.auto.commit", false,
-                "auto.offset.reset", "latest",
+                // the hub seeks to the end itself at start; this only applies when retention passed its
+                // position (a hub lagging that far): go on from the oldest record rather than skip to the end
+                "auto.offset.reset", "earliest",
                 "max.poll.records", 2000,
                 "client.id", "rewind-edge-hub");
     }
@@ -210,8 +213,9 @@ public final class TokenHub implements AutoCloseable {
 
     /** Ready: the tail runs, Kafka answered recently, and the hub is no more than {@code ready_max_lag} records behind. */
     public Readiness readiness() {
-        if (failure != null) {
-            return new Readiness(false, "the hub stopped: " + failure);
+        Throwable failed = failure;
+        if (failed != null) {
+            return new Readiness(false, "the hub's last read failed: " + failed);
         }
         if (!polledOnce) {
             return new Readiness(false, "the hub has not read Kafka yet");
@@ -246,27 +250,51 @@ public final class TokenHub implements AutoCloseable {
     private void run() {
         Duration poll = Duration.ofMillis(pollMs);
         long lastProbe = System.nanoTime();
+        long backoffMs = 100;
         started.countDown();
         try {
             while (running) {
-                ConsumerRecords<String, byte[]> records = consumer.poll(poll);
-                for (TopicPartition tp : partitions) {
-                    dispatch(tp, records.records(tp));
-                }
-                polledOnce = true;
-                expireLingering();
-                if (System.nanoTime() - lastProbe >= PROBE_INTERVAL_NANOS) {
-                    probe();
-                    lastProbe = System.nanoTime();
+                try {
+                    ConsumerRecords<String, byte[]> records = consumer.poll(poll);
+                    for (TopicPartition tp : partitions) {
+                        dispatch(tp, records.records(tp));
+                    }
+                    polledOnce = true;
+                    failure = null;
+                    backoffMs = 100;
+                    expireLingering();
+                    if (System.nanoTime() - lastProbe >= PROBE_INTERVAL_NANOS) {
+                        probe();
+                        lastProbe = System.nanoTime();
+                    }
+                } catch (WakeupException e) {
+                    // closing: the loop condition ends it
+                } catch (RuntimeException e) {
+                    // not ready meanwhile; resume where dispatch stands, so nothing is skipped (a repeat is
+                    // dropped by each feed's offset filter)
+                    failure = e;
+                    LOG.warn("the token hub's read failed; retrying in {} ms: {}", backoffMs, e.toString());
+                    if (stopping.await(backoffMs, TimeUnit.MILLISECONDS)) {
+                        break;
+                    }
+                    backoffMs = Math.min(5_000, backoffMs * 2);
+                    resumeAtDispatchedPositions();
                 }
             }
-        } catch (WakeupException e) {
-            // closing
-        } catch (RuntimeException e) {
-            failure = e;
-            LOG.error("the token hub stopped; the edge reports not ready", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
             consumer.close(Duration.ofSeconds(2));
+        }
+    }
+
+    private void resumeAtDispatchedPositions() {
+        try {
+            for (TopicPartition tp : partitions) {
+                consumer.seek(tp, position(tp.partition()));
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("cannot reposition the token hub: {}", e.toString());
         }
     }
 
@@ -394,6 +422,7 @@ public final class TokenHub implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        stopping.countDown();
         consumer.wakeup();
         try {
             thread.join(5_000);
