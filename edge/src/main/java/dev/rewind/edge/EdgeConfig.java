@@ -5,6 +5,7 @@ import dev.rewind.protocol.ProviderFormat;
 import dev.rewind.protocol.TopicSettings;
 import dev.rewind.protocol.config.ConfigException;
 import dev.rewind.protocol.config.KafkaSettings;
+import java.util.List;
 import java.util.Map;
 
 /** The edge's configuration; defaults in {@code edge-defaults.yaml}. */
@@ -21,7 +22,10 @@ public record EdgeConfig(
         Store store,
         Sessions sessions,
         Audit audit,
-        RateLimit rateLimit) {
+        RateLimit rateLimit,
+        Hub hub,
+        Ws ws,
+        Shutdown shutdown) {
 
     public EdgeConfig {
         ConfigException.check(kafka != null, "kafka", "section is missing");
@@ -35,6 +39,9 @@ public record EdgeConfig(
         ConfigException.check(sessions != null, "sessions", "section is missing");
         ConfigException.check(audit != null, "audit", "section is missing");
         ConfigException.check(rateLimit != null, "rate_limit", "section is missing");
+        ConfigException.check(hub != null, "hub", "section is missing");
+        ConfigException.check(ws != null, "ws", "section is missing");
+        ConfigException.check(shutdown != null, "shutdown", "section is missing");
         ConfigException.check(upstreams != null && !upstreams.isEmpty(), "upstreams", "must name at least one upstream");
         ConfigException.check(
                 defaultUpstream != null && upstreams.containsKey(defaultUpstream),
@@ -43,9 +50,16 @@ public record EdgeConfig(
         upstreams = Map.copyOf(upstreams);
     }
 
-    /** The listener. {@code max_request_bytes} bounds every request body, {@code max_header_bytes} its headers. */
-    public record Http(String host, int port, long maxRequestBytes, int maxHeaderBytes) {
+    /**
+     * The listener. {@code max_request_bytes} bounds every request body, {@code max_header_bytes} its
+     * headers; {@code cors_origins} lists the browser origins allowed to read streams from another
+     * origin ({@code "*"}: any).
+     */
+    public record Http(String host, int port, long maxRequestBytes, int maxHeaderBytes, List<String> corsOrigins) {
         public Http {
+            corsOrigins = corsOrigins == null ? List.of() : List.copyOf(corsOrigins);
+            corsOrigins.forEach(origin -> ConfigException.check(origin.equals("*") || origin.matches("https?://[^/\\s]+"),
+                    "cors_origins", "entries are \"*\" or scheme://host[:port] without a path, was " + origin));
             ConfigException.check(host != null && !host.isBlank(), "host", "must not be empty");
             ConfigException.check(port >= 0 && port <= 65535, "port", "must be 0..65535 (0 = any free port), was " + port);
             ConfigException.check(maxRequestBytes >= 1024, "max_request_bytes", "must be at least 1024");
@@ -60,9 +74,20 @@ public record EdgeConfig(
         }
     }
 
-    /** SSE timing: a {@code retry:} hint with per-connection jitter, and a heartbeat comment. */
-    public record Sse(long heartbeatMs, long retryMs, long retryJitterMs, long pollMs) {
+    /**
+     * Streams: a {@code retry:} hint with per-connection jitter, a heartbeat comment, the longest wait
+     * of one read of Kafka; each connection's queue bound (events and bytes: a client further behind
+     * is cut and resumes by id), the longest a write may block, and the longest a stream waits
+     * without any event (a client connecting long before its session starts, or {@code from=live}
+     * on a finished session).
+     */
+    public record Sse(long heartbeatMs, long retryMs, long retryJitterMs, long pollMs, int queueEvents, long queueBytes,
+            long writeTimeoutMs, long maxIdleMs) {
         public Sse {
+            ConfigException.check(queueEvents >= 16, "queue_events", "must be at least 16");
+            ConfigException.check(queueBytes >= 16_384, "queue_bytes", "must be at least 16384");
+            ConfigException.check(writeTimeoutMs >= 1000, "write_timeout_ms", "must be at least 1000");
+            ConfigException.check(maxIdleMs >= heartbeatMs, "max_idle_ms", "must be at least heartbeat_ms");
             ConfigException.check(heartbeatMs >= 1000, "heartbeat_ms", "must be at least 1000");
             ConfigException.check(retryMs >= 100, "retry_ms", "must be at least 100");
             ConfigException.check(retryJitterMs >= 0, "retry_jitter_ms", "must not be negative");
@@ -74,9 +99,43 @@ public record EdgeConfig(
      * Finding a session's first event: Kafka's time index at created_at minus {@code skew_margin_ms},
      * which must cover clock skew between the edge and ingest hosts.
      */
-    public record Replay(long skewMarginMs) {
+    public record Replay(long skewMarginMs, int readers, long acquireTimeoutMs) {
         public Replay {
             ConfigException.check(skewMarginMs >= 0, "skew_margin_ms", "must not be negative");
+            ConfigException.check(readers >= 1 && readers <= 256, "readers", "must be 1..256");
+            ConfigException.check(acquireTimeoutMs >= 0, "acquire_timeout_ms", "must not be negative");
+        }
+    }
+
+    /**
+     * The fan-out hub: each session with local subscribers keeps its last {@code window_events}
+     * events (at most {@code window_bytes}) for resumes from memory, and lingers {@code linger_ms}
+     * after its last subscriber left (at most {@code linger_sessions} such sessions). Ready means
+     * Kafka answered within {@code ready_stale_ms} and the hub is at most {@code ready_max_lag} records behind.
+     */
+    public record Hub(int windowEvents, long windowBytes, long lingerMs, int lingerSessions, long readyMaxLag, long readyStaleMs) {
+        public Hub {
+            ConfigException.check(windowEvents >= 1, "window_events", "must be at least 1");
+            ConfigException.check(windowBytes >= 1024, "window_bytes", "must be at least 1024");
+            ConfigException.check(lingerMs >= 0, "linger_ms", "must not be negative");
+            ConfigException.check(lingerSessions >= 0, "linger_sessions", "must not be negative");
+            ConfigException.check(readyMaxLag >= 0, "ready_max_lag", "must not be negative");
+            ConfigException.check(readyStaleMs >= 2000, "ready_stale_ms", "must be at least 2000");
+        }
+    }
+
+    /** WebSocket: how long the server waits for the client's resume frame, and its ping interval. */
+    public record Ws(long firstFrameMs, long pingMs) {
+        public Ws {
+            ConfigException.check(firstFrameMs >= 100, "first_frame_ms", "must be at least 100");
+            ConfigException.check(pingMs >= 1000, "ping_ms", "must be at least 1000");
+        }
+    }
+
+    /** Graceful shutdown: how long streams get to end (clients reconnect elsewhere) before they are cut. */
+    public record Shutdown(long drainMs) {
+        public Shutdown {
+            ConfigException.check(drainMs >= 0, "drain_ms", "must not be negative");
         }
     }
 

@@ -3,32 +3,79 @@ package dev.rewind.edge;
 import dev.rewind.edge.auth.ApiKeys;
 import dev.rewind.edge.auth.ReadTokens;
 import dev.rewind.edge.http.AccessLog;
-import dev.rewind.edge.http.RequestChecks;
 import dev.rewind.edge.http.ProblemHandlers;
+import dev.rewind.edge.http.RequestChecks;
+import dev.rewind.edge.hub.ReplayReaders;
+import dev.rewind.edge.hub.TokenHub;
+import dev.rewind.edge.ops.EdgeMeters;
+import dev.rewind.edge.ops.OpsService;
 import dev.rewind.edge.session.DemoService;
 import dev.rewind.edge.session.SessionApi;
+import dev.rewind.edge.stream.EventStreams;
 import dev.rewind.edge.stream.EventsService;
+import dev.rewind.edge.stream.StreamAccess;
+import dev.rewind.edge.stream.StreamConnections;
+import dev.rewind.edge.ws.WsEventsEndpoint;
 import dev.rewind.protocol.TopicProvisioner;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.staticcontent.StaticContentService;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The running edge: topics provisioned, the session API (store, producers) open, the HTTP server listening. */
+/**
+ * The running edge: topics provisioned, the session API (store, producers) open, the token hub
+ * tailing, the HTTP server listening. Closing drains streams first (clients reconnect elsewhere),
+ * then stops.
+ */
 public final class EdgeServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EdgeServer.class);
 
     private final WebServer server;
     private final SessionApi sessionApi;
+    private final Streaming streaming;
+    private final Duration drain;
 
-    private EdgeServer(WebServer server, SessionApi sessionApi) {
+    private EdgeServer(WebServer server, SessionApi sessionApi, Streaming streaming, Duration drain) {
         this.server = server;
         this.sessionApi = sessionApi;
+        this.streaming = streaming;
+        this.drain = drain;
+    }
+
+    /** What serves event streams: meters, the hub, the replay readers, the open connections. Closed in reverse. */
+    private record Streaming(EdgeMeters meters, TokenHub hub, ReplayReaders readers, StreamConnections connections)
+            implements AutoCloseable {
+
+        static Streaming start(EdgeConfig config, int partitions) {
+            EdgeMeters meters = new EdgeMeters();
+            TokenHub hub = new TokenHub(config.hub(), config.sse().pollMs(), config.kafka().clientConfig(TokenHub.consumerDefaults()),
+                    partitions, meters.registry());
+            try {
+                hub.start(Duration.ofSeconds(30));
+            } catch (RuntimeException e) {
+                hub.close();
+                meters.close();
+                throw e;
+            }
+            ReplayReaders readers = new ReplayReaders(config.kafka().clientConfig(ReplayReaders.consumerDefaults()),
+                    config.replay().readers(), config.replay().acquireTimeoutMs(),
+                    config.sse().pollMs(), meters.registry());
+            return new Streaming(meters, hub, readers, new StreamConnections(config.sse().writeTimeoutMs(), meters.registry()));
+        }
+
+        @Override
+        public void close() {
+            connections.close();
+            readers.close();
+            hub.close();
+            meters.close();
+        }
     }
 
     public static EdgeServer start(EdgeConfig config, Clock clock) {
@@ -38,14 +85,20 @@ public final class EdgeServer implements AutoCloseable {
         }
         ApiKeys apiKeys = new ApiKeys(config.auth().apiKeys());
         ReadTokens readTokens = new ReadTokens(config.auth(), clock);
-        Map<String, Object> readerConfig = config.kafka().clientConfig(Map.of(
-                "isolation.level", "read_committed",
-                "enable.auto.commit", false,
-                "auto.offset.reset", "none",
-                "max.poll.records", 500,
-                "client.id", "rewind-edge-replay"));
         SessionApi sessionApi = SessionApi.start(config, apiKeys, readTokens, partitions, clock);
-        EventsService events = new EventsService(config, readTokens, readerConfig, () -> partitions);
+        Streaming streaming;
+        try {
+            streaming = Streaming.start(config, partitions);
+        } catch (RuntimeException e) {
+            sessionApi.close();
+            throw e;
+        }
+        EventStreams streams = new EventStreams(config, new StreamAccess(readTokens), streaming.hub(), streaming.readers(),
+                streaming.connections(), clock);
+        EventsService events = new EventsService(streams);
+        WsEventsEndpoint ws = new WsEventsEndpoint(streams);
+        OpsService ops = new OpsService(streaming.hub(), streaming.connections(), streaming.meters().registry(),
+                sessionApi::storeCaughtUp);
         try {
             WebServer server = WebServer.builder()
                     .host(config.http().host())
@@ -53,28 +106,33 @@ public final class EdgeServer implements AutoCloseable {
                     .maxPayloadSize(config.http().maxRequestBytes())
                     .addProtocol(Http1Config.builder()
                             .maxHeadersSize(RequestChecks.parserLimit(config.http().maxHeaderBytes()))
-                            // Helidon 4.2.0 refuses RFC 3986's ':' in a query (?since=2026-12-01T00:00:00Z):
-                            // RequestChecks validates queries instead
+                            // Helidon 4.2.0 refuses RFC 3986's ':' in a query (?since=…T00:00:00Z, ?from=seq:N,
+                            // sent as is by browsers): RequestChecks and the handlers validate queries instead
                             .validatePrologue(false)
                             .build())
                     .directHandlers(ProblemHandlers.directHandlers(config.http().maxHeaderBytes(), config.http().maxRequestBytes()))
                     .shutdownHook(false)
                     .connectionOptions(options -> options.tcpNoDelay(true))
+                    // per connection: SSE frames are small, and 15,000 idle streams each held Helidon's 4 KiB default
+                    .writeBufferSize(1024)
                     .routing(routing -> routing
                             .addFilter(new AccessLog())
                             .addFilter(new RequestChecks(config.http().maxHeaderBytes()))
                             .update(ProblemHandlers::register)
                             .register("/v1/sessions", sessionApi.services())
                             .register("/v1/sessions", events)
+                            .register("/v1/sessions", ws.fallback())
                             .register("/v1/demo", new DemoService(config.demo()))
-                            .get("/health", (req, res) -> res.send("{\"status\":\"UP\"}"))
+                            .register(ops)
                             .register("/", StaticContentService.builder("web").welcomeFileName("index.html").build())
                             .update(ProblemHandlers::registerFallback))
+                    .addRouting(ws.routing())
                     .build()
                     .start();
             LOG.info("edge listening on http://{}:{} ({} partitions)", config.http().host(), server.port(), partitions);
-            return new EdgeServer(server, sessionApi);
+            return new EdgeServer(server, sessionApi, streaming, Duration.ofMillis(config.shutdown().drainMs()));
         } catch (RuntimeException e) {
+            streaming.close();
             sessionApi.close();
             throw e;
         }
@@ -89,9 +147,16 @@ public final class EdgeServer implements AutoCloseable {
         return sessionApi;
     }
 
+    /**
+     * Graceful: readiness turns DOWN and new streams get 503, open streams end after what they have
+     * queued (SSE with a comment, WebSocket with close 1012) so clients reconnect to another instance
+     * and resume by id; then the server stops, and the hub closes last.
+     */
     @Override
     public void close() {
+        streaming.connections().drain(drain);
         server.stop();
+        streaming.close();
         sessionApi.close();
     }
 }

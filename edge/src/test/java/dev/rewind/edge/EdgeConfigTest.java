@@ -62,6 +62,19 @@ class EdgeConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("auth.renewal_max_age_seconds");
     }
 
+    @Test
+    void namesBadStreamingKeys() {
+        String auth = "auth: {signing_keys: {k1: " + EdgeTestConfig.SIGNING_KEY + "}, active_signing_key: k1}\n";
+        assertThatThrownBy(() -> load(auth + "http: {cors_origins: [\"https://app.example/path\"]}", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("http.cors_origins");
+        assertThatThrownBy(() -> load(auth + "sse: {queue_events: 1}", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("sse.queue_events");
+        assertThatThrownBy(() -> load(auth + "replay: {readers: 0}", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("replay.readers");
+        assertThatThrownBy(() -> load(auth, Map.of("REWIND_HUB_WINDOW_EVENTS", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("hub.window_events");
+    }
+
     private static EdgeConfig load(String yaml, Map<String, String> env) {
         return ConfigLoader.load(EdgeConfig.class, ConfigLoader.parseYaml(yaml), env, ConfigLoader.KAFKA_DEFAULTS,
                 "edge-defaults.yaml");

@@ -8,6 +8,7 @@ import dev.rewind.edge.EdgeServer;
 import dev.rewind.edge.EdgeTestClient;
 import dev.rewind.edge.EdgeTestClient.CreatedSession;
 import dev.rewind.edge.EdgeTestConfig;
+import dev.rewind.edge.TokenTopicWriter;
 import dev.rewind.kafkatest.KafkaBroker;
 import dev.rewind.kafkatest.WithKafka;
 import dev.rewind.protocol.EventId;
@@ -15,7 +16,6 @@ import dev.rewind.protocol.Json;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.SessionPartitioner;
 import dev.rewind.protocol.TokenEvent;
-import dev.rewind.protocol.TopicSettings;
 import dev.rewind.protocol.Topics;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,8 +43,11 @@ class EventsServiceTest {
 
     @BeforeAll
     static void start(KafkaBroker broker) {
-        broker.ensureRewindTopics(TopicSettings.singleBroker().withPartitions(PARTITIONS));
-        edge = EdgeServer.start(EdgeTestConfig.forBroker(broker.bootstrapServers(), PARTITIONS), Clock.systemUTC());
+        TokenTopicWriter.ensureTopics(broker, PARTITIONS);
+        edge = EdgeServer.start(EdgeTestConfig.forBroker(broker.bootstrapServers(), PARTITIONS, """
+                http: {cors_origins: ["https://app.example"]}
+                sse: {queue_events: 64, queue_bytes: 65536, write_timeout_ms: 2000}
+                """), Clock.systemUTC());
         tokens = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers(), "linger.ms", 0),
                 new StringSerializer(), Serdes.TOKEN);
     }
@@ -137,6 +140,131 @@ class EventsServiceTest {
         int partition = SessionPartitioner.partitionFor(session.id(), PARTITIONS);
         assertProblem(get(eventsUri(session), withLastEventId(session, partition + "-999999999-1")), 400);
         assertProblem(get(URI.create(eventsUri(session) + "?from=yesterday"), bearer(session.token())), 400);
+    }
+
+    @Test
+    void refusesAnIdOfAnotherSessionInTheSamePartition() throws Exception {
+        CreatedSession mine = createSession();
+        CreatedSession other;
+        do {
+            other = createSession();
+        } while (SessionPartitioner.partitionFor(other.id(), PARTITIONS) != SessionPartitioner.partitionFor(mine.id(), PARTITIONS));
+        writeConversation(other.id(), "theirs");
+        writeConversation(mine.id(), "mine");
+        String foreign = readAll(other, Map.of()).get(1).id();
+        assertProblem(get(eventsUri(mine), withLastEventId(mine, foreign)), 400);
+    }
+
+    @Test
+    void answers204ForAFinishedSessionWithNothingAfterTheCursor() throws Exception {
+        CreatedSession session = createSession();
+        writeConversation(session.id(), "all", " of", " it");
+        List<SseConnection.Event> all = readAll(session, Map.of());
+        HttpResponse<String> after = get(eventsUri(session), withLastEventId(session, all.getLast().id()));
+        assertThat(after.statusCode()).as(after.body()).isEqualTo(204);
+        assertThat(after.body()).isEmpty();
+        long lastSeq = all.getLast().json().get("seq").asLong();
+        HttpResponse<String> afterSeq = get(URI.create(eventsUri(session) + "?from=seq:" + lastSeq), bearer(session.token()));
+        assertThat(afterSeq.statusCode()).as(afterSeq.body()).isEqualTo(204);
+    }
+
+    @Test
+    void answersCorsForAllowedOriginsOnly() throws Exception {
+        CreatedSession session = createSession();
+        writeConversation(session.id(), "x");
+        Map<String, String> allowed = new java.util.HashMap<>(bearer(session.token()));
+        allowed.put("Origin", "https://app.example");
+        try (SseConnection sse = SseConnection.open(HTTP, eventsUri(session), allowed)) {
+            assertThat(sse.header("access-control-allow-origin")).isEqualTo("https://app.example");
+        }
+        Map<String, String> foreign = new java.util.HashMap<>(bearer(session.token()));
+        foreign.put("Origin", "https://evil.example");
+        try (SseConnection sse = SseConnection.open(HTTP, eventsUri(session), foreign)) {
+            assertThat(sse.header("access-control-allow-origin")).isNull();
+        }
+        HttpResponse<String> preflight = HTTP.send(HttpRequest.newBuilder(eventsUri(session))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("Origin", "https://app.example").header("Access-Control-Request-Method", "GET")
+                .header("Access-Control-Request-Headers", "authorization, last-event-id").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(preflight.statusCode()).isEqualTo(204);
+        assertThat(preflight.headers().firstValue("access-control-allow-origin")).hasValue("https://app.example");
+        assertThat(preflight.headers().firstValue("access-control-allow-headers").orElseThrow()).contains("Last-Event-ID");
+        HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(eventsUri(session))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+                .header("Origin", "https://evil.example").header("Access-Control-Request-Method", "GET").build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(403);
+    }
+
+    /**
+     * A client that reads its first event and then stops reading: the socket buffers fill, its
+     * queue (64 events) overflows, and the edge cuts it; memory stays bounded. It resumes by id.
+     */
+    @Test
+    void cutsAClientThatStopsReadingAndLetsItResumeById() throws Exception {
+        CreatedSession session = createSession();
+        send(new TokenEvent.Start(session.id(), 1, "sim", "sim-small"));
+        double dropsBefore = metric("rewind_edge_queue_drops_total");
+        String firstId;
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", edge.port())) {
+            socket.setReceiveBufferSize(4096);
+            socket.getOutputStream().write(("GET /v1/sessions/" + session.id() + "/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Authorization: Bearer " + session.token() + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            java.io.BufferedReader lines = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            String line;
+            while (!(line = lines.readLine()).startsWith("id: ")) {
+                // headers and the retry hint
+            }
+            firstId = line.substring(4);
+            // about 6 MB of events while the client reads nothing more
+            String kilobyte = "x".repeat(1024);
+            long seq = 2;
+            for (int batch = 0; batch < 60; batch++) {
+                for (int i = 0; i < 100; i++) {
+                    tokens.send(new ProducerRecord<>(Topics.TOKENS, session.id(), new TokenEvent.Token(session.id(), seq++, kilobyte)));
+                }
+                tokens.flush();
+            }
+            send(new TokenEvent.Done(session.id(), seq, "stop", "stop", null));
+            await().atMost(Duration.ofSeconds(60)).until(() -> metric("rewind_edge_queue_drops_total") > dropsBefore);
+            await().atMost(Duration.ofSeconds(30)).until(() -> metric("rewind_edge_connections{transport=\"sse\"}") == 0);
+        }
+        List<SseConnection.Event> rest = readAll(session, Map.of("Last-Event-ID", firstId));
+        assertThat(rest).hasSize(6001);
+        assertThat(rest).extracting(e -> e.json().get("seq").asLong()).isEqualTo(
+                java.util.stream.LongStream.rangeClosed(2, 6002).boxed().toList());
+    }
+
+    @Test
+    void reportsHealthReadinessAndPrometheusMetrics() throws Exception {
+        HttpResponse<String> live = get(URI.create(base() + "/health/live"), Map.of());
+        assertThat(live.statusCode()).isEqualTo(200);
+        assertThat(get(URI.create(base() + "/health"), Map.of()).statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(20)).until(() -> get(URI.create(base() + "/health/ready"), Map.of()).statusCode() == 200);
+        assertThat(Json.fromString(get(URI.create(base() + "/health/ready"), Map.of()).body(), JsonNode.class)
+                .get("status").asText()).isEqualTo("UP");
+
+        CreatedSession session = createSession();
+        writeConversation(session.id(), "counted");
+        readAll(session, Map.of());
+        HttpResponse<String> metrics = get(URI.create(base() + "/metrics"), Map.of());
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.headers().firstValue("content-type").orElseThrow()).startsWith("text/plain");
+        assertThat(metrics.body()).contains("rewind_edge_connections{transport=\"sse\"}", "rewind_edge_events_delivered_total",
+                "rewind_edge_streams_opened_total", "rewind_edge_replay_reads_total", "rewind_edge_queue_drops_total",
+                "rewind_edge_hub_lag_records", "jvm_memory_used_bytes");
+        assertThat(metric("rewind_edge_events_delivered_total{transport=\"sse\"}")).isGreaterThanOrEqualTo(3);
+    }
+
+    /** The value of one Prometheus sample line, by its name and labels as written; 0 when absent. */
+    private static double metric(String sample) throws Exception {
+        for (String line : get(URI.create(base() + "/metrics"), Map.of()).body().split("\n")) {
+            if (line.startsWith(sample + " ")) {
+                return Double.parseDouble(line.substring(sample.length() + 1).strip());
+            }
+        }
+        return 0;
     }
 
     private static void assertProblem(HttpResponse<String> response, int status) {

@@ -1,4 +1,4 @@
-package dev.rewind.edge.stream;
+package dev.rewind.edge.hub;
 
 import dev.rewind.protocol.EventId;
 
@@ -6,7 +6,7 @@ import dev.rewind.protocol.EventId;
  * Where a stream starts: after a known event (a seek to its offset + 1), at the session's
  * beginning, at the live end, or after a given seq.
  */
-sealed interface Cursor {
+public sealed interface Cursor {
 
     record After(EventId id) implements Cursor {}
 
@@ -20,7 +20,7 @@ sealed interface Cursor {
      * DESIGN §4: the {@code Last-Event-ID} header wins, then {@code last_event_id}, then
      * {@code from=start|live|seq:N}, else the start. Throws with a client-facing reason on garbage.
      */
-    static Cursor resolve(String lastEventIdHeader, String lastEventIdQuery, String from) {
+    public static Cursor resolve(String lastEventIdHeader, String lastEventIdQuery, String from) {
         String id = lastEventIdHeader != null && !lastEventIdHeader.isBlank() ? lastEventIdHeader : lastEventIdQuery;
         if (id != null && !id.isBlank()) {
             try {

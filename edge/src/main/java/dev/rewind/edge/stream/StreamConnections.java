@@ -1,0 +1,174 @@
+package dev.rewind.edge.stream;
+
+import dev.rewind.edge.hub.SessionFeed;
+import dev.rewind.edge.hub.Subscriber;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every open stream (SSE or WebSocket) of this edge: counted for metrics, cut when a write blocks
+ * longer than {@code sse.write_timeout_ms} (Helidon 4.2.0 has no write timeout; interrupting a
+ * virtual thread blocked on a socket closes that socket), and told to end on shutdown so clients
+ * reconnect elsewhere while nothing is lost (they resume by id).
+ */
+public final class StreamConnections implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamConnections.class);
+
+    /** The edge is shutting down and takes no new streams. */
+    public static final class DrainingException extends Exception {
+        DrainingException() {
+            super("the edge is shutting down; reconnect", null, false, false);
+        }
+    }
+
+    /** One open stream, written by one thread. */
+    public final class Connection implements AutoCloseable {
+        private final Thread writer;
+        private final Subscriber subscriber;
+        private final String transport;
+        private volatile long writingSince;
+
+        private Connection(Thread writer, Subscriber subscriber, String transport) {
+            this.writer = writer;
+            this.subscriber = subscriber;
+            this.transport = transport;
+        }
+
+        /** Brackets a socket write, so a write that blocks too long is cut. */
+        public void writing() {
+            writingSince = System.nanoTime() | 1;
+        }
+
+        public void written(int events) {
+            writingSince = 0;
+            if (events > 0) {
+                (transport.equals("ws") ? deliveredWs : deliveredSse).increment(events);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (open.remove(this)) {
+                (transport.equals("ws") ? wsCount : sseCount).decrementAndGet();
+                synchronized (open) {
+                    open.notifyAll();
+                }
+            }
+        }
+    }
+
+    private final Set<Connection> open = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger sseCount = new AtomicInteger();
+    private final AtomicInteger wsCount = new AtomicInteger();
+    private final long writeTimeoutNanos;
+    private final ScheduledExecutorService watchdog;
+    private final Counter deliveredSse;
+    private final Counter deliveredWs;
+    private final Counter stalled;
+    private final MeterRegistry meters;
+    private volatile boolean draining;
+
+    public StreamConnections(long writeTimeoutMs, MeterRegistry meters) {
+        this.writeTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(writeTimeoutMs);
+        this.meters = meters;
+        Gauge.builder("rewind.edge.connections", sseCount, AtomicInteger::get).tag("transport", "sse")
+                .description("open event streams").register(meters);
+        Gauge.builder("rewind.edge.connections", wsCount, AtomicInteger::get).tag("transport", "ws")
+                .description("open event streams").register(meters);
+        this.deliveredSse = delivered(meters, "sse");
+        this.deliveredWs = delivered(meters, "ws");
+        this.stalled = Counter.builder("rewind.edge.write.timeouts")
+                .description("streams cut because one write blocked longer than sse.write_timeout_ms").register(meters);
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("rewind-edge-write-watchdog").daemon(true).factory());
+        long every = Math.max(100, Math.min(1000, writeTimeoutMs / 4));
+        watchdog.scheduleWithFixedDelay(this::cutStalledWrites, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private static Counter delivered(MeterRegistry meters, String transport) {
+        return Counter.builder("rewind.edge.events.delivered").tag("transport", transport)
+                .description("events written to clients").register(meters);
+    }
+
+    /** Registers the stream written by the current thread (or by {@code writer}). */
+    public Connection open(String transport, Subscriber subscriber, Thread writer) throws DrainingException {
+        if (draining) {
+            throw new DrainingException();
+        }
+        Connection connection = new Connection(writer, subscriber, transport);
+        open.add(connection);
+        (transport.equals("ws") ? wsCount : sseCount).incrementAndGet();
+        if (draining) {
+            // shutdown began between the check and the registration: this stream ends at once
+            subscriber.end(Subscriber.Ending.SHUTDOWN);
+        }
+        return connection;
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    /** Counts where a stream found its first events, by cursor kind. */
+    public void opened(String cursor, SessionFeed.Source source) {
+        Counter.builder("rewind.edge.streams.opened").tag("cursor", cursor).tag("source", source.name().toLowerCase())
+                .description("streams opened, by cursor and by where their first events came from (resumes: cursor=id)")
+                .register(meters).increment();
+    }
+
+    private void cutStalledWrites() {
+        long now = System.nanoTime();
+        for (Connection connection : open) {
+            long since = connection.writingSince;
+            // a write that blocks too long, or one that blocks while the hub already gave up on this client
+            if (since != 0 && (now - since > writeTimeoutNanos || connection.subscriber.ending() == Subscriber.Ending.OVERFLOW)) {
+                connection.writingSince = 0;
+                stalled.increment();
+                connection.subscriber.end(Subscriber.Ending.OVERFLOW);
+                connection.writer.interrupt();
+            }
+        }
+    }
+
+    /**
+     * Stops taking streams and ends every open one after what it has queued; waits up to
+     * {@code timeout} for them to finish, then cuts the rest.
+     */
+    public void drain(Duration timeout) {
+        draining = true;
+        for (Connection connection : open) {
+            connection.subscriber.end(Subscriber.Ending.SHUTDOWN);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (open) {
+            long remaining;
+            while (!open.isEmpty() && (remaining = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(open, remaining);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        if (!open.isEmpty()) {
+            LOG.info("cutting {} streams that did not end within {}", open.size(), timeout);
+            open.forEach(connection -> connection.writer.interrupt());
+        }
+    }
+
+    @Override
+    public void close() {
+        watchdog.shutdownNow();
+    }
+}

@@ -1,0 +1,76 @@
+package dev.rewind.edge.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.rewind.edge.hub.Subscriber;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** Graceful shutdown and the write watchdog, without sockets: streams are told to end, new ones refused, stuck writers cut. */
+class StreamConnectionsTest {
+
+    @Test
+    void drainingEndsOpenStreamsRefusesNewOnesAndCutsWritersThatDoNotFinish() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (StreamConnections connections = new StreamConnections(60_000, meters)) {
+            Subscriber polite = new Subscriber("a", 16, 65_536);
+            StreamConnections.Connection politeConnection = connections.open("sse", polite, Thread.currentThread());
+            Subscriber stuck = new Subscriber("b", 16, 65_536);
+            CountDownLatch registered = new CountDownLatch(1);
+            AtomicBoolean interrupted = new AtomicBoolean();
+            Thread writer = stuckWriter(connections, "ws", stuck, registered, interrupted);
+            registered.await();
+            // the polite stream ends as soon as it is told to
+            Thread.ofVirtual().start(() -> {
+                await().atMost(Duration.ofSeconds(10)).until(() -> polite.ending() == Subscriber.Ending.SHUTDOWN);
+                politeConnection.close();
+            });
+            connections.drain(Duration.ofMillis(500));
+
+            assertThat(connections.draining()).isTrue();
+            assertThat(polite.ending()).isEqualTo(Subscriber.Ending.SHUTDOWN);
+            assertThat(stuck.ending()).isEqualTo(Subscriber.Ending.SHUTDOWN);
+            writer.join(10_000);
+            assertThat(interrupted).isTrue();
+            assertThatThrownBy(() -> connections.open("sse", new Subscriber("c", 16, 65_536), Thread.currentThread()))
+                    .isInstanceOf(StreamConnections.DrainingException.class);
+            assertThat(meters.get("rewind.edge.connections").tag("transport", "sse").gauge().value()).isZero();
+            assertThat(meters.get("rewind.edge.connections").tag("transport", "ws").gauge().value()).isZero();
+        }
+    }
+
+    @Test
+    void aWriteBlockedLongerThanTheTimeoutIsCut() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (StreamConnections connections = new StreamConnections(1_000, meters)) {
+            Subscriber subscriber = new Subscriber("a", 16, 65_536);
+            AtomicBoolean interrupted = new AtomicBoolean();
+            Thread writer = stuckWriter(connections, "sse", subscriber, new CountDownLatch(1), interrupted);
+            writer.join(20_000);
+            assertThat(interrupted).isTrue();
+            assertThat(subscriber.ending()).isEqualTo(Subscriber.Ending.OVERFLOW);
+            assertThat(meters.counter("rewind.edge.write.timeouts").count()).isEqualTo(1);
+        }
+    }
+
+    /** A stream whose one write never returns, as on a socket whose client stopped reading; notes its interruption. */
+    private static Thread stuckWriter(StreamConnections connections, String transport, Subscriber subscriber,
+            CountDownLatch registered, AtomicBoolean interrupted) {
+        return Thread.ofVirtual().start(() -> {
+            try (StreamConnections.Connection connection = connections.open(transport, subscriber, Thread.currentThread())) {
+                registered.countDown();
+                connection.writing();
+                new CountDownLatch(1).await();
+            } catch (InterruptedException e) {
+                interrupted.set(true);
+            } catch (StreamConnections.DrainingException e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+}
