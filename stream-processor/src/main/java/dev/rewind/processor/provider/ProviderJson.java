@@ -29,6 +29,37 @@ final class ProviderJson {
         return node;
     }
 
+    /**
+     * The entries of a chunk's {@code choices} / {@code candidates} array (none when absent), or null
+     * after reporting the chunk as malformed when it is not an array or an entry has the wrong shape:
+     * a chunk is used whole or not at all.
+     */
+    static JsonNode entries(JsonNode array, String field, java.util.function.Predicate<JsonNode> wellShaped, SseEvent event,
+            Consumer<Extracted> out) {
+        if (array.isMissingNode() || array.isNull()) {
+            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        }
+        if (!array.isArray()) {
+            out.accept(new Extracted.Malformed(field + "-not-an-array", excerpt(event.data())));
+            return null;
+        }
+        if (!array.valueStream().allMatch(entry -> entry.isObject() && wellShaped.test(entry))) {
+            out.accept(new Extracted.Malformed("wrong-shape", excerpt(event.data())));
+            return null;
+        }
+        return array;
+    }
+
+    /** Absent or null, or an object whose {@code field} is absent, null or an array of objects. */
+    static boolean absentOrObjectWithArrayOfObjects(JsonNode node, String field) {
+        return node.isMissingNode() || node.isNull() || node.isObject() && absentOrArrayOfObjects(node.path(field));
+    }
+
+    /** Absent, null, or an array of objects. */
+    static boolean absentOrArrayOfObjects(JsonNode node) {
+        return node.isMissingNode() || node.isNull() || node.isArray() && node.valueStream().allMatch(JsonNode::isObject);
+    }
+
     /** A non-empty string field. */
     static Optional<String> text(JsonNode node, String field) {
         JsonNode value = node.path(field);

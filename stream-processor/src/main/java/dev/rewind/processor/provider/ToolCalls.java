@@ -26,6 +26,7 @@ final class ToolCalls {
         String name;
         String arguments = "";
         String finalArguments;
+        boolean done;
     }
 
     private final Map<String, Call> calls = new LinkedHashMap<>();
@@ -70,6 +71,16 @@ final class ToolCalls {
         }
     }
 
+    /**
+     * A call that arrives whole (Ollama, Gemini: arguments as a JSON value, not text fragments): one
+     * fragment with the arguments serialised, then its final event at once.
+     */
+    void whole(String key, Integer providerIndex, String id, String name, JsonNode arguments, Consumer<Extracted> out) {
+        Call call = open(key, providerIndex, id, name);
+        delta(call, arguments == null || arguments.isMissingNode() || arguments.isNull() ? "" : arguments.toString(), out);
+        finish(call, out);
+    }
+
     /** Each call's final event, once. */
     void finish(Consumer<Extracted> out) {
         if (finished) {
@@ -77,9 +88,17 @@ final class ToolCalls {
         }
         finished = true;
         for (Call call : calls.values()) {
-            String arguments = call.finalArguments != null ? call.finalArguments : call.arguments;
-            out.accept(new Extracted.ToolCallFinal(call.index, call.providerIndex, call.id, call.name, parse(arguments)));
+            finish(call, out);
         }
+    }
+
+    private void finish(Call call, Consumer<Extracted> out) {
+        if (call.done) {
+            return;
+        }
+        call.done = true;
+        String arguments = call.finalArguments != null ? call.finalArguments : call.arguments;
+        out.accept(new Extracted.ToolCallFinal(call.index, call.providerIndex, call.id, call.name, parse(arguments)));
     }
 
     int size() {

@@ -129,6 +129,7 @@ public final class SessionAssembler implements Processor<String, Object, String,
         state.upstreamErrorCode = null;
         state.upstreamErrorMessage = null;
         state.finishReason = null;
+        state.normalisedFinishReason = null;
         boolean streaming = started.upstreamStatus() != null && started.upstreamStatus() == 200;
         // an error body that came instead of a stream is audited in the chunks, never parsed as one
         state.reassembler = streaming && started.providerFormat() != null
@@ -141,8 +142,7 @@ public final class SessionAssembler implements Processor<String, Object, String,
         state.updateAttempt(started.attempt(), a -> new SessionSummary.Attempt(started.attempt(), started.at(),
                 started.upstreamStatus(), a.outcome(), a.reason(), a.retryDelayMs()));
         if (streaming && state.reassembler == null) {
-            deadLetter(record, state.sessionId, "unsupported-format",
-                    "provider format " + started.providerFormat() + " is not parsed by this version");
+            deadLetter(record, state.sessionId, "no-provider-format", "a 200 stream without a provider format");
         }
         summary(state, record);
     }
@@ -205,8 +205,8 @@ public final class SessionAssembler implements Processor<String, Object, String,
             warn(state, record, "unterminated-stream", "the upstream stream ended without its terminal marker");
         }
         state.status = SessionSummary.Status.COMPLETED;
-        return new TokenEvent.Done(state.sessionId, state.takeSeq(), FinishReasons.normalise(state.finishReason),
-                state.finishReason, state.usage);
+        return new TokenEvent.Done(state.sessionId, state.takeSeq(),
+                state.normalisedFinishReason == null ? "stop" : state.normalisedFinishReason, state.finishReason, state.usage);
     }
 
     /** The marker's code and reason; an in-band upstream error of the last attempt fills in what the marker lacks. */
@@ -238,6 +238,7 @@ public final class SessionAssembler implements Processor<String, Object, String,
         if (state.reassembler != null) {
             apply(state, state.reassembler.end(), record);
             state.finishReason = state.reassembler.finishReason();
+            state.normalisedFinishReason = state.reassembler.normalisedFinishReason();
             if (state.reassembler.usage() != null) {
                 state.usage = state.reassembler.usage();
             }
