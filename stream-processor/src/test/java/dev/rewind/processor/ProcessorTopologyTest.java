@@ -277,6 +277,33 @@ class ProcessorTopologyTest {
         assertThat(tokens.readValuesToList()).extracting(TokenEvent::eventName).containsExactly("start", "token", "warning", "done");
     }
 
+    @Test
+    void aToolCallWhoseArgumentsEndIncompleteGetsTheRepairedArgumentsOnItsFinalEventAndAWarning() {
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\",\"function\":{\"name\":\"f\","
+                + "\"arguments\":\"{\\\"city\\\": \\\"Par\"}}]},\"finish_reason\":\"tool_calls\"}]}\n\ndata: [DONE]\n\n");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+        List<TokenEvent> events = tokens.readValuesToList();
+        assertThat(events).extracting(TokenEvent::eventName).containsExactly("start", "tool_call", "tool_call", "warning", "done");
+        TokenEvent.ToolCall last = (TokenEvent.ToolCall) events.get(2);
+        assertThat(last.isFinal()).isTrue();
+        assertThat(last.arguments()).isEqualTo(Json.MAPPER.createObjectNode().put("city", "Par"));
+        assertThat(((TokenEvent.Warning) events.get(3)).code()).isEqualTo("invalid-tool-arguments");
+    }
+
+    @Test
+    void aFinalEventWhoseArgumentsCannotBeRepairedStillCarriesArgumentsAsJsonNull() {
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\",\"function\":{\"name\":\"f\","
+                + "\"arguments\":\"oops\"}}]}}]}\n\ndata: [DONE]\n\n");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+        TokenEvent last = tokens.readValuesToList().get(2);
+        assertThat(Json.MAPPER.valueToTree(last).has("arguments")).as("the schema requires arguments on a final event").isTrue();
+        assertThat(Json.toString(last)).contains("\"arguments\":null");
+    }
+
     private void startedIn(ProviderFormat format) {
         chunks.pipeInput(S, new ChunkRecord.AttemptStarted(S, 1, 200, "application/x-ndjson", "sim", "sim-small", format, T0),
                 T0.plusMillis(100));

@@ -1,8 +1,8 @@
 package dev.rewind.processor.provider;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import dev.rewind.protocol.Json;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,7 +11,8 @@ import java.util.function.Consumer;
 /**
  * The tool calls of one attempt, whatever the provider: numbered from 0 in order of appearance
  * (the provider's own index kept), id and name never overwritten with null, arguments joined
- * exactly as streamed, and one final event per call with its arguments parsed as complete JSON.
+ * exactly as streamed with a parsed-so-far snapshot at most once per KiB of new arguments, and one
+ * final event per call with its arguments validated as complete JSON.
  */
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
         isGetterVisibility = JsonAutoDetect.Visibility.NONE)
@@ -27,7 +28,12 @@ final class ToolCalls {
         String arguments = "";
         String finalArguments;
         boolean done;
+        long argumentBytes;
+        long snapshotAtBytes;
     }
+
+    /** New argument bytes that earn a snapshot. */
+    static final int SNAPSHOT_BYTES = 1024;
 
     private final Map<String, Call> calls = new LinkedHashMap<>();
     private boolean finished;
@@ -53,10 +59,20 @@ final class ToolCalls {
         return calls.containsKey(key);
     }
 
-    /** Appends streamed argument text and emits the fragment. */
+    /**
+     * Appends streamed argument text and emits the fragment, with a snapshot once a KiB has arrived
+     * since the last one — or an eighth of what arrived so far, when that is more: each snapshot
+     * repairs the whole text, and this keeps the work linear for very long arguments.
+     */
     void delta(Call call, String fragment, Consumer<Extracted> out) {
         call.arguments += fragment;
-        out.accept(new Extracted.ToolCallDelta(call.index, call.providerIndex, call.id, call.name, fragment));
+        call.argumentBytes += utf8Length(fragment);
+        JsonNode snapshot = null;
+        if (call.argumentBytes - call.snapshotAtBytes >= Math.max(SNAPSHOT_BYTES, call.argumentBytes / 8)) {
+            call.snapshotAtBytes = call.argumentBytes;
+            snapshot = PartialJson.repair(call.arguments);
+        }
+        out.accept(new Extracted.ToolCallDelta(call.index, call.providerIndex, call.id, call.name, fragment, snapshot));
     }
 
     /**
@@ -98,21 +114,23 @@ final class ToolCalls {
         }
         call.done = true;
         String arguments = call.finalArguments != null ? call.finalArguments : call.arguments;
-        out.accept(new Extracted.ToolCallFinal(call.index, call.providerIndex, call.id, call.name, parse(arguments)));
+        // a call whose fragments join to nothing had no arguments (Anthropic's first fragment is often "")
+        JsonNode complete = arguments.isBlank() ? Json.MAPPER.createObjectNode() : PartialJson.parseComplete(arguments);
+        JsonNode shown = complete != null ? complete : PartialJson.repair(arguments);
+        out.accept(new Extracted.ToolCallFinal(call.index, call.providerIndex, call.id, call.name,
+                shown == null ? NullNode.getInstance() : shown, complete != null));
     }
 
     int size() {
         return calls.size();
     }
 
-    private static JsonNode parse(String arguments) {
-        if (arguments.isBlank()) {
-            return Json.MAPPER.createObjectNode();
+    private static long utf8Length(String text) {
+        long bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
         }
-        try {
-            return Json.MAPPER.readTree(arguments);
-        } catch (JsonProcessingException e) {
-            return null;
-        }
+        return bytes;
     }
 }

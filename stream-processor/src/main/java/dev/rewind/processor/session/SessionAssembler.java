@@ -263,13 +263,15 @@ public final class SessionAssembler implements Processor<String, Object, String,
                 case Extracted.Refusal refusal ->
                         output(state, record, seq -> new TokenEvent.Refusal(state.sessionId, seq, refusal.text()));
                 case Extracted.ToolCallDelta delta -> output(state, record, seq -> new TokenEvent.ToolCall(state.sessionId,
-                        seq, delta.index(), delta.providerIndex(), delta.id(), delta.name(), delta.argumentsDelta(), null, false));
+                        seq, delta.index(), delta.providerIndex(), delta.id(), delta.name(), delta.argumentsDelta(),
+                        delta.arguments(), false));
                 case Extracted.ToolCallFinal last -> {
                     output(state, record, seq -> new TokenEvent.ToolCall(state.sessionId, seq, last.index(),
                             last.providerIndex(), last.id(), last.name(), "", last.arguments(), true));
-                    if (last.arguments() == null) {
+                    if (!last.valid()) {
                         warn(state, record, "invalid-tool-arguments",
-                                "tool call " + last.index() + " ended with arguments that are not valid JSON");
+                                "tool call " + last.index() + " ended with arguments that are not valid JSON; its final event carries what"
+                                        + " could be repaired of them");
                     }
                 }
                 case Extracted.Malformed malformed -> {

@@ -100,6 +100,9 @@ class GoldenFixturesTest {
                 });
             }
             assertThat(items).noneMatch(Extracted.Malformed.class::isInstance);
+            assertThat(items).filteredOn(Extracted.ToolCallFinal.class::isInstance)
+                    .as("every recorded call ends with complete JSON arguments")
+                    .allMatch(item -> ((Extracted.ToolCallFinal) item).valid());
         }
     }
 
