@@ -31,6 +31,11 @@ abstract sealed class ProviderStream implements StreamExtractor
     }
 
     @Override
+    public long toolCallChars() {
+        return toolCalls.heldChars();
+    }
+
+    @Override
     public JsonNode usage() {
         return usage;
     }

@@ -44,6 +44,9 @@ public sealed interface StreamExtractor permits ProviderStream {
     /** Tool calls seen so far. */
     int toolCallCount();
 
+    /** Characters kept for tool calls: the one part of the state that grows with the stream (bounded by ingest's response limit). */
+    long toolCallChars();
+
     /** The provider's usage report as it reported it (merged where the provider's counts are cumulative). */
     JsonNode usage();
 

@@ -125,6 +125,16 @@ final class ToolCalls {
         return calls.size();
     }
 
+    /** Characters kept for the calls (arguments, ids, names), plus a little per call: all of it taken from the input. */
+    long heldChars() {
+        long chars = 0;
+        for (Call call : calls.values()) {
+            chars += 64 + call.arguments.length() + (call.finalArguments == null ? 0 : call.finalArguments.length())
+                    + (call.id == null ? 0 : call.id.length()) + (call.name == null ? 0 : call.name.length());
+        }
+        return chars;
+    }
+
     private static long utf8Length(String text) {
         long bytes = 0;
         for (int i = 0; i < text.length(); i++) {

@@ -92,6 +92,21 @@ public final class ChunkReassembler {
         return extractor.usage();
     }
 
+    /** Bytes held for an unfinished line: at most the line limit. */
+    public int pendingLineBytes() {
+        return lines.pendingBytes();
+    }
+
+    /** Characters held for an unfinished SSE event: at most the line limit. */
+    public int pendingEventChars() {
+        return sse.pendingChars();
+    }
+
+    /** Characters held for tool calls (their arguments so far, ids and names). */
+    public long toolCallChars() {
+        return extractor.toolCallChars();
+    }
+
     /** SSE events dispatched so far. */
     public long eventCount() {
         return eventCount;
