@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,12 +51,31 @@ public final class TopicProvisioner {
                     }
                 }
             }
-            return checkLayout(admin);
+            return checkLayoutOfNewTopics(admin);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while provisioning topics", e);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot provision Rewind's topics: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Topics just created (by this call or another service's) may not be in every broker's metadata
+     * yet: describing them can answer "does not host this topic-partition" for a moment, so that is
+     * retried, bounded by the timeout.
+     */
+    private static Layout checkLayoutOfNewTopics(Admin admin) throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_S);
+        while (true) {
+            try {
+                return checkLayout(admin);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                TimeUnit.MILLISECONDS.sleep(100);
+            }
         }
     }
 
