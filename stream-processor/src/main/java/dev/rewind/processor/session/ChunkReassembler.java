@@ -124,7 +124,7 @@ public final class ChunkReassembler {
             case Line.Text text -> {
                 sse.line(text.text()).ifPresent(event -> event(event, out));
                 if (sse.pendingChars() > maxLineBytes) {
-                    sse.pending();
+                    sse.discard();
                     out.accept(new Extracted.Malformed("event-too-long",
                             "an event's data exceeded the limit of " + maxLineBytes + " characters"));
                 }

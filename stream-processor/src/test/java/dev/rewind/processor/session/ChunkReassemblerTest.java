@@ -155,6 +155,22 @@ class ChunkReassemblerTest {
     }
 
     @Test
+    void dropsAnEventThatGrowsPastTheLimitWithTheRestOfItsLinesAndGoesOnWithTheNext() {
+        ChunkReassembler reassembler = chat(1024);
+        StringBuilder stream = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            stream.append("data: ").append("y".repeat(100)).append('\n'); // 2,000 characters in one event
+        }
+        stream.append("\ndata: {\"choices\":[{\"delta\":{\"content\":\"ok\"}}]}\n\ndata: [DONE]\n\n");
+        List<Extracted> items = new ArrayList<>(reassembler.feed(stream.toString().getBytes(StandardCharsets.UTF_8)));
+        items.addAll(reassembler.end());
+        assertThat(items).filteredOn(Extracted.Malformed.class::isInstance)
+                .extracting(i -> ((Extracted.Malformed) i).reason()).containsExactly("event-too-long");
+        assertThat(text(items)).isEqualTo("ok");
+        assertThat(reassembler.terminated()).isTrue();
+    }
+
+    @Test
     void reportsAnInBandErrorAndKeepsIdAndNameOfInterleavedToolCalls() {
         String stream = "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":3,\"id\":\"call_x\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\"\"}}]}}]}\n\n"
                 + "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":3,\"id\":null,\"function\":{\"name\":null,\"arguments\":\":1}\"}}]}}]}\n\n"
