@@ -43,9 +43,11 @@ final class ProviderJson {
             out.accept(new Extracted.Malformed(field + "-not-an-array", excerpt(event.data())));
             return null;
         }
-        if (!array.valueStream().allMatch(entry -> entry.isObject() && wellShaped.test(entry))) {
-            out.accept(new Extracted.Malformed("wrong-shape", excerpt(event.data())));
-            return null;
+        for (JsonNode entry : array) { // a loop, not a stream: this runs for every event
+            if (!entry.isObject() || !wellShaped.test(entry)) {
+                out.accept(new Extracted.Malformed("wrong-shape", excerpt(event.data())));
+                return null;
+            }
         }
         return array;
     }
@@ -57,7 +59,18 @@ final class ProviderJson {
 
     /** Absent, null, or an array of objects. */
     static boolean absentOrArrayOfObjects(JsonNode node) {
-        return node.isMissingNode() || node.isNull() || node.isArray() && node.valueStream().allMatch(JsonNode::isObject);
+        if (node.isMissingNode() || node.isNull()) {
+            return true;
+        }
+        if (!node.isArray()) {
+            return false;
+        }
+        for (JsonNode entry : node) {
+            if (!entry.isObject()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A non-empty string field. */
