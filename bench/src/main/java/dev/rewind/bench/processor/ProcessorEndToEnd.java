@@ -59,6 +59,12 @@ public final class ProcessorEndToEnd {
         List<Long> intervals = Arrays.stream((args.length > 0 ? args[0] : "5,10,20,100").split(",")).map(Long::parseLong).toList();
         System.out.printf("cores %d, %d stream threads; backlog %d tokens; latency: %d sessions x %d tokens/s for %d s%n",
                 Runtime.getRuntime().availableProcessors(), THREADS, BACKLOG_TOKENS, SESSIONS, TOKENS_PER_SECOND, SECONDS);
+        // the first run in a fresh JVM is slow whatever its interval (class loading, JIT of broker and clients): it is not a result
+        try (EmbeddedTestBroker broker = EmbeddedTestBroker.start()) {
+            broker.ensureRewindTopics(TopicSettings.singleBroker().withPartitions(6));
+            System.out.print("warm-up (not a result): ");
+            run(broker.bootstrapServers(), intervals.getFirst());
+        }
         System.out.println("| commit.interval.ms | tokens/s (backlog) | token p50 ms | token p99 ms | chunk p50 ms | chunk p99 ms | tokens measured |");
         for (long interval : intervals) {
             try (EmbeddedTestBroker broker = EmbeddedTestBroker.start()) {
