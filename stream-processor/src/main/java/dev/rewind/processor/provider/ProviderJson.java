@@ -73,6 +73,35 @@ final class ProviderJson {
         return true;
     }
 
+    /**
+     * {@code text} with every unpaired surrogate (a JSON {@code \\ud83d} escape without its other
+     * half) replaced by U+FFFD. Needed where a provider's string becomes a field name in the stored
+     * state: Jackson reads such a string as a value but refuses it as a name, so the state could not
+     * be read back.
+     */
+    static String wellFormed(String text) {
+        StringBuilder fixed = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1));
+            if (paired) {
+                if (fixed != null) {
+                    fixed.append(c).append(text.charAt(i + 1));
+                }
+                i++;
+                continue;
+            }
+            boolean lone = Character.isSurrogate(c);
+            if (lone && fixed == null) {
+                fixed = new StringBuilder(text.length()).append(text, 0, i);
+            }
+            if (fixed != null) {
+                fixed.append(lone ? '\uFFFD' : c);
+            }
+        }
+        return fixed == null ? text : fixed.toString();
+    }
+
     /** A non-empty string field. */
     static Optional<String> text(JsonNode node, String field) {
         JsonNode value = node.path(field);

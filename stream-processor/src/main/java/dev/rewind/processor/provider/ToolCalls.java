@@ -40,7 +40,7 @@ final class ToolCalls {
 
     /** Registers a call (or finds it) under {@code key}; id and name are kept when given. */
     Call open(String key, Integer providerIndex, String id, String name) {
-        Call call = calls.computeIfAbsent(key, k -> {
+        Call call = calls.computeIfAbsent(ProviderJson.wellFormed(key), k -> {
             Call created = new Call();
             created.index = calls.size();
             created.providerIndex = providerIndex;
@@ -56,7 +56,7 @@ final class ToolCalls {
     }
 
     boolean has(String key) {
-        return calls.containsKey(key);
+        return calls.containsKey(ProviderJson.wellFormed(key));
     }
 
     /**
