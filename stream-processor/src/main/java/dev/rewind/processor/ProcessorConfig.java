@@ -9,6 +9,7 @@ public record ProcessorConfig(
         KafkaSettings kafka,
         TopicSettings topics,
         String applicationId,
+        String groupInstanceId,
         String stateDir,
         long commitIntervalMs,
         long transactionTimeoutMs,
@@ -23,6 +24,8 @@ public record ProcessorConfig(
         ConfigException.check(topics != null, "topics", "section is missing");
         ConfigException.check(applicationId != null && applicationId.matches("[A-Za-z0-9._-]+"), "application_id",
                 "must be letters, digits, '.', '_' or '-'");
+        ConfigException.check(groupInstanceId == null || groupInstanceId.isEmpty() || groupInstanceId.matches("[A-Za-z0-9._-]+"),
+                "group_instance_id", "must be empty or letters, digits, '.', '_' or '-'");
         ConfigException.check(stateDir != null && !stateDir.isBlank(), "state_dir", "must name a directory");
         ConfigException.check(commitIntervalMs >= 1, "commit_interval_ms", "must be at least 1");
         ConfigException.check(transactionTimeoutMs >= 1000, "transaction_timeout_ms", "must be at least 1000");

@@ -65,6 +65,11 @@ public final class ProcessorTopology {
         defaults.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), (int) config.sessionTimeoutMs());
         defaults.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
                 (int) Math.max(500, config.sessionTimeoutMs() / 4));
+        if (config.groupInstanceId() != null && !config.groupInstanceId().isEmpty()) {
+            // static membership: an instance restarted under the same id takes its partitions back without a
+            // rebalance, instead of waiting session_timeout_ms for its dead predecessor to be dropped
+            defaults.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), config.groupInstanceId());
+        }
         Properties properties = new Properties();
         properties.putAll(config.kafka().clientConfig(defaults));
         return properties;

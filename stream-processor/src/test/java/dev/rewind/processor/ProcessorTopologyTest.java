@@ -236,6 +236,83 @@ class ProcessorTopologyTest {
         assertThat(endedSessionIds()).as("one day of stream time later, only the new session is remembered").containsExactly(later);
     }
 
+    @Test
+    void anOllamaNdjsonStreamWithAWholeToolCallEndsDoneWithToolCalls() {
+        request();
+        startedIn(ProviderFormat.OLLAMA);
+        chunkIn(ProviderFormat.OLLAMA, 1, "{\"message\":{\"role\":\"assistant\",\"content\":\"\",\"thinking\":\"hmm\"},\"done\":false}\n"
+                + "{\"message\":{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"function\":{\"name\":\"f\",\"arguments\":{\"a\":1}}}]},\"do");
+        chunkIn(ProviderFormat.OLLAMA, 2, "ne\":false}\n{\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,\"done_reason\":\"stop\",\"eval_count\":9}\n");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+        List<TokenEvent> events = tokens.readValuesToList();
+        assertThat(events).extracting(TokenEvent::eventName).containsExactly("start", "reasoning", "tool_call", "tool_call", "done");
+        assertThat(events.get(2)).isEqualTo(new TokenEvent.ToolCall(S, 3, 0, null, null, "f", "{\"a\":1}", null, false));
+        assertThat(events.get(3)).isInstanceOfSatisfying(TokenEvent.ToolCall.class, last -> {
+            assertThat(last.isFinal()).isTrue();
+            assertThat(last.arguments()).isEqualTo(Json.MAPPER.createObjectNode().put("a", 1));
+        });
+        assertThat(events.get(4)).isEqualTo(new TokenEvent.Done(S, 5, "tool_calls", "stop",
+                Json.MAPPER.createObjectNode().put("eval_count", 9)));
+        assertThat(dlq.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aGeminiStreamThatEndsAfterItsFinishReasonIsDoneWithoutAWarningAndOneWithoutIsUnterminated() {
+        request();
+        startedIn(ProviderFormat.GEMINI);
+        chunkIn(ProviderFormat.GEMINI, 1, "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}]},\"finishReason\":\"MAX_TOKENS\"}]}\r\n\r\n");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+        List<TokenEvent> events = tokens.readValuesToList();
+        assertThat(events).extracting(TokenEvent::eventName).containsExactly("start", "token", "done");
+        assertThat(events.getLast()).isEqualTo(new TokenEvent.Done(S, 3, "length", "MAX_TOKENS", null));
+
+        String other = "s_CCCCCCCCCCCCCCCCCCCCCC";
+        chunks.pipeInput(other, new ChunkRecord.AttemptStarted(other, 1, 200, "text/event-stream", "sim", "sim-small",
+                ProviderFormat.GEMINI, T0), T0.plusMillis(100));
+        chunks.pipeInput(other, new ChunkRecord.Chunk(other, 1, 1, ProviderFormat.GEMINI,
+                "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}]}}]}\r\n\r\n".getBytes(StandardCharsets.UTF_8), T0),
+                T0.plusMillis(101));
+        chunks.pipeInput(other, new ChunkRecord.SessionEnded(other, 1, SessionOutcome.COMPLETED, "done", null, null, null, T0),
+                T0.plusMillis(900));
+        assertThat(tokens.readValuesToList()).extracting(TokenEvent::eventName).containsExactly("start", "token", "warning", "done");
+    }
+
+    @Test
+    void aToolCallWhoseArgumentsEndIncompleteGetsTheRepairedArgumentsOnItsFinalEventAndAWarning() {
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\",\"function\":{\"name\":\"f\","
+                + "\"arguments\":\"{\\\"city\\\": \\\"Par\"}}]},\"finish_reason\":\"tool_calls\"}]}\n\ndata: [DONE]\n\n");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+        List<TokenEvent> events = tokens.readValuesToList();
+        assertThat(events).extracting(TokenEvent::eventName).containsExactly("start", "tool_call", "tool_call", "warning", "done");
+        TokenEvent.ToolCall last = (TokenEvent.ToolCall) events.get(2);
+        assertThat(last.isFinal()).isTrue();
+        assertThat(last.arguments()).isEqualTo(Json.MAPPER.createObjectNode().put("city", "Par"));
+        assertThat(((TokenEvent.Warning) events.get(3)).code()).isEqualTo("invalid-tool-arguments");
+    }
+
+    @Test
+    void aFinalEventWhoseArgumentsCannotBeRepairedStillCarriesArgumentsAsJsonNull() {
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\",\"function\":{\"name\":\"f\","
+                + "\"arguments\":\"oops\"}}]}}]}\n\ndata: [DONE]\n\n");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+        TokenEvent last = tokens.readValuesToList().get(2);
+        assertThat(Json.MAPPER.valueToTree(last).has("arguments")).as("the schema requires arguments on a final event").isTrue();
+        assertThat(Json.toString(last)).contains("\"arguments\":null");
+    }
+
+    private void startedIn(ProviderFormat format) {
+        chunks.pipeInput(S, new ChunkRecord.AttemptStarted(S, 1, 200, "application/x-ndjson", "sim", "sim-small", format, T0),
+                T0.plusMillis(100));
+    }
+
+    private void chunkIn(ProviderFormat format, long seq, String text) {
+        chunks.pipeInput(S, new ChunkRecord.Chunk(S, 1, seq, format, text.getBytes(StandardCharsets.UTF_8), T0), T0.plusMillis(100 + seq));
+    }
+
     private List<String> endedSessionIds() {
         WindowStore<String, Long> ended = driver.getWindowStore(SessionAssembler.ENDED_STORE);
         try (var all = ended.all()) {

@@ -16,12 +16,8 @@ import java.util.function.Consumer;
  */
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
         isGetterVisibility = JsonAutoDetect.Visibility.NONE)
-public final class AnthropicExtractor implements StreamExtractor {
+public final class AnthropicExtractor extends ProviderStream {
 
-    private final ToolCalls toolCalls = new ToolCalls();
-    private String stopReason;
-    private ObjectNode usage;
-    private boolean terminated;
 
     @Override
     public void event(SseEvent event, Consumer<Extracted> out) {
@@ -38,7 +34,7 @@ public final class AnthropicExtractor implements StreamExtractor {
             case "content_block_start" -> blockStart(data, out);
             case "content_block_delta" -> blockDelta(data, out);
             case "message_delta" -> {
-                ProviderJson.text(data.path("delta"), "stop_reason").ifPresent(reason -> stopReason = reason);
+                ProviderJson.text(data.path("delta"), "stop_reason").ifPresent(reason -> finishReason = reason);
                 mergeUsage(data.path("usage"));
             }
             case "message_stop" -> {
@@ -89,26 +85,6 @@ public final class AnthropicExtractor implements StreamExtractor {
         if (usage == null) {
             usage = Json.MAPPER.createObjectNode();
         }
-        usage.setAll((ObjectNode) reported);
-    }
-
-    @Override
-    public void finishToolCalls(Consumer<Extracted> out) {
-        toolCalls.finish(out);
-    }
-
-    @Override
-    public String finishReason() {
-        return stopReason;
-    }
-
-    @Override
-    public JsonNode usage() {
-        return usage;
-    }
-
-    @Override
-    public boolean terminated() {
-        return terminated;
+        ((ObjectNode) usage).setAll((ObjectNode) reported);
     }
 }

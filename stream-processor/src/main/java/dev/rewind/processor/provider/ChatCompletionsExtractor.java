@@ -13,12 +13,8 @@ import java.util.function.Consumer;
  */
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
         isGetterVisibility = JsonAutoDetect.Visibility.NONE)
-public final class ChatCompletionsExtractor implements StreamExtractor {
+public final class ChatCompletionsExtractor extends ProviderStream {
 
-    private final ToolCalls toolCalls = new ToolCalls();
-    private String finishReason;
-    private JsonNode usage;
-    private boolean terminated;
 
     @Override
     public void event(SseEvent event, Consumer<Extracted> out) {
@@ -41,16 +37,11 @@ public final class ChatCompletionsExtractor implements StreamExtractor {
             out.accept(new Extracted.UpstreamError(code, error.isTextual() ? error.asText() : error.path("message").asText("")));
             return;
         }
-        JsonNode choices = chunk.path("choices");
-        if (!choices.isMissingNode() && !choices.isNull() && !choices.isArray()) {
-            out.accept(new Extracted.Malformed("choices-not-an-array", ProviderJson.excerpt(event.data())));
+        // a choice's delta, when present, is an object whose tool calls are an array of objects
+        JsonNode choices = ProviderJson.entries(chunk.path("choices"), "choices",
+                choice -> ProviderJson.absentOrObjectWithArrayOfObjects(choice.path("delta"), "tool_calls"), event, out);
+        if (choices == null) {
             return;
-        }
-        for (JsonNode choice : choices) {
-            if (!wellShaped(choice)) {
-                out.accept(new Extracted.Malformed("wrong-shape", ProviderJson.excerpt(event.data())));
-                return;
-            }
         }
         for (JsonNode choice : choices) {
             choice(choice, out);
@@ -58,21 +49,6 @@ public final class ChatCompletionsExtractor implements StreamExtractor {
         if (chunk.path("usage").isObject()) {
             usage = chunk.get("usage");
         }
-    }
-
-    /** A choice is an object whose delta, when present, is an object, and whose tool calls are an array of objects. */
-    private static boolean wellShaped(JsonNode choice) {
-        if (!choice.isObject()) {
-            return false;
-        }
-        JsonNode delta = choice.path("delta");
-        if (delta.isMissingNode() || delta.isNull()) {
-            return true;
-        }
-        JsonNode calls = delta.path("tool_calls");
-        boolean callsOk = calls.isMissingNode() || calls.isNull()
-                || calls.isArray() && calls.valueStream().allMatch(JsonNode::isObject);
-        return delta.isObject() && callsOk;
     }
 
     private void choice(JsonNode choice, Consumer<Extracted> out) {
@@ -99,25 +75,5 @@ public final class ChatCompletionsExtractor implements StreamExtractor {
         JsonNode arguments = function.path("arguments");
         // some servers send the whole arguments at once, or as an object
         toolCalls.delta(state, arguments.isTextual() ? arguments.asText() : arguments.isObject() ? arguments.toString() : "", out);
-    }
-
-    @Override
-    public void finishToolCalls(Consumer<Extracted> out) {
-        toolCalls.finish(out);
-    }
-
-    @Override
-    public String finishReason() {
-        return finishReason;
-    }
-
-    @Override
-    public JsonNode usage() {
-        return usage;
-    }
-
-    @Override
-    public boolean terminated() {
-        return terminated;
     }
 }

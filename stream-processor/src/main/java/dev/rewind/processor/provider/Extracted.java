@@ -11,12 +11,18 @@ public sealed interface Extracted {
 
     record Refusal(String text) implements Extracted {}
 
-    /** A fragment of tool call {@code index} (normalised, from 0 in order of appearance). */
-    record ToolCallDelta(int index, Integer providerIndex, String id, String name, String argumentsDelta)
-            implements Extracted {}
+    /**
+     * A fragment of tool call {@code index} (normalised, from 0 in order of appearance);
+     * {@code arguments} is a parsed-so-far snapshot ({@link PartialJson}) or null, at most once per KiB.
+     */
+    record ToolCallDelta(int index, Integer providerIndex, String id, String name, String argumentsDelta,
+            JsonNode arguments) implements Extracted {}
 
-    /** A call's last event: {@code arguments} is its complete JSON, or null when what streamed is not valid JSON. */
-    record ToolCallFinal(int index, Integer providerIndex, String id, String name, JsonNode arguments)
+    /**
+     * A call's last event: {@code arguments} is its complete JSON when {@code valid}; otherwise what
+     * could be repaired of it ({@link PartialJson}), a JSON null when nothing could.
+     */
+    record ToolCallFinal(int index, Integer providerIndex, String id, String name, JsonNode arguments, boolean valid)
             implements Extracted {}
 
     /** A fragment that could not be used; the stream goes on. */

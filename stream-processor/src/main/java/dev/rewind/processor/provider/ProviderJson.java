@@ -29,6 +29,79 @@ final class ProviderJson {
         return node;
     }
 
+    /**
+     * The entries of a chunk's {@code choices} / {@code candidates} array (none when absent), or null
+     * after reporting the chunk as malformed when it is not an array or an entry has the wrong shape:
+     * a chunk is used whole or not at all.
+     */
+    static JsonNode entries(JsonNode array, String field, java.util.function.Predicate<JsonNode> wellShaped, SseEvent event,
+            Consumer<Extracted> out) {
+        if (array.isMissingNode() || array.isNull()) {
+            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        }
+        if (!array.isArray()) {
+            out.accept(new Extracted.Malformed(field + "-not-an-array", excerpt(event.data())));
+            return null;
+        }
+        for (JsonNode entry : array) { // a loop, not a stream: this runs for every event
+            if (!entry.isObject() || !wellShaped.test(entry)) {
+                out.accept(new Extracted.Malformed("wrong-shape", excerpt(event.data())));
+                return null;
+            }
+        }
+        return array;
+    }
+
+    /** Absent or null, or an object whose {@code field} is absent, null or an array of objects. */
+    static boolean absentOrObjectWithArrayOfObjects(JsonNode node, String field) {
+        return node.isMissingNode() || node.isNull() || node.isObject() && absentOrArrayOfObjects(node.path(field));
+    }
+
+    /** Absent, null, or an array of objects. */
+    static boolean absentOrArrayOfObjects(JsonNode node) {
+        if (node.isMissingNode() || node.isNull()) {
+            return true;
+        }
+        if (!node.isArray()) {
+            return false;
+        }
+        for (JsonNode entry : node) {
+            if (!entry.isObject()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@code text} with every unpaired surrogate (a JSON {@code \\ud83d} escape without its other
+     * half) replaced by U+FFFD. Needed where a provider's string becomes a field name in the stored
+     * state: Jackson reads such a string as a value but refuses it as a name, so the state could not
+     * be read back.
+     */
+    static String wellFormed(String text) {
+        StringBuilder fixed = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean paired = Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1));
+            if (paired) {
+                if (fixed != null) {
+                    fixed.append(c).append(text.charAt(i + 1));
+                }
+                i++;
+                continue;
+            }
+            boolean lone = Character.isSurrogate(c);
+            if (lone && fixed == null) {
+                fixed = new StringBuilder(text.length()).append(text, 0, i);
+            }
+            if (fixed != null) {
+                fixed.append(lone ? '\uFFFD' : c);
+            }
+        }
+        return fixed == null ? text : fixed.toString();
+    }
+
     /** A non-empty string field. */
     static Optional<String> text(JsonNode node, String field) {
         JsonNode value = node.path(field);

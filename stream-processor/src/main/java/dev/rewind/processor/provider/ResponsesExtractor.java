@@ -13,12 +13,8 @@ import java.util.function.Consumer;
  */
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
         isGetterVisibility = JsonAutoDetect.Visibility.NONE)
-public final class ResponsesExtractor implements StreamExtractor {
+public final class ResponsesExtractor extends ProviderStream {
 
-    private final ToolCalls toolCalls = new ToolCalls();
-    private String finishReason;
-    private JsonNode usage;
-    private boolean terminated;
 
     @Override
     public void event(SseEvent event, Consumer<Extracted> out) {
@@ -83,25 +79,5 @@ public final class ResponsesExtractor implements StreamExtractor {
             out.accept(new Extracted.UpstreamError(error.path("code").asText("upstream_error"), error.path("message").asText("")));
         }
         toolCalls.finish(out);
-    }
-
-    @Override
-    public void finishToolCalls(Consumer<Extracted> out) {
-        toolCalls.finish(out);
-    }
-
-    @Override
-    public String finishReason() {
-        return finishReason;
-    }
-
-    @Override
-    public JsonNode usage() {
-        return usage;
-    }
-
-    @Override
-    public boolean terminated() {
-        return terminated;
     }
 }

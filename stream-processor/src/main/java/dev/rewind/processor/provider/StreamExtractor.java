@@ -15,17 +15,37 @@ import java.util.function.Consumer;
 @JsonSubTypes({
     @JsonSubTypes.Type(value = ChatCompletionsExtractor.class, name = "openai-chat"),
     @JsonSubTypes.Type(value = AnthropicExtractor.class, name = "anthropic"),
-    @JsonSubTypes.Type(value = ResponsesExtractor.class, name = "openai-responses")
+    @JsonSubTypes.Type(value = ResponsesExtractor.class, name = "openai-responses"),
+    @JsonSubTypes.Type(value = OllamaExtractor.class, name = "ollama"),
+    @JsonSubTypes.Type(value = GeminiExtractor.class, name = "gemini")
 })
-public sealed interface StreamExtractor permits ChatCompletionsExtractor, AnthropicExtractor, ResponsesExtractor {
+public sealed interface StreamExtractor permits ProviderStream {
+
+    /** How the provider frames its events on the wire. */
+    enum Framing { SSE, NDJSON }
+
+    default Framing framing() {
+        return Framing.SSE;
+    }
 
     void event(SseEvent event, Consumer<Extracted> out);
 
-    /** The stream is over: each tool call's final event, once. */
-    void finishToolCalls(Consumer<Extracted> out);
+    /** The stream's bytes are over: each tool call's final event, once. */
+    void endOfStream(Consumer<Extracted> out);
 
     /** The provider's own finish reason, or null when it never said. */
     String finishReason();
+
+    /** The finish reason for clients: stop | length | tool_calls | content_filter. */
+    default String normalisedFinishReason() {
+        return FinishReasons.normalise(finishReason(), toolCallCount() > 0);
+    }
+
+    /** Tool calls seen so far. */
+    int toolCallCount();
+
+    /** Characters kept for tool calls: the one part of the state that grows with the stream (bounded by ingest's response limit). */
+    long toolCallChars();
 
     /** The provider's usage report as it reported it (merged where the provider's counts are cumulative). */
     JsonNode usage();
@@ -33,13 +53,14 @@ public sealed interface StreamExtractor permits ChatCompletionsExtractor, Anthro
     /** True once the provider's terminal marker arrived. */
     boolean terminated();
 
-    /** The extractor for {@code format}, or null when this version does not parse it. */
+    /** The extractor for {@code format}. */
     static StreamExtractor forFormat(ProviderFormat format) {
         return switch (format) {
             case OPENAI_CHAT -> new ChatCompletionsExtractor();
             case ANTHROPIC -> new AnthropicExtractor();
             case OPENAI_RESPONSES -> new ResponsesExtractor();
-            case OLLAMA, GEMINI -> null;
+            case OLLAMA -> new OllamaExtractor();
+            case GEMINI -> new GeminiExtractor();
         };
     }
 }

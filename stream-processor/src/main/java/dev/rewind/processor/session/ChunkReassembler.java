@@ -16,8 +16,9 @@ import java.util.function.Consumer;
 
 /**
  * One attempt's upstream bytes, in whatever pieces they came, to {@link Extracted} items: raw-byte
- * lines, then SSE events, then the provider's JSON ({@link StreamExtractor} per format). A pure state machine with no Kafka inside: the
- * same bytes split any other way give the same items, and its state is plain fields kept in the
+ * lines, then SSE events (or, for NDJSON providers, each non-blank line as one event), then the
+ * provider's JSON ({@link StreamExtractor} per format). A pure state machine with no Kafka inside:
+ * the same bytes split any other way give the same items, and its state is plain fields kept in the
  * processor's state store between chunks.
  */
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
@@ -38,34 +39,36 @@ public final class ChunkReassembler {
         this.maxLineBytes = maxLineBytes;
     }
 
-    /** A reassembler for one attempt in {@code format}, or null when this version does not parse that format. */
+    /** A reassembler for one attempt in {@code format}. */
     public static ChunkReassembler forFormat(ProviderFormat format, int maxLineBytes) {
-        StreamExtractor extractor = StreamExtractor.forFormat(format);
-        return extractor == null ? null : new ChunkReassembler(extractor, maxLineBytes);
+        return new ChunkReassembler(StreamExtractor.forFormat(format), maxLineBytes);
     }
 
     /** Feeds one read of the upstream body. */
     public List<Extracted> feed(byte[] bytes) {
         List<Extracted> out = new ArrayList<>();
         if (!ended) {
-            lines.feed(bytes, maxLineBytes, line -> line(line, out::add));
+            lines.feed(bytes, maxLineBytes, line -> line(line, false, out::add));
         }
         return out;
     }
 
     /**
-     * The attempt's bytes are over: a pending event is dispatched when its data is complete (JSON or
-     * {@code [DONE]}) since providers sometimes omit the last blank line, and tool calls get their
-     * final event.
+     * The attempt's bytes are over: a pending SSE event, or a last NDJSON line without its line break,
+     * is dispatched when its data is complete (JSON or {@code [DONE]}) since providers sometimes omit
+     * the last blank line (WIRE-FORMATS §1); an incomplete one is the truncation it looks like. Tool
+     * calls get their final event.
      */
     public List<Extracted> end() {
         List<Extracted> out = new ArrayList<>();
         if (ended) {
             return out;
         }
-        lines.end(line -> line(line, out::add));
-        sse.pending().filter(ChunkReassembler::isComplete).ifPresent(event -> event(event, out::add));
-        extractor.finishToolCalls(out::add);
+        lines.end(line -> line(line, true, out::add));
+        if (extractor.framing() == StreamExtractor.Framing.SSE) {
+            sse.pending().filter(event -> isComplete(event.data())).ifPresent(event -> event(event, out::add));
+        }
+        extractor.endOfStream(out::add);
         ended = true;
         return out;
     }
@@ -75,12 +78,33 @@ public final class ChunkReassembler {
         return extractor.terminated();
     }
 
+    /** The provider's own finish reason, or null. */
     public String finishReason() {
         return extractor.finishReason();
     }
 
+    /** stop | length | tool_calls | content_filter. */
+    public String normalisedFinishReason() {
+        return extractor.normalisedFinishReason();
+    }
+
     public com.fasterxml.jackson.databind.JsonNode usage() {
         return extractor.usage();
+    }
+
+    /** Bytes held for an unfinished line: at most the line limit. */
+    public int pendingLineBytes() {
+        return lines.pendingBytes();
+    }
+
+    /** Characters held for an unfinished SSE event: at most the line limit. */
+    public int pendingEventChars() {
+        return sse.pendingChars();
+    }
+
+    /** Characters held for tool calls (their arguments so far, ids and names). */
+    public long toolCallChars() {
+        return extractor.toolCallChars();
     }
 
     /** SSE events dispatched so far. */
@@ -88,14 +112,19 @@ public final class ChunkReassembler {
         return eventCount;
     }
 
-    private void line(Line line, Consumer<Extracted> out) {
+    private void line(Line line, boolean last, Consumer<Extracted> out) {
         switch (line) {
             case Line.Oversized oversized -> out.accept(new Extracted.Malformed("line-too-long",
                     "a line of " + oversized.bytes() + " bytes exceeded the limit of " + maxLineBytes));
+            case Line.Text text when extractor.framing() == StreamExtractor.Framing.NDJSON -> {
+                if (!text.text().isBlank() && (!last || isComplete(text.text()))) {
+                    event(new SseEvent("message", text.text(), ""), out);
+                }
+            }
             case Line.Text text -> {
                 sse.line(text.text()).ifPresent(event -> event(event, out));
                 if (sse.pendingChars() > maxLineBytes) {
-                    sse.pending();
+                    sse.discard();
                     out.accept(new Extracted.Malformed("event-too-long",
                             "an event's data exceeded the limit of " + maxLineBytes + " characters"));
                 }
@@ -108,12 +137,12 @@ public final class ChunkReassembler {
         extractor.event(event, out);
     }
 
-    private static boolean isComplete(SseEvent event) {
-        if (event.data().equals("[DONE]")) {
+    private static boolean isComplete(String data) {
+        if (data.equals("[DONE]")) {
             return true;
         }
         try {
-            com.fasterxml.jackson.databind.JsonNode node = Json.MAPPER.readTree(event.data());
+            com.fasterxml.jackson.databind.JsonNode node = Json.MAPPER.readTree(data);
             return node != null && !node.isMissingNode();
         } catch (JsonProcessingException e) {
             return false;

@@ -43,10 +43,15 @@ public final class SessionAssembler implements Processor<String, Object, String,
         this.maxLineBytes = maxLineBytes;
     }
 
-    /** The persistent store of live sessions' state, keyed by session id, backed by a changelog topic. */
+    /**
+     * The persistent store of live sessions' state, keyed by session id, backed by a changelog topic.
+     * Cached: a session's many updates between two commits reach RocksDB and the changelog once, at
+     * the commit (the state is written after every record, so without the cache each token would be
+     * a changelog record as well).
+     */
     public static StoreBuilder<KeyValueStore<String, SessionState>> storeBuilder() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE),
-                org.apache.kafka.common.serialization.Serdes.String(), new JsonSerde<>(SessionState.class));
+                org.apache.kafka.common.serialization.Serdes.String(), new JsonSerde<>(SessionState.class)).withCachingEnabled();
     }
 
     /**
@@ -129,6 +134,7 @@ public final class SessionAssembler implements Processor<String, Object, String,
         state.upstreamErrorCode = null;
         state.upstreamErrorMessage = null;
         state.finishReason = null;
+        state.normalisedFinishReason = null;
         boolean streaming = started.upstreamStatus() != null && started.upstreamStatus() == 200;
         // an error body that came instead of a stream is audited in the chunks, never parsed as one
         state.reassembler = streaming && started.providerFormat() != null
@@ -141,8 +147,7 @@ public final class SessionAssembler implements Processor<String, Object, String,
         state.updateAttempt(started.attempt(), a -> new SessionSummary.Attempt(started.attempt(), started.at(),
                 started.upstreamStatus(), a.outcome(), a.reason(), a.retryDelayMs()));
         if (streaming && state.reassembler == null) {
-            deadLetter(record, state.sessionId, "unsupported-format",
-                    "provider format " + started.providerFormat() + " is not parsed by this version");
+            deadLetter(record, state.sessionId, "no-provider-format", "a 200 stream without a provider format");
         }
         summary(state, record);
     }
@@ -205,8 +210,8 @@ public final class SessionAssembler implements Processor<String, Object, String,
             warn(state, record, "unterminated-stream", "the upstream stream ended without its terminal marker");
         }
         state.status = SessionSummary.Status.COMPLETED;
-        return new TokenEvent.Done(state.sessionId, state.takeSeq(), FinishReasons.normalise(state.finishReason),
-                state.finishReason, state.usage);
+        return new TokenEvent.Done(state.sessionId, state.takeSeq(),
+                state.normalisedFinishReason == null ? "stop" : state.normalisedFinishReason, state.finishReason, state.usage);
     }
 
     /** The marker's code and reason; an in-band upstream error of the last attempt fills in what the marker lacks. */
@@ -238,6 +243,7 @@ public final class SessionAssembler implements Processor<String, Object, String,
         if (state.reassembler != null) {
             apply(state, state.reassembler.end(), record);
             state.finishReason = state.reassembler.finishReason();
+            state.normalisedFinishReason = state.reassembler.normalisedFinishReason();
             if (state.reassembler.usage() != null) {
                 state.usage = state.reassembler.usage();
             }
@@ -262,13 +268,15 @@ public final class SessionAssembler implements Processor<String, Object, String,
                 case Extracted.Refusal refusal ->
                         output(state, record, seq -> new TokenEvent.Refusal(state.sessionId, seq, refusal.text()));
                 case Extracted.ToolCallDelta delta -> output(state, record, seq -> new TokenEvent.ToolCall(state.sessionId,
-                        seq, delta.index(), delta.providerIndex(), delta.id(), delta.name(), delta.argumentsDelta(), null, false));
+                        seq, delta.index(), delta.providerIndex(), delta.id(), delta.name(), delta.argumentsDelta(),
+                        delta.arguments(), false));
                 case Extracted.ToolCallFinal last -> {
                     output(state, record, seq -> new TokenEvent.ToolCall(state.sessionId, seq, last.index(),
                             last.providerIndex(), last.id(), last.name(), "", last.arguments(), true));
-                    if (last.arguments() == null) {
+                    if (!last.valid()) {
                         warn(state, record, "invalid-tool-arguments",
-                                "tool call " + last.index() + " ended with arguments that are not valid JSON");
+                                "tool call " + last.index() + " ended with arguments that are not valid JSON; its final event carries what"
+                                        + " could be repaired of them");
                     }
                 }
                 case Extracted.Malformed malformed -> {

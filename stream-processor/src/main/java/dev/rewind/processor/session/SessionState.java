@@ -36,6 +36,7 @@ final class SessionState {
     String upstreamErrorCode;
     String upstreamErrorMessage;
     String finishReason;
+    String normalisedFinishReason;
     JsonNode usage;
     SessionSummary.Status status = SessionSummary.Status.PENDING;
     SessionSummary.ErrorInfo error;

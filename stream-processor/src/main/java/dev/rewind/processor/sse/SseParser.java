@@ -17,9 +17,14 @@ public final class SseParser {
     private boolean hasData;
     private String eventType;
     private String lastEventId = "";
+    private boolean discarding;
 
     /** Takes one line; answers the event it completes, if any. */
     public Optional<SseEvent> line(String line) {
+        if (discarding) {
+            discarding = !line.isEmpty(); // the rest of a discarded event, up to its blank line
+            return Optional.empty();
+        }
         if (line.isEmpty()) {
             return dispatch();
         }
@@ -57,6 +62,14 @@ public final class SseParser {
         data = "";
         hasData = false;
         return event;
+    }
+
+    /** Drops the event being built and the rest of its lines (it grew past the limit). */
+    public void discard() {
+        data = "";
+        hasData = false;
+        eventType = null;
+        discarding = true;
     }
 
     /** Characters held for the event being built. */

@@ -74,6 +74,21 @@ class ChunkReassemblerTest {
         }
     }
 
+    /** Found by the fuzzer: a Responses item id with half a surrogate pair became a field name the store could not read. */
+    @Test
+    void anUnpairedSurrogateInAProvidersIdNeverMakesTheStoredStateUnreadable() {
+        String stream = "data: {\"type\":\"response.output_item.added\",\"output_index\":0,\"item\":{\"type\":\"function_call\","
+                + "\"id\":\"fc_\\ud834x\",\"call_id\":\"call_\\udc00\",\"name\":\"f\"}}\n\n"
+                + "data: {\"type\":\"response.function_call_arguments.delta\",\"item_id\":\"fc_\\ud834x\",\"delta\":\"{}\"}\n\n";
+        ChunkReassembler reassembler = ChunkReassembler.forFormat(dev.rewind.protocol.ProviderFormat.OPENAI_RESPONSES, MAX_LINE);
+        List<Extracted> items = new ArrayList<>(reassembler.feed(stream.getBytes(StandardCharsets.UTF_8)));
+        ChunkReassembler restored = Json.fromBytes(Json.toBytes(reassembler), ChunkReassembler.class);
+        items.addAll(restored.end());
+        assertThat(items).noneMatch(Extracted.Malformed.class::isInstance);
+        assertThat(items).filteredOn(Extracted.ToolCallFinal.class::isInstance).singleElement()
+                .satisfies(item -> assertThat(((Extracted.ToolCallFinal) item).valid()).isTrue());
+    }
+
     @Test
     void splitsOnCrLfAndBareCrIncludingACrAndLfInSeparateChunks() {
         String crlf = "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\r\n\r\n"
@@ -152,6 +167,22 @@ class ChunkReassemblerTest {
         assertThat(items).filteredOn(Extracted.Malformed.class::isInstance)
                 .extracting(i -> ((Extracted.Malformed) i).reason()).containsExactly("line-too-long");
         assertThat(text(items)).isEqualTo("ok");
+    }
+
+    @Test
+    void dropsAnEventThatGrowsPastTheLimitWithTheRestOfItsLinesAndGoesOnWithTheNext() {
+        ChunkReassembler reassembler = chat(1024);
+        StringBuilder stream = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            stream.append("data: ").append("y".repeat(100)).append('\n'); // 2,000 characters in one event
+        }
+        stream.append("\ndata: {\"choices\":[{\"delta\":{\"content\":\"ok\"}}]}\n\ndata: [DONE]\n\n");
+        List<Extracted> items = new ArrayList<>(reassembler.feed(stream.toString().getBytes(StandardCharsets.UTF_8)));
+        items.addAll(reassembler.end());
+        assertThat(items).filteredOn(Extracted.Malformed.class::isInstance)
+                .extracting(i -> ((Extracted.Malformed) i).reason()).containsExactly("event-too-long");
+        assertThat(text(items)).isEqualTo("ok");
+        assertThat(reassembler.terminated()).isTrue();
     }
 
     @Test

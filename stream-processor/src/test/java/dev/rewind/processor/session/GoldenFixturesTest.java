@@ -26,10 +26,12 @@ import org.junit.jupiter.api.TestFactory;
 class GoldenFixturesTest {
 
     /** Fixture folders by the provider format their streams are in. */
-    private static final Map<String, ProviderFormat> FORMATS = Map.of(
+    static final Map<String, ProviderFormat> FORMATS = Map.of(
             "openai-chat", ProviderFormat.OPENAI_CHAT,
             "anthropic", ProviderFormat.ANTHROPIC,
-            "openai-responses", ProviderFormat.OPENAI_RESPONSES);
+            "openai-responses", ProviderFormat.OPENAI_RESPONSES,
+            "ollama", ProviderFormat.OLLAMA,
+            "gemini", ProviderFormat.GEMINI);
 
     @TestFactory
     Stream<DynamicTest> ownFixtures() throws IOException {
@@ -51,7 +53,7 @@ class GoldenFixturesTest {
                 continue;
             }
             try (Stream<Path> files = Files.list(dir)) {
-                files.filter(p -> p.toString().endsWith(".sse")).sorted().forEach(sse -> tests.add(DynamicTest.dynamicTest(
+                files.filter(GoldenFixturesTest::isStream).sorted().forEach(sse -> tests.add(DynamicTest.dynamicTest(
                         folder.getKey() + "/" + sse.getFileName(), () -> check(sse, folder.getValue()))));
             }
         }
@@ -59,9 +61,15 @@ class GoldenFixturesTest {
         return tests.stream();
     }
 
+    /** A recorded body: SSE, or NDJSON for Ollama. */
+    static boolean isStream(Path file) {
+        return file.toString().endsWith(".sse") || file.toString().endsWith(".ndjson");
+    }
+
     private static void check(Path sse, ProviderFormat format) throws IOException {
         byte[] bytes = Files.readAllBytes(sse);
-        JsonNode expected = Json.MAPPER.readTree(sse.resolveSibling(sse.getFileName().toString().replace(".sse", ".expected.json")).toFile());
+        String name = sse.getFileName().toString();
+        JsonNode expected = Json.MAPPER.readTree(sse.resolveSibling(name.substring(0, name.lastIndexOf('.')) + ".expected.json").toFile());
         for (int pieces : new int[] {1, 2, 7, 64}) {
             ChunkReassembler reassembler = ChunkReassembler.forFormat(format, 1 << 20);
             List<Extracted> items = new ArrayList<>();
@@ -75,6 +83,9 @@ class GoldenFixturesTest {
             assertThat(joined(items, Extracted.Reasoning.class)).isEqualTo(expected.get("reasoning").asText());
             assertThat(toolCalls(items)).isEqualTo(expectedToolCalls(expected.get("tool_calls")));
             assertThat(reassembler.finishReason()).isEqualTo(expected.get("finish_reason").isNull() ? null : expected.get("finish_reason").asText());
+            if (expected.has("normalised_finish_reason")) {
+                assertThat(reassembler.normalisedFinishReason()).isEqualTo(expected.get("normalised_finish_reason").asText());
+            }
             assertThat(reassembler.usage()).isEqualTo(expected.get("usage").isNull() ? null : expected.get("usage"));
             assertThat(reassembler.terminated()).isEqualTo(expected.get("terminated").asBoolean());
             assertThat(reassembler.eventCount()).isEqualTo(expected.get("event_count").asLong());
@@ -89,6 +100,9 @@ class GoldenFixturesTest {
                 });
             }
             assertThat(items).noneMatch(Extracted.Malformed.class::isInstance);
+            assertThat(items).filteredOn(Extracted.ToolCallFinal.class::isInstance)
+                    .as("every recorded call ends with complete JSON arguments")
+                    .allMatch(item -> ((Extracted.ToolCallFinal) item).valid());
         }
     }
 
@@ -98,27 +112,28 @@ class GoldenFixturesTest {
         return text.toString();
     }
 
-    /** provider index → {id, name, arguments joined exactly as streamed}. */
+    /** provider index (the normalised one where the provider has none) → {id, name, arguments joined exactly as streamed}. */
     private static Map<Integer, List<String>> toolCalls(List<Extracted> items) {
         Map<Integer, List<String>> calls = new TreeMap<>();
         Map<Integer, StringBuilder> arguments = new TreeMap<>();
         for (Extracted item : items) {
             if (item instanceof Extracted.ToolCallDelta delta) {
-                arguments.computeIfAbsent(delta.providerIndex(), k -> new StringBuilder()).append(delta.argumentsDelta());
+                int key = delta.providerIndex() != null ? delta.providerIndex() : delta.index();
+                arguments.computeIfAbsent(key, k -> new StringBuilder()).append(delta.argumentsDelta());
             }
             if (item instanceof Extracted.ToolCallFinal last) {
-                calls.put(last.providerIndex(), List.of(last.id(), last.name()));
+                calls.put(last.providerIndex() != null ? last.providerIndex() : last.index(), Arrays.asList(last.id(), last.name()));
             }
         }
         Map<Integer, List<String>> result = new TreeMap<>();
-        calls.forEach((index, idName) -> result.put(index, List.of(idName.get(0), idName.get(1), arguments.get(index).toString())));
+        calls.forEach((index, idName) -> result.put(index, Arrays.asList(idName.get(0), idName.get(1), arguments.get(index).toString())));
         return result;
     }
 
     private static Map<Integer, List<String>> expectedToolCalls(JsonNode calls) {
         Map<Integer, List<String>> result = new TreeMap<>();
         calls.forEach(c -> result.put(c.get("index").asInt(),
-                List.of(c.get("id").asText(), c.get("name").asText(), c.get("arguments").asText())));
+                Arrays.asList(c.get("id").textValue(), c.get("name").textValue(), c.get("arguments").textValue())));
         return result;
     }
 }
