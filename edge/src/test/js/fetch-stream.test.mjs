@@ -254,3 +254,39 @@ test('eventsUrl alone locates the session (as POST /v1/sessions returns it)', T,
   assert.equal(state.text, 'ok');
   assert.equal(server.requests[1].url, '/v1/sessions/s_9/token');
 });
+
+test('a failed early renewal keeps the current token until a 401 renews for real', T, async (t) => {
+  const events = sessionEvents(['p', 'q']);
+  let attempted;
+  const attempt = new Promise((resolve) => { attempted = resolve; });
+  const server = await startServer(t, async (req, res, n) => {
+    if (n === 0) {
+      sseHead(res);
+      res.write(frames(events.slice(0, 2)));
+      await attempt;
+      res.destroy();
+    } else if (req.headers.authorization === 'Bearer fresh') {
+      sseHead(res);
+      res.end(frames(events.slice(2)));
+    } else {
+      problem(res, 401, 'read token has expired');
+    }
+  });
+  const old = rt1Token('s1', Date.now() + 200);
+  let calls = 0;
+  const { sub } = follow(server, {
+    token: old,
+    renewToken: async () => {
+      calls++;
+      if (calls === 1) {
+        setTimeout(attempted, 10);
+        throw new RewindError('token_renewal_failed', 'not found', { status: 404 });
+      }
+      return 'fresh';
+    },
+  });
+  const state = await sub.finished;
+  assert.equal(state.text, 'pq');
+  assert.equal(calls, 2);
+  assert.deepEqual(server.streams().map((r) => r.headers.authorization), [`Bearer ${old}`, `Bearer ${old}`, 'Bearer fresh']);
+});

@@ -499,11 +499,25 @@ class Subscription {
     return false;
   }
 
+  /**
+   * Renews ahead of expiry. A failure here is not final — the current token may still be good — so
+   * it only stops early renewal: a later 401 renews (or fails) for real.
+   */
+  async renewEarly() {
+    try {
+      await this.renew();
+      return true;
+    } catch {
+      this.renewAt = null;
+      return false;
+    }
+  }
+
   async renewOnTimer() {
     this.renewTimer = null;
     if (this.closed) return;
     const active = this.source;
-    if (!(await this.renewOrFail())) return;
+    if (!(await this.renewEarly()) || this.closed) return;
     // an EventSource carries its token in the URL: reconnect so that no later retry presents the old one
     if (this.transport === 'eventsource' && active && this.source === active) {
       active.close();
@@ -547,7 +561,7 @@ class Subscription {
   async runFetch() {
     let renewedForThisFailure = false;
     while (!this.closed) {
-      if (this.tokenDue() && !(await this.renewOrFail())) return;
+      if (this.tokenDue()) await this.renewEarly();
       if (this.closed) return;
       const headers = { Accept: 'text/event-stream', Authorization: `Bearer ${this.token}` };
       if (this.state.lastEventId) headers['Last-Event-ID'] = this.state.lastEventId;
@@ -629,7 +643,7 @@ class Subscription {
   openEventSource() {
     if (this.closed) return;
     if (this.tokenDue()) {
-      this.renewOrFail().then((ok) => ok && this.openEventSource());
+      this.renewEarly().then(() => this.openEventSource());
       return;
     }
     const params = new URLSearchParams({ access_token: this.token });

@@ -135,7 +135,7 @@ final class EventFollower {
         boolean renewedForThisRefusal = false;
         while (!closed) {
             if (renewAt != null && !settings.clock().instant().isBefore(renewAt)) {
-                renew();
+                renewEarly();
             }
             HttpResponse<InputStream> response;
             try {
@@ -307,13 +307,23 @@ final class EventFollower {
         }
     }
 
+    /**
+     * Renews ahead of expiry. A failure here is not final — the current token may still be good — so
+     * it only stops early renewal: a later 401 renews (or fails) for real.
+     */
+    private void renewEarly() throws InterruptedException {
+        try {
+            adopt(settings.tokenRenewer().renew(session.id(), token));
+        } catch (IOException | RuntimeException e) {
+            renewAt = null;
+        }
+    }
+
     /** Renews the token, retrying failed attempts with the backoff; a refusal (401/403/404) is final. */
     private void renew() throws InterruptedException {
         while (!closed) {
             try {
-                TokenRenewer.RenewedToken renewed = settings.tokenRenewer().renew(session.id(), token);
-                token = renewed.token();
-                learnExpiry(renewed.expiresAt() != null ? renewed.expiresAt() : ReadTokenExpiry.of(token));
+                adopt(settings.tokenRenewer().renew(session.id(), token));
                 return;
             } catch (RewindClientException e) {
                 if (RENEWAL_REFUSED.contains(e.status())) {
@@ -325,6 +335,11 @@ final class EventFollower {
                 pause("token renewal failed: " + e, null);
             }
         }
+    }
+
+    private void adopt(TokenRenewer.RenewedToken renewed) {
+        token = renewed.token();
+        learnExpiry(renewed.expiresAt() != null ? renewed.expiresAt() : ReadTokenExpiry.of(token));
     }
 
     /** Renews ahead of expiry by at most half the remaining life, so a short-lived token is not renewed in a loop. */

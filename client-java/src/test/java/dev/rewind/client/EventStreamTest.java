@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -231,6 +232,35 @@ class EventStreamTest {
         // due at expiry minus half its remaining life (20 s): after the 30 s backoff, before reconnecting
         assertThat(renewed).containsExactly(expiring);
         assertThat(edge.streams()).extracting(r -> r.header("Authorization")).containsExactly("Bearer " + expiring, "Bearer fresh");
+    }
+
+    @Test
+    void aFailedEarlyRenewalKeepsTheCurrentTokenUntilThe401RenewsForReal() throws Exception {
+        List<String> frames = session("p", "q");
+        ScriptedEdge edge = edge((exchange, n) -> {
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            if (n == 0) {
+                write(sse(exchange), String.join("", frames.subList(0, 2)));
+            } else if (auth.equals("Bearer fresh")) {
+                write(sse(exchange), String.join("", frames.subList(2, frames.size())));
+            } else {
+                status(exchange, 401, "read token has expired", Map.of());
+            }
+        });
+        MovableClock clock = new MovableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        String expiring = rt1("s1", clock.instant().plusSeconds(40));
+        AtomicInteger calls = new AtomicInteger();
+        RewindClient client = client(edge, b -> b.tokenRenewer((sessionId, current) -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new RewindClientException("token_renewal_failed", "not yet", 503, null, null);
+            }
+            return new TokenRenewer.RenewedToken("fresh", null);
+        }).clock(clock).backoff((attempt, hint) -> Duration.ofSeconds(30)).sleeper(clock::advance));
+        Transcript transcript = drain(client.events(new Session("s1", expiring, null, null, null)));
+        assertThat(transcript.text()).isEqualTo("pq");
+        assertThat(calls.get()).isEqualTo(2);
+        assertThat(edge.streams()).extracting(r -> r.header("Authorization"))
+                .containsExactly("Bearer " + expiring, "Bearer " + expiring, "Bearer fresh");
     }
 
     /** A clock the test's sleeper moves forward, so waits take no real time. */
