@@ -6,6 +6,7 @@ import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -24,6 +25,7 @@ public final class EventStream implements Iterator<SessionEvent>, AutoCloseable 
     private final EventFollower follower;
     private SessionEvent next;
     private boolean finished;
+    private volatile boolean followerExited;
     private String lastEventId;
 
     EventStream(RewindClient.Settings settings, java.util.concurrent.ScheduledExecutorService watchdog, Session session,
@@ -46,7 +48,17 @@ public final class EventStream implements Iterator<SessionEvent>, AutoCloseable 
             }
         });
         this.lastEventId = from;
-        follower.start();
+    }
+
+    /** Called when the follower stopped, also without an end (the client was closed): no waiting forever then. */
+    void followerExited() {
+        followerExited = true;
+        queue.offer(END);
+    }
+
+    /** The follower feeding this stream; the client starts it. */
+    EventFollower follower() {
+        return follower;
     }
 
     @Override
@@ -59,7 +71,13 @@ public final class EventStream implements Iterator<SessionEvent>, AutoCloseable 
         }
         Object item;
         try {
-            item = queue.take();
+            item = queue.poll(1, TimeUnit.SECONDS);
+            while (item == null && !followerExited) {
+                item = queue.poll(1, TimeUnit.SECONDS);
+            }
+            if (item == null) {
+                item = queue.isEmpty() ? END : queue.take();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             close();

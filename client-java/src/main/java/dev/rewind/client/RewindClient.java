@@ -13,6 +13,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -49,6 +51,7 @@ public final class RewindClient implements AutoCloseable {
     private final HttpClient http;
     private final String apiKey;
     private final ScheduledExecutorService watchdog;
+    private final Set<EventFollower> running = ConcurrentHashMap.newKeySet();
 
     private RewindClient(Builder builder) {
         this.http = builder.http != null ? builder.http
@@ -102,7 +105,9 @@ public final class RewindClient implements AutoCloseable {
 
     /** The session's events after {@code lastEventId} (null: from the start), as a blocking iterator. */
     public EventStream events(Session session, String lastEventId) {
-        return new EventStream(settings, watchdog, Objects.requireNonNull(session, "session"), lastEventId, http);
+        EventStream stream = new EventStream(settings, watchdog, Objects.requireNonNull(session, "session"), lastEventId, http);
+        run(stream.follower(), stream::followerExited);
+        return stream;
     }
 
     /** Follows the session from its start, calling {@code listener} on a virtual thread. */
@@ -136,9 +141,17 @@ public final class RewindClient implements AutoCloseable {
                         listener.onReconnect(attempt, delay, reason);
                     }
                 });
-        follower.onExit(finished::countDown);
-        follower.start();
+        run(follower, finished::countDown);
         return new Subscription(follower, finished);
+    }
+
+    private void run(EventFollower follower, Runnable onExit) {
+        running.add(follower);
+        follower.onExit(() -> {
+            running.remove(follower);
+            onExit.run();
+        });
+        follower.start();
     }
 
     /** Asks the edge to stop generating ({@code POST /v1/sessions/{id}/cancel} with the read token). */
@@ -175,9 +188,10 @@ public final class RewindClient implements AutoCloseable {
         return settings.baseUri().resolve("/v1/sessions/" + URLEncoder.encode(sessionId, StandardCharsets.UTF_8) + suffix);
     }
 
-    /** Stops the stall check; streams still open stop noticing stalls, so close them first. */
+    /** Closes every stream and subscription still open, and the stall check. */
     @Override
     public void close() {
+        running.forEach(EventFollower::close);
         watchdog.shutdownNow();
     }
 

@@ -320,6 +320,21 @@ class EventStreamTest {
     }
 
     @Test
+    void closingTheClientEndsItsOpenStreamsInsteadOfLeavingAReaderWaiting() throws Exception {
+        CountDownLatch testOver = new CountDownLatch(1);
+        open.add(testOver::countDown);
+        ScriptedEdge edge = edge((exchange, n) -> {
+            write(sse(exchange), session("a").getFirst());
+            testOver.await(15, TimeUnit.SECONDS);
+        });
+        RewindClient client = client(edge, b -> {});
+        EventStream events = client.events(Session.of("s1", "tok"));
+        assertThat(events.next()).isInstanceOf(SessionEvent.Start.class);
+        client.close();
+        assertThat(events.hasNext()).isFalse();
+    }
+
+    @Test
     void theEventsOfTheContractParseIntoTheirTypes() throws Exception {
         String events = ScriptedEdge.frame(id(1), "tool_call",
                 "{\"seq\":1,\"index\":0,\"id\":\"call_1\",\"name\":\"f\",\"arguments_delta\":\"{}\",\"arguments\":{},\"final\":true}")
