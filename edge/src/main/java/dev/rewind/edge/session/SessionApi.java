@@ -62,7 +62,8 @@ public final class SessionApi implements AutoCloseable {
                 new SessionsService(config, auth, readTokens, requests, store,
                         new IdempotentReplays(recent, store, records), clock),
                 new SessionService(config, auth, readTokens, directory, records, control, clock),
-                new AuditService(config, auth, directory, records)
+                new AuditService(config, auth, directory, records),
+                new TimelineService(config.timeline(), auth, directory, records)
             };
             return new SessionApi(store, feed, requests, control, services);
         } catch (RuntimeException e) {
