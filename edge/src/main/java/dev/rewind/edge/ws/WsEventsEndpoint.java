@@ -306,11 +306,16 @@ public final class WsEventsEndpoint {
         }
     }
 
+    /**
+     * The event's JSON with its position added as {@code event_id} (SSE's {@code id:}); not {@code id},
+     * which a {@code tool_call} event already uses for the call's own id.
+     */
     private static String frame(SessionFeed.Item item) {
         return switch (item) {
-            case SessionFeed.Item.Event event -> "{\"id\":\"" + event.delivery().id() + "\"," + event.delivery().json().substring(1);
+            case SessionFeed.Item.Event event ->
+                    "{\"event_id\":\"" + event.delivery().id() + "\"," + event.delivery().json().substring(1);
             case SessionFeed.Item.Gap gap -> Json.toString(Json.MAPPER.createObjectNode()
-                    .put("id", gap.resumedAt().toString()).put("type", "gap")
+                    .put("event_id", gap.resumedAt().toString()).put("type", "gap")
                     .put("requested", gap.requested().toString()).put("resumed_at", gap.resumedAt().toString()));
         };
     }

@@ -111,7 +111,22 @@ class WsEventsEndpointTest {
         assertThat(frames.closed.get(20, TimeUnit.SECONDS)).isEqualTo(1000);
         assertThat(frames.frames).extracting(f -> f.get("type").asText()).containsExactly("start", "token", "token", "done");
         assertThat(frames.seqs()).containsExactly(1L, 2L, 3L, 4L);
-        assertThat(frames.frames).allSatisfy(f -> assertThat(f.get("id").asText()).matches("\\d+-\\d+-" + f.get("seq").asLong()));
+        assertThat(frames.frames).allSatisfy(f -> assertThat(f.get("event_id").asText()).matches("\\d+-\\d+-" + f.get("seq").asLong()));
+    }
+
+    @Test
+    void aToolCallFrameKeepsTheCallsIdBesideTheEventId() throws Exception {
+        CreatedSession session = createSession();
+        Frames frames = new Frames();
+        connect("/v1/sessions/" + session.id() + "/ws?from=start&access_token=" + session.token(), frames);
+        writer.commit(new TokenEvent.Start(session.id(), 1, "sim", "sim-small"),
+                new TokenEvent.ToolCall(session.id(), 2, 0, 0, "call_1", "read_file", "{}", Json.MAPPER.createObjectNode(), true),
+                new TokenEvent.Done(session.id(), 3, "tool_calls", "tool_calls", null));
+        assertThat(frames.closed.get(20, TimeUnit.SECONDS)).isEqualTo(1000);
+        JsonNode call = frames.frames.get(1);
+        assertThat(call.get("type").asText()).isEqualTo("tool_call");
+        assertThat(call.get("id").asText()).isEqualTo("call_1");
+        assertThat(call.get("event_id").asText()).matches("\\d+-\\d+-2");
     }
 
     @Test
@@ -121,7 +136,7 @@ class WsEventsEndpointTest {
         Frames all = new Frames();
         connect("/v1/sessions/" + session.id() + "/ws?from=start&access_token=" + session.token(), all);
         all.closed.get(20, TimeUnit.SECONDS);
-        String third = all.frames.get(2).get("id").asText();
+        String third = all.frames.get(2).get("event_id").asText();
 
         Frames byFrame = new Frames();
         WebSocket socket = connect("/v1/sessions/" + session.id() + "/ws?access_token=" + session.token(), byFrame);
