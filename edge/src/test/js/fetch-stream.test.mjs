@@ -1,7 +1,7 @@
 // The fetch/ReadableStream transport (Node 20 has no EventSource) against scripted SSE servers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { subscribe, RewindError, reduceAll } from '../../main/resources/web/rewind-client.js';
+import { subscribe, RewindError, reduceAll, renewTokenAtEdge } from '../../main/resources/web/rewind-client.js';
 import { startServer, sessionEvents, frames, frame, sseHead, problem, rt1Token } from './sse-server.mjs';
 
 const fast = () => 1; // the backoff, injected: 1 ms between reconnects
@@ -253,6 +253,24 @@ test('eventsUrl alone locates the session (as POST /v1/sessions returns it)', T,
   await server.close();
   assert.equal(state.text, 'ok');
   assert.equal(server.requests[1].url, '/v1/sessions/s_9/token');
+});
+
+test('the default renewer reads expires_at as the edge writes it (Java Instant, more than ms precision)', T, async (t) => {
+  const answers = ['2026-12-02T08:50:00.123456789Z', '2026-12-02T08:50:00.123456Z', 'not an instant'];
+  const server = await startServer(t, (req, res, n) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ token: `fresh${n}`, expires_at: answers[n] }));
+  });
+  const renewed = [];
+  for (let i = 0; i < answers.length; i++) {
+    renewed.push(await renewTokenAtEdge({ baseUrl: server.baseUrl, sessionId: 's 1', token: 'tok' }));
+  }
+  await server.close();
+  const ms = Date.UTC(2026, 11, 2, 8, 50, 0, 123);
+  // unparsable is null, not NaN, so the client falls back to the token's own expiry
+  assert.deepEqual(renewed, [{ token: 'fresh0', expiresAt: ms }, { token: 'fresh1', expiresAt: ms }, { token: 'fresh2', expiresAt: null }]);
+  assert.deepEqual(server.requests.map((r) => `${r.method} ${r.url} ${r.headers.authorization}`),
+    Array(3).fill('POST /v1/sessions/s%201/token Bearer tok'));
 });
 
 test('a failed early renewal keeps the current token until a 401 renews for real', T, async (t) => {

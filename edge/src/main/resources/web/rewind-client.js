@@ -303,7 +303,18 @@ export async function renewTokenAtEdge({ baseUrl, sessionId, token, fetch: fetch
   });
   if (!response.ok) throw await problemError('token_renewal_failed', 'renewing the read token failed', response);
   const body = await response.json();
-  return { token: body.token, expiresAt: body.expires_at ? Date.parse(body.expires_at) : null };
+  return { token: body.token, expiresAt: instantMs(body.expires_at) };
+}
+
+/**
+ * Epoch ms of an instant as the edge writes it (Java's `Instant`: up to 9 fraction digits), cut to
+ * milliseconds first, the only precision `Date.parse` is specified for; null when absent or
+ * unparsable, so that the token's own expiry is used instead.
+ */
+function instantMs(text) {
+  if (typeof text !== 'string') return null;
+  const ms = Date.parse(text.replace(/(\.\d{3})\d+/, '$1'));
+  return Number.isNaN(ms) ? null : ms;
 }
 
 /**

@@ -8,13 +8,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rewind.edge.EdgeConfig;
 import dev.rewind.edge.EdgeServer;
 import dev.rewind.edge.EdgeTestConfig;
-import dev.rewind.edge.auth.ReadTokens;
+import dev.rewind.edge.auth.AuthSettings;
 import dev.rewind.protocol.config.ConfigLoader;
 import dev.rewind.protocol.token.ReadToken;
 import dev.rewind.protocol.token.ReadTokenSigner;
 import dev.rewind.sim.SimulatedCompletion;
 import dev.rewind.standalone.Standalone;
 import dev.rewind.standalone.StandaloneConfig;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -34,7 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * stream-processor and edge in this process, on free ports and a temporary data dir), reading
  * through a proxy that cuts its connections at random points: the events arrive each exactly once,
  * in order, and make the exact transcript the simulator planned — also across an upstream reset
- * and an expired token.
+ * and an expired token renewed at the edge.
  */
 class ClientAgainstStackTest {
 
@@ -146,7 +147,7 @@ class ClientAgainstStackTest {
         String seededPrompt = prompt + ", seed " + seed;
         Session session = create(model, seededPrompt);
         try (ChaosProxy proxy = new ChaosProxy(stack.httpPort(), seed);
-                RewindClient client = throughProxy(proxy, null)) {
+                RewindClient client = throughProxy(proxy)) {
             proxy.cutAfterRandomBytes(minBytes, maxBytes);
             List<SessionEvent> events = readAll(client, session);
             assertExactlyOnceInOrder(events, seed);
@@ -155,45 +156,132 @@ class ClientAgainstStackTest {
     }
 
     @Test
-    void anExpiredTokenIsRenewedAndTheSubscriptionResumesWithoutLossOrDuplicate() throws Exception {
-        // a second edge whose clock the test moves past the token's expiry (the shortest TTL is a minute)
-        ShiftedClock clock = new ShiftedClock();
-        EdgeConfig config = EdgeTestConfig.forBroker("127.0.0.1:" + brokerPort, 3);
-        try (EdgeServer expiringEdge = EdgeServer.start(config, clock)) {
+    void anExpiredTokenIsRenewedAtTheEdgeAndTheSubscriptionResumesWithoutLossOrDuplicate() throws Exception {
+        // the edge's clock moves past the token's expiry (the shortest TTL is a minute) by less
+        // than the renewal grace, so the token may still renew itself there
+        try (ExpiringEdge edge = ExpiringEdge.start()) {
+            AuthSettings auth = edge.auth();
+            ChaosProxy proxy = edge.proxy();
             String prompt = "Expire my token halfway, please.";
             String model = "sim-small@length=40";
             Session session = create(model, prompt);
-            ReadTokens minter = new ReadTokens(config.auth(), clock);
-            AtomicInteger renewals = new AtomicInteger();
-            TokenRenewer renewer = (sessionId, current) -> {
-                renewals.incrementAndGet();
-                return new TokenRenewer.RenewedToken(minter.issue(sessionId, createdAtOf(current)), null);
-            };
-            List<SessionEvent> events = new CopyOnWriteArrayList<>();
-            List<String> reconnects = new CopyOnWriteArrayList<>();
-            try (ChaosProxy proxy = new ChaosProxy(expiringEdge.port(), 1);
-                    RewindClient client = throughProxy(proxy, renewer);
-                    Subscription subscription = client.subscribe(session, new SessionListener() {
-                        @Override
-                        public void onEvent(SessionEvent event) {
-                            events.add(event);
-                        }
+            ExpiringRun run = followAcrossExpiry(edge, session,
+                    Duration.ofSeconds(auth.tokenTtlSeconds() + auth.renewalGraceSeconds() / 2));
+            assertThat(run.error()).as("the subscription ended well").isNull();
+            assertExactlyOnceInOrder(run.events(), 1);
+            assertThat(transcriptOf(run.events()).text()).isEqualTo(generatedFor(model, prompt).text());
 
-                        @Override
-                        public void onReconnect(int attempt, Duration delay, String reason) {
-                            reconnects.add(reason);
-                        }
-                    })) {
-                await().atMost(Duration.ofSeconds(60)).until(() -> events.size() >= 5);
-                clock.shift(Duration.ofHours(25)); // past the 24 h token lifetime
-                proxy.cutAll();
-                assertThat(subscription.await(Duration.ofSeconds(60))).isTrue();
-            }
-            assertThat(renewals.get()).as("the 401 after the cut was answered by one renewal").isEqualTo(1);
-            assertThat(reconnects).isNotEmpty();
-            assertExactlyOnceInOrder(events, 1);
-            assertThat(transcriptOf(events).text()).isEqualTo(generatedFor(model, prompt).text());
+            // what went to the edge: streams with the first token, one renewal with it, streams with the new one
+            List<ChaosProxy.Request> requests = proxy.requests();
+            String renewalPath = "/v1/sessions/" + session.id() + "/token";
+            List<ChaosProxy.Request> renewals = requests.stream().filter(r -> r.target().equals(renewalPath)).toList();
+            assertThat(renewals).as("requests: %s", requests).singleElement()
+                    .satisfies(r -> assertThat(r.method()).isEqualTo("POST"))
+                    .satisfies(r -> assertThat(r.bearer()).isEqualTo(session.token()));
+            int renewal = requests.indexOf(renewals.getFirst());
+            List<ChaosProxy.Request> before = requests.subList(0, renewal);
+            List<ChaosProxy.Request> after = requests.subList(renewal + 1, requests.size());
+            assertThat(before).as("the first stream and the one refused with 401").hasSizeGreaterThanOrEqualTo(2)
+                    .allSatisfy(r -> assertThat(r.bearer()).isEqualTo(session.token()));
+            assertThat(after).isNotEmpty().allSatisfy(r -> {
+                assertThat(r.method()).isEqualTo("GET");
+                assertThat(r.target()).startsWith("/v1/sessions/" + session.id() + "/events");
+            });
+            String renewed = after.getFirst().bearer();
+            assertThat(after).allSatisfy(r -> assertThat(r.bearer()).isEqualTo(renewed));
+            assertThat(renewed).isNotEqualTo(session.token());
+
+            // the edge minted it on its moved clock: same session and created_at, a full lifetime from then
+            ReadToken first = verified(session.token());
+            ReadToken fresh = verified(renewed);
+            assertThat(fresh.sessionId()).isEqualTo(session.id());
+            assertThat(fresh.createdAt()).isEqualTo(first.createdAt());
+            assertThat(fresh.expiresAt()).isAfter(first.expiresAt().plusSeconds(auth.tokenTtlSeconds()));
+
+            // it resumed right after the last event it had: the refused stream and the renewed one ask for the same id
+            String resumedAfter = after.getFirst().lastEventId();
+            assertThat(resumedAfter).isNotNull().isEqualTo(before.getLast().lastEventId());
+            List<String> ids = run.events().stream().map(SessionEvent::id).toList();
+            assertThat(ids.indexOf(resumedAfter)).as("resumed after one of the events: %s", ids)
+                    .isBetween(4, ids.size() - 2);
         }
+    }
+
+    @Test
+    void aTokenExpiredLongerThanTheRenewalGraceEndsTheSubscriptionWithTokenRenewalFailed() throws Exception {
+        try (ExpiringEdge edge = ExpiringEdge.start()) {
+            AuthSettings auth = edge.auth();
+            ChaosProxy proxy = edge.proxy();
+            Session session = create("sim-small@length=40", "Expire my token for good.");
+            ExpiringRun run = followAcrossExpiry(edge, session,
+                    Duration.ofSeconds(auth.tokenTtlSeconds() + auth.renewalGraceSeconds() + 60));
+            assertThat(run.error()).isNotNull().satisfies(error -> {
+                assertThat(error.code()).isEqualTo("token_renewal_failed");
+                assertThat(error.status()).isEqualTo(401);
+            });
+            assertThat(proxy.requests()).filteredOn(r -> r.target().endsWith("/token")).singleElement()
+                    .satisfies(r -> assertThat(r.bearer()).isEqualTo(session.token()));
+            List<SessionEvent> events = run.events();
+            assertThat(events).extracting(e -> ((SessionEvent.Numbered) e).seq())
+                    .containsExactlyElementsOf(LongStream.rangeClosed(1, events.size()).boxed().toList());
+            assertThat(events).noneMatch(SessionEvent::isTerminal);
+        }
+    }
+
+    /** A second edge on the stack's broker, on a clock the test moves, read through a proxy that cuts only when told. */
+    private record ExpiringEdge(ShiftedClock clock, AuthSettings auth, EdgeServer server, ChaosProxy proxy)
+            implements AutoCloseable {
+        static ExpiringEdge start() throws IOException {
+            ShiftedClock clock = new ShiftedClock();
+            EdgeConfig config = EdgeTestConfig.forBroker("127.0.0.1:" + brokerPort, 3);
+            EdgeServer server = EdgeServer.start(config, clock);
+            try {
+                return new ExpiringEdge(clock, config.auth(), server, new ChaosProxy(server.port(), 1));
+            } catch (IOException e) {
+                server.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                proxy.close();
+            } finally {
+                server.close();
+            }
+        }
+    }
+
+    /** What a subscription delivered across a token expiry, and the error that ended it (null when it ended well). */
+    private record ExpiringRun(List<SessionEvent> events, RewindClientException error) {}
+
+    /**
+     * Subscribes with the client's default renewer through the edge's proxy, and once five events have
+     * arrived moves the edge's clock by {@code shift} and cuts the connection, so the next one is
+     * refused with 401; returns when the subscription has ended.
+     */
+    private static ExpiringRun followAcrossExpiry(ExpiringEdge edge, Session session, Duration shift) throws Exception {
+        List<SessionEvent> events = new CopyOnWriteArrayList<>();
+        AtomicReference<RewindClientException> error = new AtomicReference<>();
+        try (RewindClient client = throughProxy(edge.proxy());
+                Subscription subscription = client.subscribe(session, new SessionListener() {
+                    @Override
+                    public void onEvent(SessionEvent event) {
+                        events.add(event);
+                    }
+
+                    @Override
+                    public void onError(RewindClientException e) {
+                        error.set(e);
+                    }
+                })) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> events.size() >= 5);
+            edge.clock().shift(shift);
+            edge.proxy().cutAll();
+            assertThat(subscription.await(Duration.ofSeconds(60))).as("the subscription ended").isTrue();
+        }
+        return new ExpiringRun(List.copyOf(events), error.get());
     }
 
     @Test
@@ -205,13 +293,9 @@ class ClientAgainstStackTest {
         assertThat(script.body()).contains("export function subscribe(").contains("export function reduce(");
     }
 
-    private static RewindClient throughProxy(ChaosProxy proxy, TokenRenewer renewer) {
-        RewindClient.Builder builder = RewindClient.builder(proxy.uri()).backoff(QUICK).maxFailures(50)
-                .idleTimeout(Duration.ofSeconds(10));
-        if (renewer != null) {
-            builder.tokenRenewer(renewer);
-        }
-        return builder.build();
+    /** A client with the default token renewer (the edge's endpoint), reconnecting quickly. */
+    private static RewindClient throughProxy(ChaosProxy proxy) {
+        return RewindClient.builder(proxy.uri()).backoff(QUICK).maxFailures(50).idleTimeout(Duration.ofSeconds(10)).build();
     }
 
     private static List<SessionEvent> readAll(RewindClient client, Session session) {
@@ -261,12 +345,11 @@ class ClientAgainstStackTest {
         return direct.createSession(SessionRequest.ask(model, prompt));
     }
 
-    /** The created_at a read token carries (its signature checked, its expiry not: it may be long past). */
-    private static Instant createdAtOf(String token) {
+    /** A read token the edge issued, its signature checked and its expiry not (it may be long past). */
+    private static ReadToken verified(String token) {
         ReadTokenSigner signer = new ReadTokenSigner(Map.of("k1", Base64.getDecoder().decode(EdgeTestConfig.SIGNING_KEY)), "k1");
         try {
-            ReadToken read = signer.verify(token, Instant.EPOCH);
-            return read.createdAt();
+            return signer.verify(token, Instant.EPOCH);
         } catch (dev.rewind.protocol.token.InvalidTokenException e) {
             throw new IllegalStateException("the edge issued a token its own key does not verify", e);
         }
