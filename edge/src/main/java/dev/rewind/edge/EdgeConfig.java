@@ -25,7 +25,8 @@ public record EdgeConfig(
         RateLimit rateLimit,
         Hub hub,
         Ws ws,
-        Shutdown shutdown) {
+        Shutdown shutdown,
+        Compat compat) {
 
     public EdgeConfig {
         ConfigException.check(kafka != null, "kafka", "section is missing");
@@ -42,6 +43,7 @@ public record EdgeConfig(
         ConfigException.check(hub != null, "hub", "section is missing");
         ConfigException.check(ws != null, "ws", "section is missing");
         ConfigException.check(shutdown != null, "shutdown", "section is missing");
+        ConfigException.check(compat != null, "compat", "section is missing");
         ConfigException.check(upstreams != null && !upstreams.isEmpty(), "upstreams", "must name at least one upstream");
         ConfigException.check(
                 defaultUpstream != null && upstreams.containsKey(defaultUpstream),
@@ -190,6 +192,20 @@ public record EdgeConfig(
         public RateLimit {
             ConfigException.check(sessionsPerPeriod >= 1, "sessions_per_period", "must be at least 1");
             ConfigException.check(periodMs >= 1, "period_ms", "must be at least 1");
+        }
+    }
+
+    /**
+     * The OpenAI-compatible and AI SDK endpoints: how long {@code stream: false} waits for the
+     * terminal event, how many chat ids the AI SDK resume route remembers, and the model an AI SDK
+     * request without {@code model} gets (null: {@code model} is required).
+     */
+    public record Compat(long completionTimeoutMs, int aiSdkChatsMax, String aiSdkDefaultModel) {
+        public Compat {
+            ConfigException.check(completionTimeoutMs >= 1000, "completion_timeout_ms", "must be at least 1000");
+            ConfigException.check(aiSdkChatsMax >= 1, "ai_sdk_chats_max", "must be at least 1");
+            ConfigException.check(aiSdkDefaultModel == null || !aiSdkDefaultModel.isBlank(), "ai_sdk_default_model",
+                    "must be null or a model name");
         }
     }
 }

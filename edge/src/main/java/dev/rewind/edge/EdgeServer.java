@@ -2,6 +2,8 @@ package dev.rewind.edge;
 
 import dev.rewind.edge.auth.ApiKeys;
 import dev.rewind.edge.auth.ReadTokens;
+import dev.rewind.edge.auth.SessionAuth;
+import dev.rewind.edge.compat.CompatEndpoints;
 import dev.rewind.edge.http.AccessLog;
 import dev.rewind.edge.http.ProblemHandlers;
 import dev.rewind.edge.http.RequestChecks;
@@ -97,6 +99,7 @@ public final class EdgeServer implements AutoCloseable {
                 streaming.connections(), clock);
         EventsService events = new EventsService(streams);
         WsEventsEndpoint ws = new WsEventsEndpoint(streams);
+        CompatEndpoints compat = new CompatEndpoints(config, new SessionAuth(apiKeys, readTokens), sessionApi, streams);
         OpsService ops = new OpsService(streaming.hub(), streaming.connections(), streaming.meters().registry(),
                 sessionApi::storeCaughtUp);
         try {
@@ -123,6 +126,7 @@ public final class EdgeServer implements AutoCloseable {
                             .register("/v1/sessions", events)
                             .register("/v1/sessions", ws.fallback())
                             .register("/v1/demo", new DemoService(config.demo()))
+                            .update(compat::register)
                             .register(ops)
                             .register("/", StaticContentService.builder("web").welcomeFileName("index.html").build())
                             .update(ProblemHandlers::registerFallback))

@@ -9,12 +9,14 @@ import dev.rewind.edge.store.SessionStoreFeed;
 import dev.rewind.protocol.ControlRecord;
 import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.Serdes;
+import dev.rewind.protocol.SessionSummary;
 import io.helidon.webserver.http.HttpService;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -30,9 +32,11 @@ public final class SessionApi implements AutoCloseable {
     private final KafkaProducer<String, RequestRecord> requests;
     private final KafkaProducer<String, ControlRecord> control;
     private final HttpService[] services;
+    private final SessionCreation creation;
 
     private SessionApi(SessionStore store, SessionStoreFeed feed, KafkaProducer<String, RequestRecord> requests,
-            KafkaProducer<String, ControlRecord> control, HttpService[] services) {
+            KafkaProducer<String, ControlRecord> control, HttpService[] services, SessionCreation creation) {
+        this.creation = creation;
         this.store = store;
         this.feed = feed;
         this.requests = requests;
@@ -58,13 +62,14 @@ public final class SessionApi implements AutoCloseable {
             RecentSessions recent = new RecentSessions(config.sessions().recentMax());
             SessionDirectory directory = new SessionDirectory(store, recent);
             SessionRecords records = new SessionRecords(new SessionRecordReader(config, partitions));
+            SessionCreation creation = new SessionCreation(config, readTokens, requests,
+                    new IdempotentReplays(recent, store, records), clock);
             HttpService[] services = {
-                new SessionsService(config, auth, readTokens, requests, store,
-                        new IdempotentReplays(recent, store, records), clock),
+                new SessionsService(config, auth, creation, store),
                 new SessionService(config, auth, readTokens, directory, records, control, clock),
                 new AuditService(config, auth, directory, records)
             };
-            return new SessionApi(store, feed, requests, control, services);
+            return new SessionApi(store, feed, requests, control, services, creation);
         } catch (RuntimeException e) {
             closeQuietly(feed, requests, control, store);
             throw e;
@@ -74,6 +79,16 @@ public final class SessionApi implements AutoCloseable {
     /** The services to register under {@code /v1/sessions}. */
     public HttpService[] services() {
         return services.clone();
+    }
+
+    /** Session creation, shared by the endpoints of other dialects (OpenAI-compatible, AI SDK). */
+    public SessionCreation creation() {
+        return creation;
+    }
+
+    /** The latest summary of a session, when the store has one. */
+    public Optional<SessionSummary> summary(String sessionId) {
+        return store.get(sessionId);
     }
 
     /** True once the store holds every summary that was in {@code rewind.sessions} at startup (for readiness). */
