@@ -87,7 +87,8 @@ final class SessionFollower {
                     }
                 }
                 long now = System.nanoTime();
-                if (!events.isEmpty()) {
+                boolean wrote = !events.isEmpty();
+                if (wrote) {
                     lastEvent = now;
                 }
                 if (!dialect.ended() && batch.end() != null && batch.end() != SessionFeed.End.TERMINAL) {
@@ -95,13 +96,16 @@ final class SessionFollower {
                             ? "the client fell behind the stream" : "the edge is shutting down"));
                 } else if (!dialect.ended() && now - lastEvent >= maxIdle) {
                     write(sse, dialect.interrupted("no event for sse.max_idle_ms"));
-                } else if (!dialect.ended() && now - lastWrite >= heartbeat && events.isEmpty()) {
+                } else if (!wrote && now - lastWrite >= heartbeat) {
                     // also how a gone client is noticed: only a write fails
                     sse.comment("ping");
+                    wrote = true;
                 }
                 sse.flush();
                 connection.written(events.size());
-                lastWrite = now;
+                if (wrote) {
+                    lastWrite = now;
+                }
                 if (dialect.ended() || batch.end() != null) {
                     return;
                 }

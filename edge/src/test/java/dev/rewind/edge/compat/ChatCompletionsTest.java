@@ -226,8 +226,23 @@ class ChatCompletionsTest {
         assertThat(completion.at("/usage/total_tokens").asLong()).isEqualTo(7);
     }
 
-    private static HttpResponse<String> post(String apiKey, String body) throws Exception {
+    @Test
+    void aRetryWithTheSameIdempotencyKeyGetsTheSameSessionWithoutASecondGeneration() throws Exception {
+        String body = "{\"model\":\"sim-small\",\"messages\":[{\"role\":\"user\",\"content\":\"plain\"}]}";
+        HttpResponse<String> first = post(EdgeTestConfig.API_KEY, body, "Idempotency-Key", "chat-retry-1");
+        HttpResponse<String> retry = post(EdgeTestConfig.API_KEY, body, "Idempotency-Key", "chat-retry-1");
+        assertThat(retry.statusCode()).isEqualTo(200);
+        assertThat(retry.headers().firstValue("X-Rewind-Session-Id")).isEqualTo(first.headers().firstValue("X-Rewind-Session-Id"));
+        assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(Json.fromString(retry.body(), JsonNode.class).at("/choices/0/message/content").asText()).isEqualTo("Hello, world");
+        HttpResponse<String> other = post(EdgeTestConfig.API_KEY, body.replace("plain", "tool"), "Idempotency-Key", "chat-retry-1");
+        assertThat(other.statusCode()).isEqualTo(422);
+        assertThat(Json.fromString(other.body(), JsonNode.class).at("/error/code").asText()).isEqualTo("idempotency_key_mismatch");
+    }
+
+    private static HttpResponse<String> post(String apiKey, String body, String... headers) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/v1/chat/completions"))
+                .headers(headers.length == 0 ? new String[] {"Accept", "*/*"} : headers)
                 .header("Authorization", "Bearer " + apiKey).header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
