@@ -58,8 +58,8 @@ public final class AiSdkChatService implements HttpService {
                 CompatRequests.session(config, request.model(), request.messages(), request.params()),
                 req.headers().first(ChatCompletionsService.IDEMPOTENCY_KEY));
         chats.started(owner, request.chatId(), made.sessionId(), made.createdAt());
-        SessionFeed feed = follower.open(made.sessionId(), made.createdAt());
         ChatCompletionsService.sessionHeaders(res, made);
+        SessionFeed feed = follower.open(made.sessionId(), made.createdAt());
         follow(owner, request.chatId(), made.sessionId(), feed, res);
     }
 

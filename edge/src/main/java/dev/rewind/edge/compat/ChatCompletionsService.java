@@ -54,6 +54,8 @@ public final class ChatCompletionsService implements HttpService {
             String owner = auth.owner(req);
             request = CompletionRequest.of(CompatRequests.json(req, "a Chat Completions request"), config);
             made = creation.create(owner, request.session(), req.headers().first(IDEMPOTENCY_KEY));
+            // named before the feed opens, so that even a 503 tells where the session can be followed
+            sessionHeaders(res, made);
             feed = follower.open(made.sessionId(), made.createdAt());
         } catch (CompletionRequest.ParamException e) {
             res.status(Status.BAD_REQUEST_400);
@@ -64,7 +66,6 @@ public final class ChatCompletionsService implements HttpService {
             OpenAiErrors.send(res, e);
             return;
         }
-        sessionHeaders(res, made);
         long created = made.createdAt().getEpochSecond();
         if (request.stream()) {
             follower.stream(feed, new ChatCompletionChunks(made.sessionId(), created, request.model(), request.includeUsage(),

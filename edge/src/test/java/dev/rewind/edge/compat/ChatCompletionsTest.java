@@ -53,8 +53,11 @@ class ChatCompletionsTest {
     private static ScriptedPipeline pipeline;
     private static OpenAIClient openai;
 
+    private static KafkaBroker kafka;
+
     @BeforeAll
     static void start(KafkaBroker broker) {
+        kafka = broker;
         TokenTopicWriter.ensureTopics(broker, PARTITIONS);
         edge = EdgeServer.start(EdgeTestConfig.forBroker(broker.bootstrapServers(), PARTITIONS,
                 "rate_limit: {sessions_per_period: 1000}"), Clock.systemUTC());
@@ -224,6 +227,24 @@ class ChatCompletionsTest {
         assertThat(completion.at("/usage/prompt_tokens").asLong()).isEqualTo(3);
         assertThat(completion.at("/usage/completion_tokens").asLong()).isEqualTo(4);
         assertThat(completion.at("/usage/total_tokens").asLong()).isEqualTo(7);
+    }
+
+    @Test
+    void pastTheKeysCreationRateTheAnswerIsAnOpenAiRateLimitError() throws Exception {
+        try (EdgeServer limited = EdgeServer.start(EdgeTestConfig.forBroker(kafka.bootstrapServers(), PARTITIONS,
+                "rate_limit: {sessions_per_period: 1, period_ms: 600000}"), Clock.systemUTC())) {
+            String body = "{\"model\":\"sim-small\",\"messages\":[{\"role\":\"user\",\"content\":\"plain\"}]}";
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + limited.port() + "/v1/chat/completions"))
+                    .header("Authorization", "Bearer " + EdgeTestConfig.API_KEY).header("Content-Type", "application/json")
+                    .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            assertThat(HTTP.send(request, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            HttpResponse<String> refused = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).isEqualTo(429);
+            assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+            JsonNode error = Json.fromString(refused.body(), JsonNode.class).get("error");
+            assertThat(error.get("type").asText()).isEqualTo("rate_limit_error");
+            assertThat(error.get("code").asText()).isEqualTo("rate_limit_exceeded");
+        }
     }
 
     @Test
