@@ -28,7 +28,8 @@ public record EdgeConfig(
         Ws ws,
         Shutdown shutdown,
         Timeline timeline,
-        AnalyticsSettings analytics) {
+        AnalyticsSettings analytics,
+        Compat compat) {
 
     public EdgeConfig {
         ConfigException.check(kafka != null, "kafka", "section is missing");
@@ -47,6 +48,7 @@ public record EdgeConfig(
         ConfigException.check(shutdown != null, "shutdown", "section is missing");
         ConfigException.check(timeline != null, "timeline", "section is missing");
         ConfigException.check(analytics != null, "analytics", "section is missing");
+        ConfigException.check(compat != null, "compat", "section is missing");
         ConfigException.check(upstreams != null && !upstreams.isEmpty(), "upstreams", "must name at least one upstream");
         ConfigException.check(
                 defaultUpstream != null && upstreams.containsKey(defaultUpstream),
@@ -203,6 +205,20 @@ public record EdgeConfig(
         public Timeline {
             ConfigException.check(maxEvents >= 1, "max_events", "must be at least 1");
             ConfigException.check(maxBytes >= 16_384, "max_bytes", "must be at least 16384");
+        }
+    }
+
+    /**
+     * The OpenAI-compatible and AI SDK endpoints: how long {@code stream: false} waits for the
+     * terminal event, how many chat ids the AI SDK resume route remembers, and the model an AI SDK
+     * request without {@code model} gets (null: {@code model} is required).
+     */
+    public record Compat(long completionTimeoutMs, int aiSdkChatsMax, String aiSdkDefaultModel) {
+        public Compat {
+            ConfigException.check(completionTimeoutMs >= 1000, "completion_timeout_ms", "must be at least 1000");
+            ConfigException.check(aiSdkChatsMax >= 1, "ai_sdk_chats_max", "must be at least 1");
+            ConfigException.check(aiSdkDefaultModel == null || !aiSdkDefaultModel.isBlank(), "ai_sdk_default_model",
+                    "must be null or a model name");
         }
     }
 }

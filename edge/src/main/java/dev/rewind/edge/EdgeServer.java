@@ -4,6 +4,7 @@ import dev.rewind.edge.analytics.AnalyticsService;
 import dev.rewind.edge.auth.ApiKeys;
 import dev.rewind.edge.auth.ReadTokens;
 import dev.rewind.edge.auth.SessionAuth;
+import dev.rewind.edge.compat.CompatEndpoints;
 import dev.rewind.edge.http.AccessLog;
 import dev.rewind.edge.http.ProblemHandlers;
 import dev.rewind.edge.http.RequestChecks;
@@ -102,6 +103,7 @@ public final class EdgeServer implements AutoCloseable {
                 streaming.connections(), clock);
         EventsService events = new EventsService(streams);
         WsEventsEndpoint ws = new WsEventsEndpoint(streams);
+        CompatEndpoints compat = new CompatEndpoints(config, new SessionAuth(apiKeys, readTokens), sessionApi, streams);
         OpsService ops = new OpsService(streaming.hub(), streaming.connections(), streaming.meters().registry(),
                 sessionApi::storeCaughtUp);
         // in the background: the edge starts, and is ready, whether or not rewind.analytics can be read
@@ -131,6 +133,7 @@ public final class EdgeServer implements AutoCloseable {
                             .register("/v1/sessions", ws.fallback())
                             .register("/v1/demo", new DemoService(config.demo()))
                             .register("/v1/analytics", analytics)
+                            .update(compat::register)
                             .register(ops)
                             .register(PagesService.fromClasspath("web"))
                             .register("/", StaticContentService.builder("web").welcomeFileName("index.html").build())

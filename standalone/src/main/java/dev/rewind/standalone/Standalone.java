@@ -167,6 +167,8 @@ public final class Standalone implements AutoCloseable {
         ObjectNode upstreams = edge.putObject("upstreams");
         SIM_UPSTREAMS.forEach((name, upstream) -> upstreams.putObject(name).put("format", upstream.format()));
         edge.put("default_upstream", "sim");
+        // an AI SDK useChat client that sends no model gets the simulator's
+        edge.putObject("compat").put("ai_sdk_default_model", "sim-small");
         ObjectNode demo = edge.putObject("demo").put("enabled", config.demo());
         if (config.demo()) {
             demo.put("api_key", secrets.demoApiKey());

@@ -4,6 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.helpers.ChatCompletionAccumulator;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import dev.rewind.edge.EdgeConfig;
 import dev.rewind.edge.EdgeServer;
 import dev.rewind.edge.EdgeTestClient;
@@ -151,6 +159,31 @@ class WalkingSkeletonTest {
             assertThat(sse.events().getLast().event()).as(sse.events().toString()).isEqualTo("done");
             assertThat(sse.events().getLast().json().get("finish_reason").asText()).isEqualTo("stop");
             assertThat(sse.text()).isEqualTo(generatedFor(prompt).text());
+        }
+    }
+
+    @Test
+    void anOpenAiSdkClientGetsWhatTheUpstreamGeneratedStreamedAndWhole() {
+        OpenAIClient openai = OpenAIOkHttpClient.builder().baseUrl(base() + "/v1").apiKey(EdgeTestConfig.API_KEY)
+                .maxRetries(0).timeout(Duration.ofSeconds(60)).build();
+        try {
+            String prompt = "Stream me through the OpenAI SDK.";
+            ChatCompletionAccumulator accumulator = ChatCompletionAccumulator.create();
+            try (StreamResponse<ChatCompletionChunk> stream = openai.chat().completions().createStreaming(
+                    ChatCompletionCreateParams.builder().model("sim/sim-small").addUserMessage(prompt)
+                            .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build())) {
+                stream.stream().forEach(accumulator::accumulate);
+            }
+            ChatCompletion streamed = accumulator.chatCompletion();
+            assertThat(streamed.choices().getFirst().message().content()).hasValue(generatedFor(prompt).text());
+            assertThat(streamed.usage().orElseThrow().completionTokens()).isEqualTo(generatedFor(prompt).completionTokens());
+            String whole = "Answer me whole through the OpenAI SDK.";
+            ChatCompletion completion = openai.chat().completions().create(
+                    ChatCompletionCreateParams.builder().model("sim-small").addUserMessage(whole).build());
+            assertThat(completion.choices().getFirst().message().content()).hasValue(generatedFor(whole).text());
+            assertThat(completion.choices().getFirst().finishReason()).isEqualTo(ChatCompletion.Choice.FinishReason.STOP);
+        } finally {
+            openai.close();
         }
     }
 

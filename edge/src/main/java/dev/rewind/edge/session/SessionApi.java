@@ -9,12 +9,14 @@ import dev.rewind.edge.store.SessionStoreFeed;
 import dev.rewind.protocol.ControlRecord;
 import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.Serdes;
+import dev.rewind.protocol.SessionSummary;
 import io.helidon.webserver.http.HttpService;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -31,10 +33,13 @@ public final class SessionApi implements AutoCloseable {
     private final KafkaProducer<String, ControlRecord> control;
     private final HttpService[] services;
     private final SessionRecordReader reader;
+    private final SessionCreation creation;
 
     private SessionApi(SessionStore store, SessionStoreFeed feed, KafkaProducer<String, RequestRecord> requests,
-            KafkaProducer<String, ControlRecord> control, HttpService[] services, SessionRecordReader reader) {
+            KafkaProducer<String, ControlRecord> control, HttpService[] services, SessionRecordReader reader,
+            SessionCreation creation) {
         this.reader = reader;
+        this.creation = creation;
         this.store = store;
         this.feed = feed;
         this.requests = requests;
@@ -61,14 +66,15 @@ public final class SessionApi implements AutoCloseable {
             SessionDirectory directory = new SessionDirectory(store, recent);
             SessionRecordReader reader = new SessionRecordReader(config, partitions);
             SessionRecords records = new SessionRecords(reader);
+            SessionCreation creation = new SessionCreation(config, readTokens, requests,
+                    new IdempotentReplays(recent, store, records), clock);
             HttpService[] services = {
-                new SessionsService(config, auth, readTokens, requests, store,
-                        new IdempotentReplays(recent, store, records), clock),
+                new SessionsService(config, auth, creation, store),
                 new SessionService(config, auth, readTokens, directory, records, control, clock),
                 new AuditService(config, auth, directory, records),
                 new TimelineService(config.timeline(), auth, directory, records)
             };
-            return new SessionApi(store, feed, requests, control, services, reader);
+            return new SessionApi(store, feed, requests, control, services, reader, creation);
         } catch (RuntimeException e) {
             closeQuietly(feed, requests, control, store);
             throw e;
@@ -78,6 +84,16 @@ public final class SessionApi implements AutoCloseable {
     /** The services to register under {@code /v1/sessions}. */
     public HttpService[] services() {
         return services.clone();
+    }
+
+    /** Session creation, shared by the endpoints of other dialects (OpenAI-compatible, AI SDK). */
+    public SessionCreation creation() {
+        return creation;
+    }
+
+    /** The latest summary of a session, when the store has one. */
+    public Optional<SessionSummary> summary(String sessionId) {
+        return store.get(sessionId);
     }
 
     /** True once the store holds every summary that was in {@code rewind.sessions} at startup (for readiness). */

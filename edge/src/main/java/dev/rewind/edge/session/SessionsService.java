@@ -3,22 +3,17 @@ package dev.rewind.edge.session;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rewind.edge.EdgeConfig;
-import dev.rewind.edge.auth.ReadTokens;
 import dev.rewind.edge.auth.SessionAuth;
 import dev.rewind.edge.http.ProblemException;
 import dev.rewind.edge.store.SessionStore;
 import dev.rewind.protocol.Json;
-import dev.rewind.protocol.RequestRecord;
-import dev.rewind.protocol.SessionIds;
 import dev.rewind.protocol.SessionSummary;
-import dev.rewind.protocol.Topics;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
@@ -27,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import org.apache.kafka.clients.producer.Producer;
 
 /**
  * The session collection: {@code POST /v1/sessions} validates a generation request and hands it
@@ -41,23 +34,14 @@ public final class SessionsService implements HttpService {
 
     private final EdgeConfig config;
     private final SessionAuth auth;
-    private final ReadTokens readTokens;
-    private final Producer<String, RequestRecord> requests;
+    private final SessionCreation creation;
     private final SessionStore store;
-    private final IdempotentReplays replays;
-    private final CreationRateLimit rateLimit;
-    private final Clock clock;
 
-    SessionsService(EdgeConfig config, SessionAuth auth, ReadTokens readTokens, Producer<String, RequestRecord> requests,
-            SessionStore store, IdempotentReplays replays, Clock clock) {
+    SessionsService(EdgeConfig config, SessionAuth auth, SessionCreation creation, SessionStore store) {
         this.config = config;
         this.auth = auth;
-        this.readTokens = readTokens;
-        this.requests = requests;
+        this.creation = creation;
         this.store = store;
-        this.replays = replays;
-        this.rateLimit = new CreationRateLimit(config.rateLimit());
-        this.clock = clock;
     }
 
     @Override
@@ -68,65 +52,25 @@ public final class SessionsService implements HttpService {
 
     private void create(ServerRequest req, ServerResponse res) {
         String owner = auth.owner(req);
-        rateLimit.acquire(owner);
-        CreateSessionBody body = parse(req);
-        String upstream = body.upstream() == null ? config.defaultUpstream() : body.upstream();
-        EdgeConfig.UpstreamRef ref = config.upstreams().get(upstream);
-        if (ref == null) {
-            throw ProblemException.badRequest("unknown upstream '" + upstream + "'; configured: " + config.upstreams().keySet());
-        }
-        ObjectNode params = body.params() == null ? Json.MAPPER.createObjectNode() : body.params();
-        Optional<String> idempotencyKey = req.headers().first(HeaderNames.create("Idempotency-Key")).map(IdempotencyKeys::validated);
-        byte[] digest = IdempotencyKeys.requestDigest(upstream, body.model(), body.messages(), params);
-        String sessionId = idempotencyKey.map(key -> IdempotencyKeys.sessionId(owner, key)).orElseGet(SessionIds::newId);
-        RecentSessions.Creation entry = new RecentSessions.Creation(owner, clock.instant(), upstream, body.model(), digest,
-                new CompletableFuture<>());
-        Optional<Instant> earlier = replays.reserve(sessionId, entry, idempotencyKey.isPresent());
-        if (earlier.isPresent()) {
-            res.header(HeaderNames.create("Idempotent-Replayed"), "true");
-            created(res, sessionId, earlier.get());
-            return;
-        }
-        publish(new RequestRecord.Start(sessionId, owner, upstream, ref.format(), body.model(), body.messages(), params,
-                entry.createdAt(), idempotencyKey.orElse(null)), entry);
-        created(res, sessionId, entry.createdAt());
-    }
-
-    /** Writes the start request (refused with 413 above the topic's limit); its reservation is dropped on failure. */
-    private void publish(RequestRecord.Start start, RecentSessions.Creation entry) {
-        try {
-            byte[] serialised = Json.toBytes(start);
-            if (serialised.length > config.topics().maxMessageBytes()) {
-                throw new ProblemException(413, "the request is " + serialised.length
-                        + " bytes as a record; the limit is " + config.topics().maxMessageBytes());
-            }
-            AcknowledgedSend.send(requests, Topics.REQUESTS, start.sessionId(), start, "session");
-            entry.published().complete(null);
-        } catch (RuntimeException e) {
-            replays.forget(start.sessionId(), entry);
-            entry.published().completeExceptionally(e);
-            throw e;
-        }
-    }
-
-    private CreateSessionBody parse(ServerRequest req) {
         CreateSessionBody body = Bodies.read(req, CreateSessionBody.class, "session request")
                 .orElseThrow(() -> ProblemException.badRequest("the body is empty; send a JSON session request"));
-        String problem = body.problem();
-        if (problem != null) {
-            throw ProblemException.badRequest(problem);
+        SessionCreation.Created made = creation.create(owner,
+                new SessionCreation.Request(body.upstream(), body.model(), body.messages(), body.params()),
+                req.headers().first(HeaderNames.create("Idempotency-Key")));
+        if (made.replayed()) {
+            res.header(HeaderNames.create("Idempotent-Replayed"), "true");
         }
-        return body;
+        created(res, made);
     }
 
-    private void created(ServerResponse res, String sessionId, Instant createdAt) {
+    private void created(ServerResponse res, SessionCreation.Created made) {
         ObjectNode created = Json.MAPPER.createObjectNode();
-        created.put("id", sessionId);
-        created.put("token", readTokens.issue(sessionId, createdAt));
-        created.put("events_url", "/v1/sessions/" + sessionId + "/events");
-        created.put("ws_url", "/v1/sessions/" + sessionId + "/ws");
+        created.put("id", made.sessionId());
+        created.put("token", made.token());
+        created.put("events_url", made.eventsUrl());
+        created.put("ws_url", "/v1/sessions/" + made.sessionId() + "/ws");
         res.status(Status.CREATED_201);
-        res.header(HeaderNames.LOCATION, "/v1/sessions/" + sessionId);
+        res.header(HeaderNames.LOCATION, "/v1/sessions/" + made.sessionId());
         res.header(HeaderNames.CONTENT_TYPE, "application/json");
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
         res.send(Json.toBytes(created));

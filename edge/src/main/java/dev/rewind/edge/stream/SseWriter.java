@@ -30,6 +30,14 @@ public final class SseWriter {
         out.write(frame.toString().getBytes(StandardCharsets.UTF_8));
     }
 
+    /** A frame of {@code data:} only, as the OpenAI and AI SDK dialects send (their clients ignore ids and names). */
+    public void data(String data) throws IOException {
+        if (data.indexOf('\n') >= 0 || data.indexOf('\r') >= 0) {
+            throw new IllegalArgumentException("SSE data must be a single line");
+        }
+        out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+    }
+
     public void retry(long millis) throws IOException {
         out.write(("retry: " + millis + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
