@@ -92,4 +92,23 @@ class KafkaSettingsTest {
                 .isInstanceOf(KafkaException.class)
                 .rootCause().isInstanceOf(IllegalArgumentException.class).hasMessageContaining("JAAS");
     }
+
+    @Test
+    void aSecretCanStayInAMountedFileThroughKafkasConfigProviders() throws Exception {
+        Path secrets = Files.createDirectories(dir.resolve("secrets"));
+        Files.writeString(secrets.resolve("kafka-password"), "from-the-file");
+        Map<String, String> properties = Map.of(
+                "config.providers", "dir",
+                "config.providers.dir.class", "org.apache.kafka.common.config.provider.DirectoryConfigProvider",
+                CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_SSL",
+                SaslConfigs.SASL_MECHANISM, "SCRAM-SHA-512",
+                SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                        + "username=\"rewind\" password=\"${dir:" + secrets + ":kafka-password}\";");
+
+        ProducerConfig resolved = new ProducerConfig(new KafkaSettings("127.0.0.1:1", properties).clientConfig(Map.of(
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class)));
+
+        assertThat(resolved.getPassword(SaslConfigs.SASL_JAAS_CONFIG).value()).contains("password=\"from-the-file\"");
+    }
 }
