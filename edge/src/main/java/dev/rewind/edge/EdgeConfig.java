@@ -2,6 +2,7 @@ package dev.rewind.edge;
 
 import dev.rewind.edge.analytics.AnalyticsSettings;
 import dev.rewind.edge.auth.AuthSettings;
+import dev.rewind.edge.http.ListenerTls;
 import dev.rewind.protocol.ProviderFormat;
 import dev.rewind.protocol.TopicSettings;
 import dev.rewind.protocol.config.ConfigException;
@@ -60,10 +61,12 @@ public record EdgeConfig(
     /**
      * The listener. {@code max_request_bytes} bounds every request body, {@code max_header_bytes} its
      * headers; {@code cors_origins} lists the browser origins allowed to read streams from another
-     * origin ({@code "*"}: any).
+     * origin ({@code "*"}: any); {@code tls} turns the listener into HTTPS (off by default).
      */
-    public record Http(String host, int port, long maxRequestBytes, int maxHeaderBytes, List<String> corsOrigins) {
+    public record Http(String host, int port, long maxRequestBytes, int maxHeaderBytes, List<String> corsOrigins,
+            ListenerTls tls) {
         public Http {
+            tls = tls == null ? ListenerTls.disabled() : tls;
             corsOrigins = corsOrigins == null ? List.of() : List.copyOf(corsOrigins);
             corsOrigins.forEach(origin -> ConfigException.check(origin.equals("*") || origin.matches("https?://[^/\\s]+"),
                     "cors_origins", "entries are \"*\" or scheme://host[:port] without a path, was " + origin));

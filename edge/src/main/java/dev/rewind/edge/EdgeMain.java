@@ -12,7 +12,8 @@ public final class EdgeMain {
     public static void main(String[] args) throws InterruptedException {
         ServiceLauncher.run("edge", () -> load(args), config -> {
             EdgeServer server = EdgeServer.start(config, Clock.systemUTC());
-            System.out.println("Rewind edge listening on http://" + config.http().host() + ":" + server.port());
+            System.out.println("Rewind edge listening on " + (config.http().tls().enabled() ? "https://" : "http://")
+                    + config.http().host() + ":" + server.port());
             return server;
         });
     }

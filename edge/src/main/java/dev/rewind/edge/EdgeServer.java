@@ -21,6 +21,7 @@ import dev.rewind.edge.stream.StreamAccess;
 import dev.rewind.edge.stream.StreamConnections;
 import dev.rewind.edge.ws.WsEventsEndpoint;
 import dev.rewind.protocol.TopicProvisioner;
+import io.helidon.common.tls.Tls;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.staticcontent.StaticContentService;
@@ -85,6 +86,8 @@ public final class EdgeServer implements AutoCloseable {
     }
 
     public static EdgeServer start(EdgeConfig config, Clock clock) {
+        // http.tls: HTTPS when enabled; its key material is read first, so a bad file stops startup before Kafka is touched
+        Tls tls = config.http().tls().toHelidon(System.getenv());
         int partitions;
         try (Admin admin = Admin.create(config.kafka().clientConfig(Map.of()))) {
             partitions = TopicProvisioner.ensure(admin, config.topics()).partitions();
@@ -113,6 +116,7 @@ public final class EdgeServer implements AutoCloseable {
                     .host(config.http().host())
                     .port(config.http().port())
                     .maxPayloadSize(config.http().maxRequestBytes())
+                    .tls(tls)
                     .addProtocol(Http1Config.builder()
                             .maxHeadersSize(RequestChecks.parserLimit(config.http().maxHeaderBytes()))
                             // Helidon 4.2.0 refuses RFC 3986's ':' in a query (?since=…T00:00:00Z, ?from=seq:N,
@@ -141,7 +145,8 @@ public final class EdgeServer implements AutoCloseable {
                     .addRouting(ws.routing())
                     .build()
                     .start();
-            LOG.info("edge listening on http://{}:{} ({} partitions)", config.http().host(), server.port(), partitions);
+            LOG.info("edge listening on {}://{}:{} ({} partitions)", server.hasTls() ? "https" : "http", config.http().host(),
+                    server.port(), partitions);
             return new EdgeServer(server, sessionApi, streaming, Duration.ofMillis(config.shutdown().drainMs()), analytics);
         } catch (RuntimeException e) {
             analytics.close();
