@@ -76,8 +76,14 @@ final class SessionClient {
             for (int s = 0; s < options.subscribers(); s++) {
                 int index = s;
                 long subscriberSeed = random.nextLong();
-                subscribers.add(Thread.ofVirtual().start(() -> exact[index] = subscribe(session.path("events_url").asText(),
-                        session.path("token").asText(), expected, new SplittableRandom(subscriberSeed))));
+                subscribers.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        exact[index] = subscribe(session.path("events_url").asText(), session.path("token").asText(), expected,
+                                new SplittableRandom(subscriberSeed));
+                    } catch (RuntimeException e) {
+                        exact[index] = failed("subscriber broke: " + e);
+                    }
+                }));
             }
             boolean all = true;
             for (int s = 0; s < subscribers.size(); s++) {
