@@ -12,14 +12,21 @@ import dev.rewind.processor.StreamProcessor;
 import dev.rewind.protocol.TopicSettings;
 import dev.rewind.protocol.config.ConfigLoader;
 import dev.rewind.sim.LlmSimulator;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Base64;
 import java.util.Deque;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The whole Rewind path in this process, wired as standalone wires it (broker, processor, ingest,
@@ -66,6 +73,7 @@ final class RewindStack implements AutoCloseable {
                     """.formatted(ApiKeys.digestOf(API_KEY), SIGNING_KEY, dir.resolve("edge-store")), "edge-defaults.yaml"),
                     Clock.systemUTC());
             running.push(edge);
+            awaitReady(edge.port());
         } catch (Exception | Error e) {
             close();
             throw e;
@@ -87,6 +95,21 @@ final class RewindStack implements AutoCloseable {
                 running.pop().close();
             } catch (Exception e) {
                 System.err.println("closing a component failed: " + e);
+            }
+        }
+    }
+
+    /** Sessions start only once the edge is ready (hub caught up, store loaded), so the warm-up is not spent starting. */
+    private static void awaitReady(int port) throws IOException, InterruptedException {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready"))
+                    .timeout(Duration.ofSeconds(5)).build();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the edge was not ready within 120 s");
+                }
+                TimeUnit.MILLISECONDS.sleep(200);
             }
         }
     }
