@@ -33,7 +33,7 @@ public final class LoadGenerator {
     /** What one mode measured. */
     record Result(String mode, Histogram latency, Histogram resume, Histogram ingestRead, Histogram chunkVisible,
             Histogram tokenCommitted, String hubDelay, double tokensPerSecond, long exact, long failed,
-            long plannedDisconnects, long unplannedDisconnects, long faults, long failures, double cores, long heapMaxMb,
+            long plannedDisconnects, long unplannedDisconnects, long refusals, long faults, long failures, double cores, long heapMaxMb,
             String load) {}
 
     public static void main(String[] args) throws Exception {
@@ -118,11 +118,11 @@ public final class LoadGenerator {
             long heap = JvmUsage.heapUsedMb();
             heapMax = Math.max(heapMax, heap);
             System.out.printf("[%s] %4ds: %,.0f tokens/s, emit->client p50 %.1f ms p99 %.1f ms max %.1f ms, %d connections,"
-                    + " sessions exact %d failed %d, failures %d, unplanned disconnects %d, heap %d MB (after GC %d MB),"
+                    + " sessions exact %d failed %d, failures %d, unplanned disconnects %d, refusals %d, heap %d MB (after GC %d MB),"
                     + " cpu %.2f cores, GC %d ms, load %s%n", mode, TimeUnit.NANOSECONDS.toSeconds(now.wallNanos() - began.wallNanos()),
                     interval.getTotalCount() / ((now.wallNanos() - last.wallNanos()) / 1e9), ms(interval, 50), ms(interval, 99),
                     interval.getMaxValue() / 1000.0, stats.connections.get(), stats.sessionsExact.sum(), stats.sessionsFailed.sum(),
-                    stats.failureCount(), stats.unplannedDisconnects.sum(), heap, JvmUsage.heapAfterGcMb(),
+                    stats.failureCount(), stats.unplannedDisconnects.sum(), stats.refusals.sum(), heap, JvmUsage.heapAfterGcMb(),
                     now.coresSince(last), now.gcMillis() - last.gcMillis(), JvmUsage.loadAverage());
             last = now;
         }
@@ -142,11 +142,12 @@ public final class LoadGenerator {
             stats.fail(mode + ": " + hung + " sessions still running " + drainMs + " ms after the end");
         }
         stats.failures().forEach(failure -> System.out.println("[" + mode + "] failure: " + failure));
+        stats.failureKinds().forEach((kind, count) -> System.out.printf("[%s] failures of kind '%s': %d%n", mode, kind, count));
         System.out.printf("[%s] done: %d connections still open, heap after GC %d MB, load %s%n", mode, stats.connections.get(),
                 JvmUsage.heapAfterGcMb(), JvmUsage.loadAverage());
         return new Result(mode, stats.latency.total(), stats.resume.total(), stats.ingestRead.total(), stats.chunkVisible.total(),
                 stats.tokenCommitted.total(), hub, tokens / seconds, stats.sessionsExact.sum(), stats.sessionsFailed.sum() + hung,
-                stats.plannedDisconnects.sum(), stats.unplannedDisconnects.sum(), stats.upstreamFaults.sum(), stats.failureCount(),
+                stats.plannedDisconnects.sum(), stats.unplannedDisconnects.sum(), stats.refusals.sum(), stats.upstreamFaults.sum(), stats.failureCount(),
                 finished.coresSince(began), heapMax, JvmUsage.loadAverage());
     }
 
@@ -190,6 +191,7 @@ public final class LoadGenerator {
         row(results, "sessions failed", r -> (double) r.failed(), false);
         row(results, "planned disconnects (resumed)", r -> (double) r.plannedDisconnects(), false);
         row(results, "unplanned disconnects", r -> (double) r.unplannedDisconnects(), false);
+        row(results, "GET events refused (503/429), retried after a pause", r -> (double) r.refusals(), false);
         row(results, "sessions with an upstream fault", r -> (double) r.faults(), false);
         row(results, "failures", r -> (double) r.failures(), false);
         row(results, "JVM cpu cores (everything in this process)", Result::cores, false);

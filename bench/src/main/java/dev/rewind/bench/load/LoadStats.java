@@ -2,6 +2,11 @@ package dev.rewind.bench.load;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -48,19 +53,42 @@ final class LoadStats {
     final LongAdder sessionsFailed = new LongAdder();
     final LongAdder plannedDisconnects = new LongAdder();
     final LongAdder unplannedDisconnects = new LongAdder();
+    /** GET events answered 503/429 (overload): the subscriber backed off and asked again. */
+    final LongAdder refusals = new LongAdder();
     final LongAdder upstreamFaults = new LongAdder();
     final AtomicInteger connections = new AtomicInteger();
     final AtomicBoolean measuring = new AtomicBoolean();
     private final List<String> failures = new ArrayList<>();
     private final LongAdder failureCount = new LongAdder();
+    private final ConcurrentHashMap<String, LongAdder> kinds = new ConcurrentHashMap<>();
+    private static final Pattern ERROR_CODE = Pattern.compile("\"code\":\"([^\"]+)\"");
 
+    /** {@code what} is {@code "<mode>: <reason>"}; the reason's leading words (and an error event's code) are its kind. */
     void fail(String what) {
         failureCount.increment();
+        kinds.computeIfAbsent(kindOf(what), kind -> new LongAdder()).increment();
         synchronized (failures) {
             if (failures.size() < KEPT_FAILURES) {
                 failures.add(what);
             }
         }
+    }
+
+    /** Failures counted by kind, e.g. {@code "ended with error upstream_circuit_open"}, {@code "transcript differs"}. */
+    Map<String, Long> failureKinds() {
+        Map<String, Long> counts = new TreeMap<>();
+        kinds.forEach((kind, count) -> counts.put(kind, count.sum()));
+        return counts;
+    }
+
+    private static String kindOf(String what) {
+        String reason = what.substring(what.indexOf(": ") + 2);
+        int end = 0;
+        while (end < reason.length() && "0123456789{':(".indexOf(reason.charAt(end)) < 0) {
+            end++;
+        }
+        Matcher code = ERROR_CODE.matcher(reason);
+        return reason.substring(0, end).strip() + (code.find() ? " " + code.group(1) : "");
     }
 
     long failureCount() {

@@ -30,6 +30,7 @@ final class SessionClient {
     record Target(String name, int port, String apiKey) {}
 
     private static final int MAX_UNPLANNED_RECONNECTS = 10;
+    private static final int MAX_REFUSALS = 50;
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -91,6 +92,9 @@ final class SessionClient {
                 all &= exact[s];
             }
             (all ? stats.sessionsExact : stats.sessionsFailed).increment();
+            if (!all) {
+                TimeUnit.SECONDS.sleep(1); // as after a refused creation: a failing stack is not flooded with new sessions
+            }
         } catch (IOException e) {
             stats.sessionsFailed.increment();
             stats.fail(target.name() + ": session " + n + ": " + e);
@@ -124,14 +128,23 @@ final class SessionClient {
         }
         StreamState state = new StreamState();
         int unplanned = 0;
+        int refusals = 0;
         while (!state.ended) {
             long connectNanos = System.nanoTime();
             long connectMicros = EmitStamp.nowMicros();
             boolean resuming = state.lastId != null;
             stats.connections.incrementAndGet();
+            boolean refused = false;
             try (RawSse sse = new RawSse(target.port(), eventsUrl, token, state.lastId)) {
-                if (sse.status != 200) {
+                refused = sse.status == 503 || sse.status == 429;
+                if (refused && ++refusals > MAX_REFUSALS) {
+                    return failed("GET events refused " + refusals + " times, last " + sse.status + " after seq " + state.lastSeq);
+                } else if (!refused && sse.status != 200) {
                     return failed("GET events answered " + sse.status + " after seq " + state.lastSeq);
+                }
+                if (refused) {
+                    stats.refusals.increment();
+                    continue;
                 }
                 if (read(sse, state, cuts, connectMicros, resuming ? connectNanos : -1)) {
                     stats.plannedDisconnects.increment();
@@ -145,6 +158,9 @@ final class SessionClient {
                 stats.unplannedDisconnects.increment();
             } finally {
                 stats.connections.decrementAndGet();
+                if (refused) {
+                    pause(200 + random.nextInt(300)); // an overloaded edge refuses with 503: back off and try again, as a client would
+                }
             }
         }
         if (state.failure != null) {
@@ -155,6 +171,14 @@ final class SessionClient {
         }
         String text = EmitStamp.strip(state.transcript.toString());
         return text.equals(expected) || failed("transcript differs: expected '" + expected + "', got '" + text + "'");
+    }
+
+    private static void pause(long millis) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private boolean failed(String why) {
