@@ -46,6 +46,7 @@ final class RewindStack implements AutoCloseable {
     RewindStack(LlmSimulator sim, LoadOptions options) throws Exception {
         try {
             Path dir = Files.createTempDirectory("rewind-load");
+            running.push(() -> deleteTree(dir)); // closed last: the processor's state and the edge's store live here
             EmbeddedTestBroker broker = EmbeddedTestBroker.start();
             running.push(broker);
             bootstrap = broker.bootstrapServers();
@@ -110,6 +111,14 @@ final class RewindStack implements AutoCloseable {
                     throw new IllegalStateException("the edge was not ready within 120 s");
                 }
                 TimeUnit.MILLISECONDS.sleep(200);
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
             }
         }
     }
