@@ -24,7 +24,8 @@ record FaultScript(
         Burst burst,
         int keepAliveEvery,
         int toolCalls,
-        int reasoningTokens) {
+        int reasoningTokens,
+        boolean stamp) {
 
     enum RetryAfterForm {
         SECONDS,
@@ -96,6 +97,7 @@ record FaultScript(
         private int keepAliveEvery;
         private int toolCalls;
         private int reasoningTokens;
+        private boolean stamp;
 
         void apply(String name, String value) {
             switch (name) {
@@ -115,6 +117,7 @@ record FaultScript(
                 case "keepalive" -> keepAliveEvery = (int) positive(name, value);
                 case "tools" -> toolCalls = (int) atMost(name, positive(name, value), MAX_TOOL_CALLS);
                 case "reasoning" -> reasoningTokens = (int) atMost(name, positive(name, value), MAX_TOKENS);
+                case "stamp" -> stamp = word(name, value, "micros");
                 default -> throw new IllegalArgumentException("unknown fault directive '" + name + "'");
             }
         }
@@ -131,7 +134,8 @@ record FaultScript(
 
         FaultScript build() {
             return new FaultScript(status, statusAttempts, retryAfterMs, retryAfterForm, disconnect, stall, error, malformedAfter,
-                    randomSplits, length, tokensPerSecond, firstTokenDelayMs, burst, keepAliveEvery, toolCalls, reasoningTokens);
+                    randomSplits, length, tokensPerSecond, firstTokenDelayMs, burst, keepAliveEvery, toolCalls, reasoningTokens,
+                    stamp);
         }
     }
 

@@ -206,7 +206,8 @@ public final class LlmSimulator implements AutoCloseable {
                     pause(pace.before(tokens));
                     tokens++;
                 }
-                write(out, frame.bytes(), script);
+                write(out, frame.token() && script.stamp() ? EmitStamp.fill(frame.bytes(), EmitStamp.nowMicros()) : frame.bytes(),
+                        script);
             }
         } catch (IOException | UncheckedIOException e) {
             LOG.debug("client left mid-stream: {}", e.toString());

@@ -66,6 +66,9 @@ public record SimulatedCompletion(
         int length = cap > 0 ? Math.max(0, Math.min(natural, cap - thinking)) : natural;
         boolean cut = length < natural || thinking < script.reasoningTokens();
         List<String> tokens = words(random, length, natural);
+        if (script.stamp()) {
+            tokens = tokens.stream().map(token -> token + EmitStamp.PLACEHOLDER).toList();
+        }
         List<String> reasoning = words(new SplittableRandom(seed ^ 0x5bd1e995L), thinking, script.reasoningTokens());
         List<SimulatedToolCall> toolCalls = cut ? List.of() : calls;
         String finish = cut ? "length" : toolCalls.isEmpty() ? "stop" : "tool_calls";

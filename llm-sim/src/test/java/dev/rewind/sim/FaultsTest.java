@@ -46,6 +46,27 @@ class FaultsTest {
 
     @ParameterizedTest
     @EnumSource(Api.class)
+    void stampsEveryTextTokenWithItsEmitTime(Api api) {
+        String model = "sim-small@stamp=micros,length=12,tps=100,ttft=0";
+        ObjectNode body = api.body(model, "stamped " + api);
+        long before = EmitStamp.nowMicros();
+        Exchange streamed = harness.send(api, model, body);
+        long after = EmitStamp.nowMicros();
+        String text = StreamDecoder.decode(api, streamed.body()).text();
+        String[] tokens = text.split("(?<= t\\d{16})");
+        assertThat(tokens).hasSize(12);
+        long previous = before;
+        for (String token : tokens) {
+            long emitted = EmitStamp.micros(token).orElseThrow();
+            assertThat(emitted).isBetween(previous, after);
+            previous = emitted;
+        }
+        assertThat(EmitStamp.strip(text)).isEqualTo(EmitStamp.strip(SimulatedCompletion.plan(model, body).text()))
+                .isNotBlank().doesNotContain("#");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Api.class)
     void wordsRateLimitsAndUnavailabilityAsTheProviderDoes(Api api) {
         for (int status : new int[] {429, 503}) {
             String model = "sim-small@status=" + status;

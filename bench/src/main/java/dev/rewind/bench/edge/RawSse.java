@@ -11,15 +11,15 @@ import java.nio.charset.StandardCharsets;
 /**
  * A minimal SSE client on a blocking socket: one request, then line by line. Hand-written so that a
  * load client holds thousands of streams with one small buffer each (the JDK HttpClient keeps far
- * more per connection).
+ * more per connection). Public for the load generator (dev.rewind.bench.load), which reads the same way.
  */
-final class RawSse implements AutoCloseable {
+public final class RawSse implements AutoCloseable {
 
     private final Socket socket;
     private final BufferedReader lines;
-    final int status;
+    public final int status;
 
-    RawSse(int port, String path, String token, String lastEventId) throws IOException {
+    public RawSse(int port, String path, String token, String lastEventId) throws IOException {
         socket = new Socket("127.0.0.1", port);
         socket.setTcpNoDelay(true);
         StringBuilder request = new StringBuilder("GET ").append(path).append(" HTTP/1.1\r\nHost: 127.0.0.1\r\n")
@@ -101,7 +101,7 @@ final class RawSse implements AutoCloseable {
     }
 
     /** The next line of the body, or null at the end. */
-    String readLine() throws IOException {
+    public String readLine() throws IOException {
         return lines.readLine();
     }
 

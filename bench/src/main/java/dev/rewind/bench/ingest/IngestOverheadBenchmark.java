@@ -85,8 +85,8 @@ public final class IngestOverheadBenchmark {
         System.exit(0); // the simulator's and the sessions' threads would otherwise outlive the report
     }
 
-    /** A fresh broker may not yet describe the topics it has just created: asked again, a few times. */
-    private static void provision(EmbeddedTestBroker broker, int partitions) throws InterruptedException {
+    /** A fresh broker may not yet describe the topics it has just created: asked again, a few times (also used by the load generator). */
+    public static void provision(EmbeddedTestBroker broker, int partitions) throws InterruptedException {
         for (int attempt = 1; ; attempt++) {
             try {
                 broker.ensureRewindTopics(TopicSettings.singleBroker().withPartitions(partitions));
