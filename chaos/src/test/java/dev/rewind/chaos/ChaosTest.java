@@ -100,6 +100,9 @@ class ChaosTest {
                         group_id: chaos-ingest
                         stall_timeout_ms: 10000
                         retry: {max_attempts: 8, initial_backoff_ms: 200, max_backoff_ms: 2000}
+                        # failures are counted in ~100 ms, successes only when a 3-12 s stream ends: the default
+                        # window (half of 20, from 10 calls) opened on the scripted tenth at the start of the burst
+                        circuit_breaker: {failure_rate_percent: 60, window: 50, minimum_calls: 50}
                         upstreams: {sim: {format: openai-chat, base_url: "%s/v1"}}
                         """.formatted(sim.baseUrl())));
                 services.add(service(work, "processor-" + i, ProcessorMain.class, shared + """
@@ -108,7 +111,6 @@ class ChaosTest {
                         state_dir: "%s"
                         transaction_timeout_ms: 10000
                         session_timeout_ms: 10000
-                        num_standby_replicas: 1
                         """.formatted(i, work.resolve("processor-state-" + i))));
                 services.add(service(work, "edge-" + i, EdgeMain.class, shared + """
                         http: {host: 127.0.0.1, port: 0}
@@ -138,6 +140,8 @@ class ChaosTest {
                         random.nextLong(), HTTP, this::edgeUrls, API_KEY));
             }
             long start = System.nanoTime();
+            TopicRate chunkRate = new TopicRate(bootstrap, Topics.CHUNKS, "read_uncommitted", start);
+            TopicRate tokenRate = new TopicRate(bootstrap, Topics.TOKENS, "read_committed", start);
             long deadline = start + SPREAD.toNanos() + TimeUnit.SECONDS.toNanos(150);
             for (ResumingClient client : clients) {
                 long delay = (long) (random.nextDouble() * SPREAD.toMillis());
@@ -152,7 +156,12 @@ class ChaosTest {
             System.out.printf("all %d clients finished %d ms after the first was scheduled%n", clients.size(),
                     (System.nanoTime() - start) / 1_000_000);
 
+            chunkRate.close();
+            tokenRate.close();
             report(clients, start);
+            System.out.println("chunk records written per 5 s:     " + chunkRate.timeline());
+            System.out.println("token events committed per 5 s:    " + tokenRate.timeline());
+            writeSessions(work.resolve("sessions.txt"), clients, start);
             Map<String, List<TokenEvent>> topic = readTokenTopic(bootstrap);
             List<String> problems = new ArrayList<>();
             for (ResumingClient client : clients) {
@@ -307,6 +316,19 @@ class ChaosTest {
             }
         }
         return text.toString();
+    }
+
+    /** Each session's events as its client received them (type, seq, seconds since the start), for a post-mortem. */
+    private static void writeSessions(Path file, List<ResumingClient> clients, long startNanos) throws java.io.IOException {
+        StringBuilder out = new StringBuilder();
+        for (ResumingClient client : clients) {
+            out.append(client.sessionId()).append(' ').append(client.model()).append(" connections=")
+                    .append(client.connections()).append(" notes=").append(client.notes()).append('\n');
+            for (Received event : client.received()) {
+                out.append(String.format("  %s %d %.2f%n", event.type(), event.seq(), (event.atNanos() - startNanos) / 1e9));
+            }
+        }
+        Files.writeString(file, out);
     }
 
     private static long percentile(List<Long> sorted, int percent) {
