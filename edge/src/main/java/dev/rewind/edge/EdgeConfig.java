@@ -1,5 +1,6 @@
 package dev.rewind.edge;
 
+import dev.rewind.edge.analytics.AnalyticsSettings;
 import dev.rewind.edge.auth.AuthSettings;
 import dev.rewind.protocol.ProviderFormat;
 import dev.rewind.protocol.TopicSettings;
@@ -25,7 +26,9 @@ public record EdgeConfig(
         RateLimit rateLimit,
         Hub hub,
         Ws ws,
-        Shutdown shutdown) {
+        Shutdown shutdown,
+        Timeline timeline,
+        AnalyticsSettings analytics) {
 
     public EdgeConfig {
         ConfigException.check(kafka != null, "kafka", "section is missing");
@@ -42,6 +45,8 @@ public record EdgeConfig(
         ConfigException.check(hub != null, "hub", "section is missing");
         ConfigException.check(ws != null, "ws", "section is missing");
         ConfigException.check(shutdown != null, "shutdown", "section is missing");
+        ConfigException.check(timeline != null, "timeline", "section is missing");
+        ConfigException.check(analytics != null, "analytics", "section is missing");
         ConfigException.check(upstreams != null && !upstreams.isEmpty(), "upstreams", "must name at least one upstream");
         ConfigException.check(
                 defaultUpstream != null && upstreams.containsKey(defaultUpstream),
@@ -190,6 +195,14 @@ public record EdgeConfig(
         public RateLimit {
             ConfigException.check(sessionsPerPeriod >= 1, "sessions_per_period", "must be at least 1");
             ConfigException.check(periodMs >= 1, "period_ms", "must be at least 1");
+        }
+    }
+
+    /** {@code GET /v1/sessions/{id}/timeline}: at most {@code max_events} events and about {@code max_bytes} of JSON. */
+    public record Timeline(int maxEvents, long maxBytes) {
+        public Timeline {
+            ConfigException.check(maxEvents >= 1, "max_events", "must be at least 1");
+            ConfigException.check(maxBytes >= 16_384, "max_bytes", "must be at least 16384");
         }
     }
 }

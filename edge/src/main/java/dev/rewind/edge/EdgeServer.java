@@ -1,7 +1,9 @@
 package dev.rewind.edge;
 
+import dev.rewind.edge.analytics.AnalyticsService;
 import dev.rewind.edge.auth.ApiKeys;
 import dev.rewind.edge.auth.ReadTokens;
+import dev.rewind.edge.auth.SessionAuth;
 import dev.rewind.edge.http.AccessLog;
 import dev.rewind.edge.http.ProblemHandlers;
 import dev.rewind.edge.http.RequestChecks;
@@ -9,6 +11,7 @@ import dev.rewind.edge.hub.ReplayReaders;
 import dev.rewind.edge.hub.TokenHub;
 import dev.rewind.edge.ops.EdgeMeters;
 import dev.rewind.edge.ops.OpsService;
+import dev.rewind.edge.pages.PagesService;
 import dev.rewind.edge.session.DemoService;
 import dev.rewind.edge.session.SessionApi;
 import dev.rewind.edge.stream.EventStreams;
@@ -40,12 +43,14 @@ public final class EdgeServer implements AutoCloseable {
     private final SessionApi sessionApi;
     private final Streaming streaming;
     private final Duration drain;
+    private final AnalyticsService analytics;
 
-    private EdgeServer(WebServer server, SessionApi sessionApi, Streaming streaming, Duration drain) {
+    private EdgeServer(WebServer server, SessionApi sessionApi, Streaming streaming, Duration drain, AnalyticsService analytics) {
         this.server = server;
         this.sessionApi = sessionApi;
         this.streaming = streaming;
         this.drain = drain;
+        this.analytics = analytics;
     }
 
     /** What serves event streams: meters, the hub, the replay readers, the open connections. Closed in reverse. */
@@ -99,6 +104,8 @@ public final class EdgeServer implements AutoCloseable {
         WsEventsEndpoint ws = new WsEventsEndpoint(streams);
         OpsService ops = new OpsService(streaming.hub(), streaming.connections(), streaming.meters().registry(),
                 sessionApi::storeCaughtUp);
+        // in the background: the edge starts, and is ready, whether or not rewind.analytics can be read
+        AnalyticsService analytics = AnalyticsService.start(config, new SessionAuth(apiKeys, readTokens), clock);
         try {
             WebServer server = WebServer.builder()
                     .host(config.http().host())
@@ -123,15 +130,18 @@ public final class EdgeServer implements AutoCloseable {
                             .register("/v1/sessions", events)
                             .register("/v1/sessions", ws.fallback())
                             .register("/v1/demo", new DemoService(config.demo()))
+                            .register("/v1/analytics", analytics)
                             .register(ops)
+                            .register(PagesService.fromClasspath("web"))
                             .register("/", StaticContentService.builder("web").welcomeFileName("index.html").build())
                             .update(ProblemHandlers::registerFallback))
                     .addRouting(ws.routing())
                     .build()
                     .start();
             LOG.info("edge listening on http://{}:{} ({} partitions)", config.http().host(), server.port(), partitions);
-            return new EdgeServer(server, sessionApi, streaming, Duration.ofMillis(config.shutdown().drainMs()));
+            return new EdgeServer(server, sessionApi, streaming, Duration.ofMillis(config.shutdown().drainMs()), analytics);
         } catch (RuntimeException e) {
+            analytics.close();
             streaming.close();
             sessionApi.close();
             throw e;
@@ -156,6 +166,7 @@ public final class EdgeServer implements AutoCloseable {
     public void close() {
         streaming.connections().drain(drain);
         server.stop();
+        analytics.close();
         streaming.close();
         sessionApi.close();
     }

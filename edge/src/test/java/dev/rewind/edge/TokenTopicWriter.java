@@ -52,6 +52,16 @@ public final class TokenTopicWriter implements AutoCloseable {
         producer.commitTransaction();
     }
 
+    /** Commits {@code events} as one transaction, the i-th with record timestamp {@code timestampsMs[i]} (epoch ms). */
+    public void commitStamped(List<TokenEvent> events, long... timestampsMs) {
+        producer.beginTransaction();
+        for (int i = 0; i < events.size(); i++) {
+            TokenEvent event = events.get(i);
+            producer.send(new ProducerRecord<>(Topics.TOKENS, null, timestampsMs[i], event.sessionId(), event));
+        }
+        producer.commitTransaction();
+    }
+
     public void commit(TokenEvent... events) {
         commit(List.of(events));
     }

@@ -30,9 +30,11 @@ public final class SessionApi implements AutoCloseable {
     private final KafkaProducer<String, RequestRecord> requests;
     private final KafkaProducer<String, ControlRecord> control;
     private final HttpService[] services;
+    private final SessionRecordReader reader;
 
     private SessionApi(SessionStore store, SessionStoreFeed feed, KafkaProducer<String, RequestRecord> requests,
-            KafkaProducer<String, ControlRecord> control, HttpService[] services) {
+            KafkaProducer<String, ControlRecord> control, HttpService[] services, SessionRecordReader reader) {
+        this.reader = reader;
         this.store = store;
         this.feed = feed;
         this.requests = requests;
@@ -57,14 +59,16 @@ public final class SessionApi implements AutoCloseable {
             SessionAuth auth = new SessionAuth(apiKeys, readTokens);
             RecentSessions recent = new RecentSessions(config.sessions().recentMax());
             SessionDirectory directory = new SessionDirectory(store, recent);
-            SessionRecords records = new SessionRecords(new SessionRecordReader(config, partitions));
+            SessionRecordReader reader = new SessionRecordReader(config, partitions);
+            SessionRecords records = new SessionRecords(reader);
             HttpService[] services = {
                 new SessionsService(config, auth, readTokens, requests, store,
                         new IdempotentReplays(recent, store, records), clock),
                 new SessionService(config, auth, readTokens, directory, records, control, clock),
-                new AuditService(config, auth, directory, records)
+                new AuditService(config, auth, directory, records),
+                new TimelineService(config.timeline(), auth, directory, records)
             };
-            return new SessionApi(store, feed, requests, control, services);
+            return new SessionApi(store, feed, requests, control, services, reader);
         } catch (RuntimeException e) {
             closeQuietly(feed, requests, control, store);
             throw e;
@@ -87,6 +91,7 @@ public final class SessionApi implements AutoCloseable {
 
     @Override
     public void close() {
+        reader.close();
         feed.close();
         requests.close(Duration.ofSeconds(5));
         control.close(Duration.ofSeconds(5));

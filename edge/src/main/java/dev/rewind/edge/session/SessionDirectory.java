@@ -1,5 +1,6 @@
 package dev.rewind.edge.session;
 
+import dev.rewind.edge.auth.Caller;
 import dev.rewind.edge.http.ProblemException;
 import dev.rewind.edge.store.SessionStore;
 import dev.rewind.protocol.SessionIds;
@@ -41,6 +42,18 @@ final class SessionDirectory {
             throw ProblemException.forbidden("this session belongs to another API key");
         }
         return known;
+    }
+
+    /**
+     * The session as {@code caller} may read it: the owner's (404 unknown, 403 another owner's), or
+     * for a read token the known session, else a pending one (a valid token proves it exists).
+     */
+    Known readableBy(String sessionId, Caller caller) {
+        return switch (caller) {
+            case Caller.Owner owner -> ownedBy(sessionId, owner.id());
+            case Caller.Reader reader -> find(sessionId).orElseGet(() -> new Known(
+                    sessionId, null, reader.token().createdAt(), null, null, null));
+        };
     }
 
     /** The path's session id, or 404 for one that cannot be a session id. */

@@ -26,6 +26,9 @@ final class SessionRecords {
         boolean visit(T record) throws IOException;
     }
 
+    /** A typed record with where and when Kafka stored it (partition, offset, record timestamp in epoch ms). */
+    record Stored<T>(int partition, long offset, long timestamp, T value) {}
+
     private final SessionRecordReader reader;
 
     SessionRecords(SessionRecordReader reader) {
@@ -36,8 +39,8 @@ final class SessionRecords {
     Optional<RequestRecord.Start> start(String sessionId, Instant createdAt) {
         AtomicReference<RequestRecord.Start> found = new AtomicReference<>();
         try {
-            read(Topics.REQUESTS, sessionId, createdAt, Serdes.REQUEST, request -> {
-                if (request instanceof RequestRecord.Start start) {
+            read(Topics.REQUESTS, sessionId, createdAt, Serdes.REQUEST, stored -> {
+                if (stored.value() instanceof RequestRecord.Start start) {
                     found.set(start);
                     return false;
                 }
@@ -50,15 +53,20 @@ final class SessionRecords {
     }
 
     void tokens(String sessionId, Instant createdAt, Visitor<TokenEvent> visitor) throws IOException {
+        read(Topics.TOKENS, sessionId, createdAt, Serdes.TOKEN, stored -> visitor.visit(stored.value()));
+    }
+
+    /** The token events with their positions and timestamps (the timeline). */
+    void storedTokens(String sessionId, Instant createdAt, Visitor<Stored<TokenEvent>> visitor) throws IOException {
         read(Topics.TOKENS, sessionId, createdAt, Serdes.TOKEN, visitor);
     }
 
     void chunks(String sessionId, Instant createdAt, Visitor<ChunkRecord> visitor) throws IOException {
-        read(Topics.CHUNKS, sessionId, createdAt, Serdes.CHUNK, visitor);
+        read(Topics.CHUNKS, sessionId, createdAt, Serdes.CHUNK, stored -> visitor.visit(stored.value()));
     }
 
     private <T> void read(String topic, String sessionId, Instant createdAt,
-            Deserializer<T> serde, Visitor<T> visitor) throws IOException {
+            Deserializer<T> serde, Visitor<Stored<T>> visitor) throws IOException {
         reader.read(topic, sessionId, createdAt, record -> {
             T value;
             try {
@@ -68,7 +76,7 @@ final class SessionRecords {
                         sessionId);
                 return true;
             }
-            return visitor.visit(value);
+            return visitor.visit(new Stored<>(record.partition(), record.offset(), record.timestamp(), value));
         });
     }
 }

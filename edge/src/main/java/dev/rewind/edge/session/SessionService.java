@@ -66,12 +66,7 @@ public final class SessionService implements HttpService {
     private void session(ServerRequest req, ServerResponse res) throws IOException {
         String id = SessionDirectory.validId(req.path().pathParameters().get("id"));
         Caller caller = auth.caller(req, id);
-        SessionDirectory.Known known = switch (caller) {
-            case Caller.Owner owner -> directory.ownedBy(id, owner.id());
-            // a valid token proves the session exists: before its first summary it is pending, not 404
-            case Caller.Reader reader -> directory.find(id).orElseGet(() -> new SessionDirectory.Known(
-                    id, null, reader.token().createdAt(), null, null, null));
-        };
+        SessionDirectory.Known known = directory.readableBy(id, caller);
         Transcript transcript = new Transcript();
         records.tokens(id, known.createdAt(), transcript::accept);
         ObjectNode view = SessionViews.summary(known, caller instanceof Caller.Owner);

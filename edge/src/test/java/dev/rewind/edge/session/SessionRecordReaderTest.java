@@ -67,6 +67,8 @@ class SessionRecordReaderTest {
         List<TokenEvent> again = new ArrayList<>();
         records.tokens(mine, createdAt, event -> again.add(event));
         assertThat(again).hasSize(3);
+        assertThat(reader.consumersOpened()).as("reads one after another share one pooled consumer").isEqualTo(1);
+        reader.close();
     }
 
     /** Holds the first read (and its permit) until the test lets it go. */
