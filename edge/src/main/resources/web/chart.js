@@ -3,9 +3,7 @@
 // library: the pages need only these shapes, and no build step or third-party file to keep current.
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-const WIDTH = 760;
-const HEIGHT = 260;
-const PAD = { left: 52, right: 16, top: 14, bottom: 30 };
+const PAD = { left: 52, right: 40, top: 14, bottom: 30 };
 
 function svgEl(tag, attrs = {}, text) {
   const node = document.createElementNS(SVG_NS, tag);
@@ -28,12 +26,13 @@ export function ticks(min, max, count = 5) {
 
 /**
  * Draws into `svg` (an <svg> element, emptied first):
- *   series:  [{name, color, points: [[x, y], …], step: bool}]
+ *   series:  [{name, color, points: [[x, y], …], step: bool, dots: bool (a circle per point)}]
  *   markers: [{x, kind: 'retry'|'reset'|'ttft', label}]
  *   bands:   [{from, to, label}] (shaded x ranges, e.g. gaps between tokens)
  * Returns {setCursor(x|null)} for a replay's moving position.
  */
-export function drawChart(svg, { series = [], markers = [], bands = [], xMax, yMax, xFormat = String, yFormat = String, title }) {
+export function drawChart(svg, { series = [], markers = [], bands = [], xMax, yMax, xFormat = String, yFormat = String, title,
+  width: WIDTH = 760, height: HEIGHT = 260 }) {
   svg.replaceChildren();
   svg.setAttribute('viewBox', `0 0 ${WIDTH} ${HEIGHT}`);
   svg.setAttribute('class', 'chart');
@@ -66,7 +65,11 @@ export function drawChart(svg, { series = [], markers = [], bands = [], xMax, yM
     const line = svgEl('line', { class: `marker-${marker.kind}`, x1: sx(marker.x), x2: sx(marker.x), y1: PAD.top, y2: PAD.top + plotH, 'data-kind': marker.kind });
     if (marker.label) line.append(svgEl('title', {}, marker.label));
     svg.append(line);
-    if (marker.label) svg.append(svgEl('text', { x: sx(marker.x) + 3, y: PAD.top + 10 }, marker.label));
+    // a label near the right edge goes to the left of its line, so it is not cut off
+    const leftOfLine = sx(marker.x) > WIDTH - PAD.right - 120;
+    if (marker.label) {
+      svg.append(svgEl('text', { x: sx(marker.x) + (leftOfLine ? -3 : 3), y: PAD.top + 10, 'text-anchor': leftOfLine ? 'end' : 'start' }, marker.label));
+    }
   }
   for (const s of series) {
     if (s.points.length === 0) continue;
@@ -79,6 +82,9 @@ export function drawChart(svg, { series = [], markers = [], bands = [], xMax, yM
     const path = svgEl('path', { class: 'series', d, stroke: s.color, 'data-series': s.name });
     path.append(svgEl('title', {}, s.name));
     svg.append(path);
+    if (s.dots) {
+      for (const [x, y] of s.points) svg.append(svgEl('circle', { cx: sx(x), cy: sy(y), r: 3, fill: s.color }));
+    }
   }
   const cursor = svgEl('line', { class: 'cursor', x1: 0, x2: 0, y1: PAD.top, y2: PAD.top + plotH, visibility: 'hidden' });
   svg.append(cursor);

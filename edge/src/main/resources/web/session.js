@@ -45,8 +45,11 @@ function askForKey() {
 async function load(credential) {
   $('problem').hidden = true;
   let body;
+  let summary;
+  const path = `/v1/sessions/${encodeURIComponent(sessionId)}`;
   try {
-    body = await callEdge(`/v1/sessions/${encodeURIComponent(sessionId)}/timeline`, { credential });
+    // the timeline has the events and the summary; the transcript and final tool calls come with the summary
+    [body, summary] = await Promise.all([callEdge(`${path}/timeline`, { credential }), callEdge(path, { credential })]);
   } catch (error) {
     if (error.status === 401 || error.status === 403) {
       showProblem(`Not allowed to read this session (${error.status}): ${error.message}`);
@@ -60,7 +63,7 @@ async function load(credential) {
   $('details').hidden = false;
   renderSummary(body);
   renderAttempts(body.attempts ?? []);
-  renderTranscript(body);
+  renderTranscript(summary);
   timeline = { events: (body.events ?? []).map(toClientEvent), truncated: body.truncated };
   renderTimeline(body);
 }
@@ -106,11 +109,11 @@ function renderTranscript(s) {
 }
 
 /** Cumulative output events per attempt (a reset starts a new line), and the moments that matter. */
-export function analyse(events) {
+function analyse(events) {
   const series = [];
   const markers = [];
   const bands = [];
-  let current = { name: 'attempt 1', points: [[0, 0]], count: 0, times: [] };
+  let current = { name: 'output events', points: [[0, 0]], count: 0, times: [] };
   series.push(current);
   let firstOutput = null;
   for (const event of events) {
@@ -124,7 +127,7 @@ export function analyse(events) {
       markers.push({ x: t, kind: 'retry', label: `retry ${event.data.attempt ?? ''} in ${formatMs(event.data.delay_ms)}` });
     } else if (event.type === 'reset') {
       markers.push({ x: t, kind: 'reset', label: `reset → attempt ${event.data.attempt}` });
-      current = { name: `attempt ${event.data.attempt}`, points: [[t, 0]], count: 0, times: [] };
+      current = { name: `after reset: attempt ${event.data.attempt}`, points: [[t, 0]], count: 0, times: [] };
       series.push(current);
     } else if (TERMINAL.has(event.type)) {
       markers.push({ x: t, kind: 'end', label: event.type });
@@ -151,6 +154,7 @@ function renderTimeline(summary) {
     title: 'Output events received over time since the session was created',
   });
   drawLegend($('timelineLegend'), colored);
+  $('timeline').dataset.lastMs = String(timeline.events.at(-1)?.t ?? 0);
   const notes = [
     `${timeline.events.length} events`,
     firstOutput !== null ? `first output after ${formatMs(firstOutput)}` : 'no output',

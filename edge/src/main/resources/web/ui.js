@@ -104,7 +104,7 @@ export function formatTime(iso) {
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
 
-/** The viewer's address of a session (the edge routes /sessions/{id} to the viewer page). */
+/** The viewer's address of a session (the edge serves web/session.html at /sessions/{id}). */
 export function viewerUrl(sessionId) {
   return `/sessions/${encodeURIComponent(sessionId)}`;
 }

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rewind.analytics.AnalyticsApp;
+import dev.rewind.analytics.AnalyticsConfig;
 import dev.rewind.protocol.Json;
+import dev.rewind.protocol.config.ConfigLoader;
 import dev.rewind.sim.RecordedRequest;
 import dev.rewind.sim.SimulatedCompletion;
 import dev.rewind.sim.SimulatedToolCall;
@@ -17,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,7 +39,7 @@ import org.openqa.selenium.support.ui.Select;
  * ingest, processor, edge, simulator): what the page shows is compared with what the simulator
  * planned to send, exactly.
  */
-class BrowserDemoTest {
+class BrowserPagesTest {
 
     private static final Duration STREAM_TIMEOUT = Duration.ofSeconds(30);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -44,11 +48,23 @@ class BrowserDemoTest {
     static Path dataDir;
 
     static Standalone stack;
+    static AnalyticsApp analytics;
     static ChromeDriver browser;
 
     @BeforeAll
     static void start() throws Exception {
-        stack = Standalone.start(TestStacks.config(dataDir, TestStacks.freePorts(4), "tokens_per_second: 40, first_token_delay_ms: 50"));
+        int[] ports = TestStacks.freePorts(4);
+        stack = Standalone.start(TestStacks.config(dataDir, ports, "tokens_per_second: 40, first_token_delay_ms: 50"));
+        // the analytics app beside the stack, so that the dashboard has windows to draw
+        analytics = AnalyticsApp.start(ConfigLoader.load(AnalyticsConfig.class, ConfigLoader.parseYaml("""
+                kafka: {bootstrap_servers: "127.0.0.1:%d"}
+                topics: {partitions: 3}
+                application_id: browser-test-analytics
+                state_dir: "%s"
+                commit_interval_ms: 100
+                http: {host: 127.0.0.1, port: 0}
+                """.formatted(ports[2], dataDir.resolve("analytics"))), Map.of(), ConfigLoader.KAFKA_DEFAULTS,
+                "analytics-defaults.yaml"));
         browser = Chromium.start();
     }
 
@@ -56,6 +72,9 @@ class BrowserDemoTest {
     static void stop() {
         if (browser != null) {
             browser.quit();
+        }
+        if (analytics != null) {
+            analytics.close();
         }
         if (stack != null) {
             stack.close();
@@ -148,9 +167,72 @@ class BrowserDemoTest {
     }
 
     @Test
+    void theViewerDrawsTheTimelineWithTheRetryAndReplaysTheSessionAtItsOriginalSpeed() throws Exception {
+        String prompt = "View me " + UUID.randomUUID();
+        openDemo();
+        chooseCustomFault("status=503x1,retry-after=1,length=12,tps=15");
+        ask(prompt);
+        await().atMost(STREAM_TIMEOUT).until(() -> outcome() != null);
+        String expected = plannedFor(prompt).text();
+        assertThat(output()).isEqualTo(expected);
+        String sessionId = browser.findElement(By.id("sessionLabel")).getDomAttribute("data-session-id");
+
+        // the list of recent sessions links to the viewer
+        browser.get(base() + "/sessions");
+        await().atMost(STREAM_TIMEOUT).until(() ->
+                !browser.findElements(By.cssSelector("tr[data-session-id='" + sessionId + "'] a")).isEmpty());
+        Chromium.screenshot(browser, "sessions-list");
+        browser.findElement(By.cssSelector("tr[data-session-id='" + sessionId + "'] a")).click();
+        await().atMost(STREAM_TIMEOUT).until(() -> browser.getCurrentUrl().endsWith("/sessions/" + sessionId));
+
+        await().atMost(STREAM_TIMEOUT).until(() -> !browser.findElements(By.cssSelector("#timeline path[data-series]")).isEmpty());
+        assertThat(js("return document.getElementById('transcript').textContent")).isEqualTo(expected);
+        assertThat(browser.findElements(By.cssSelector("#timeline line[data-kind='retry']"))).as("the retry is marked").hasSize(1);
+        assertThat(browser.findElements(By.cssSelector("#timeline line[data-kind='ttft']"))).as("first token marked").hasSize(1);
+        assertThat(browser.findElements(By.cssSelector("#attempts tr"))).as("a failed attempt and the good one").hasSize(2);
+        assertThat(text("statusBadge")).isEqualTo("completed");
+
+        long lastMs = Long.parseLong(browser.findElement(By.id("timeline")).getDomAttribute("data-last-ms"));
+        long started = System.nanoTime();
+        browser.findElement(By.id("replay")).click();
+        await().atMost(STREAM_TIMEOUT).until(() -> "done".equals(js("return document.getElementById('replayStatus').dataset.outcome ?? null")));
+        long replayMs = Duration.ofNanos(System.nanoTime() - started).toMillis();
+        Chromium.screenshot(browser, "session-viewer");
+        assertThat(js("return document.getElementById('replayOutput').textContent")).isEqualTo(expected);
+        assertThat(replayMs).as("at the original pace the replay lasts as long as the session did").isGreaterThanOrEqualTo(lastMs);
+    }
+
+    @Test
+    void theDashboardDrawsTheWindowsOfTheAnalyticsTopic() throws Exception {
+        String model = "sim-dash-" + UUID.randomUUID().toString().substring(0, 8);
+        String prompt = "Count me " + UUID.randomUUID();
+        openDemo();
+        new Select(browser.findElement(By.id("fault"))).selectByValue("");
+        WebElement modelField = browser.findElement(By.id("model"));
+        modelField.clear();
+        modelField.sendKeys(model);
+        ask(prompt);
+        await().atMost(STREAM_TIMEOUT).until(() -> outcome() != null);
+        assertThat(outcome()).isEqualTo("done");
+        browser.get(base() + "/dashboard");
+        String row = "#totals tr[data-series='sim/" + model + "'] td";
+        await().atMost(STREAM_TIMEOUT).pollInterval(Duration.ofMillis(500)).until(() -> {
+            List<WebElement> cells = browser.findElements(By.cssSelector(row));
+            return cells.size() > 3 && cells.get(3).getText().equals("1");
+        });
+        List<WebElement> cells = browser.findElements(By.cssSelector(row));
+        assertThat(cells.get(2).getText()).as("started").isEqualTo("1");
+        assertThat(cells.get(6).getText()).as("tokens").isEqualTo(String.valueOf(plannedFor(prompt).tokens().size()));
+        assertThat(browser.findElements(By.cssSelector("#throughputChart path[data-series='sim / " + model + "']"))).hasSize(1);
+        assertThat(browser.findElements(By.cssSelector("#ttftChart path[data-series]"))).isNotEmpty();
+        Chromium.screenshot(browser, "dashboard");
+    }
+
+    @Test
     void servesEveryPageAndAssetWithItsContentType() throws Exception {
         for (String[] asset : new String[][] {{"/", "text/html"}, {"/app.css", "text/css"}, {"/demo.js", "text/javascript"},
-                {"/rewind-client.js", "text/javascript"}, {"/session.html", "text/html"}}) {
+                {"/rewind-client.js", "text/javascript"}, {"/sessions", "text/html"}, {"/sessions/s_AAAAAAAAAAAAAAAAAAAAAA", "text/html"}, {"/dashboard", "text/html"},
+                {"/chart.js", "text/javascript"}}) {
             HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(base() + asset[0])).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).as(asset[0]).isEqualTo(200);
