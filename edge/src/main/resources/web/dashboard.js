@@ -62,11 +62,11 @@ function render(body) {
   };
   const sparse = (s, value) => s.windows.map((w) => [at(w), value(w)]).filter(([, v]) => v !== null && v !== undefined && Number.isFinite(v));
   const chart = (id, series, yFormat, title) => {
-    drawChart($(`${id}Chart`), { series: series.map((s) => ({ ...s, dots: s.points.length < 90 })), xMax: span, xFormat: clock, yFormat, title, width: 520, height: 240 });
+    drawChart($(`${id}Chart`), { series: series.map((s) => ({ dots: true, ...s })), xMax: span, xFormat: clock, yFormat, title, width: 520, height: 240 });
     drawLegend($(`${id}Legend`), series);
   };
 
-  chart('throughput', shown.map((s) => ({ ...s, points: zeroFilled(s, (w) => w.throughput_tokens_per_second ?? 0) })),
+  chart('throughput', shown.map((s) => ({ ...s, dots: false, points: zeroFilled(s, (w) => w.throughput_tokens_per_second ?? 0) })),
     (v) => v.toFixed(v < 10 ? 1 : 0), 'Throughput per minute');
   chart('speed', shown.map((s) => ({ ...s, points: sparse(s, (w) => w.stats.tokens_per_second) })),
     (v) => v.toFixed(0), 'Generation speed per minute');
