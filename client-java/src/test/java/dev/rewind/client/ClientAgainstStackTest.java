@@ -82,8 +82,13 @@ class ClientAgainstStackTest {
 
     @AfterAll
     static void stop() {
-        direct.close();
-        stack.close();
+        // null when startup itself failed: its own error is the one to report
+        if (direct != null) {
+            direct.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
     }
 
     @Test
