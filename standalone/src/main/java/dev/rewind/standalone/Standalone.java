@@ -46,11 +46,13 @@ public final class Standalone implements AutoCloseable {
 
     private final Deque<AutoCloseable> running;
     private final EdgeServer edge;
+    private final LlmSimulator sim;
     private final String demoApiKey;
 
-    private Standalone(Deque<AutoCloseable> running, EdgeServer edge, String demoApiKey) {
+    private Standalone(Deque<AutoCloseable> running, EdgeServer edge, LlmSimulator sim, String demoApiKey) {
         this.running = running;
         this.edge = edge;
+        this.sim = sim;
         this.demoApiKey = demoApiKey;
     }
 
@@ -80,7 +82,7 @@ public final class Standalone implements AutoCloseable {
                     edgeOverlay(config, bootstrap, secrets, dataDir), config.edge(),
                     ConfigLoader.KAFKA_DEFAULTS, "edge-defaults.yaml"), Clock.systemUTC());
             running.push(edge);
-            return new Standalone(running, edge, secrets.demoApiKey());
+            return new Standalone(running, edge, sim, secrets.demoApiKey());
         } catch (RuntimeException e) {
             closeAll(running);
             throw e;
@@ -89,6 +91,11 @@ public final class Standalone implements AutoCloseable {
 
     public int httpPort() {
         return edge.port();
+    }
+
+    /** The embedded simulator: its recent requests are the ground truth end-to-end tests compare with. */
+    public LlmSimulator simulator() {
+        return sim;
     }
 
     /** The demo API key (kept in the data directory, the same across restarts). */

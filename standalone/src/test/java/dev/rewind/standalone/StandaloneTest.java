@@ -142,30 +142,11 @@ class StandaloneTest {
     }
 
     private static StandaloneConfig config(Path dataDir, int[] ports) {
-        return ConfigLoader.load(StandaloneConfig.class, ConfigLoader.parseYaml("""
-                data_dir: "%s"
-                http: {host: 127.0.0.1, port: %d}
-                sim: {host: 127.0.0.1, port: %d, tokens_per_second: 200, first_token_delay_ms: 0}
-                broker: {host: 127.0.0.1, port: %d, controller_port: %d}
-                """.formatted(dataDir, ports[0], ports[1], ports[2], ports[3])), Map.of(), "standalone-defaults.yaml");
+        return TestStacks.config(dataDir, ports, "tokens_per_second: 200, first_token_delay_ms: 0");
     }
 
     private static int[] freePorts(int count) throws IOException {
-        int[] ports = new int[count];
-        ServerSocket[] sockets = new ServerSocket[count];
-        try {
-            for (int i = 0; i < count; i++) {
-                sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                ports[i] = sockets[i].getLocalPort();
-            }
-        } finally {
-            for (ServerSocket socket : sockets) {
-                if (socket != null) {
-                    socket.close();
-                }
-            }
-        }
-        return ports;
+        return TestStacks.freePorts(count);
     }
 
     private static HttpRequest get(Standalone stack, String path) {

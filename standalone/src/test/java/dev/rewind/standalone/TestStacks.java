@@ -1,0 +1,43 @@
+package dev.rewind.standalone;
+
+import dev.rewind.protocol.config.ConfigLoader;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Standalone stacks for tests: on free loopback ports, with their own data directory. */
+public final class TestStacks {
+
+    private TestStacks() {}
+
+    /** A config on the given ports: http, sim, broker, controller; {@code extraYaml} is merged in (e.g. a sim section). */
+    public static StandaloneConfig config(Path dataDir, int[] ports, String simYaml) {
+        return ConfigLoader.load(StandaloneConfig.class, ConfigLoader.parseYaml("""
+                data_dir: "%s"
+                http: {host: 127.0.0.1, port: %d}
+                sim: {host: 127.0.0.1, port: %d, %s}
+                broker: {host: 127.0.0.1, port: %d, controller_port: %d}
+                """.formatted(dataDir, ports[0], ports[1], simYaml, ports[2], ports[3])), Map.of(), "standalone-defaults.yaml");
+    }
+
+    /** {@code count} distinct ports that were free a moment ago (the stack refuses to start on a taken one). */
+    public static int[] freePorts(int count) throws IOException {
+        int[] ports = new int[count];
+        ServerSocket[] sockets = new ServerSocket[count];
+        try {
+            for (int i = 0; i < count; i++) {
+                sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                ports[i] = sockets[i].getLocalPort();
+            }
+        } finally {
+            for (ServerSocket socket : sockets) {
+                if (socket != null) {
+                    socket.close();
+                }
+            }
+        }
+        return ports;
+    }
+}
