@@ -41,6 +41,7 @@ public final class AnalyticsFeed implements AutoCloseable {
     private final Clock clock;
     private final Thread thread;
     private final Object consumerLock = new Object();
+    private final Object pauseLock = new Object();
     private final Map<TopicPartition, Long> positions = new HashMap<>();
     private KafkaConsumer<String, byte[]> consumer;
     private volatile boolean running = true;
@@ -175,12 +176,17 @@ public final class AnalyticsFeed implements AutoCloseable {
         return target.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue());
     }
 
+    /** The retry backoff; {@link #close()} cuts it short (no interrupt, which would also hit a consumer closing). */
     private void pause(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
+        synchronized (pauseLock) {
+            try {
+                if (running) {
+                    pauseLock.wait(ms);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running = false;
+            }
         }
     }
 
@@ -192,7 +198,9 @@ public final class AnalyticsFeed implements AutoCloseable {
                 consumer.wakeup();
             }
         }
-        thread.interrupt();
+        synchronized (pauseLock) {
+            pauseLock.notifyAll();
+        }
         try {
             thread.join(Duration.ofSeconds(5));
         } catch (InterruptedException e) {
