@@ -33,10 +33,12 @@ class CircuitBreakerTest {
                 topics: {partitions: 3}
                 group_id: ingest-breaker-test
                 retry: {max_attempts: 2, initial_backoff_ms: 50, max_backoff_ms: 100, total_budget_ms: 20000}
-                circuit_breaker: {window: 2, minimum_calls: 2, open_ms: 1500, half_open_calls: 1, when_open: fail}
+                circuit_breaker: {window: 4, minimum_calls: 2, failure_rate_percent: 60, open_ms: 1500, half_open_calls: 1,
+                                  when_open: fail}
                 upstreams:
                   flaky: {format: openai-chat, base_url: "%s/v1"}
-                """.formatted(broker.bootstrapServers(), sim.baseUrl())), Map.of());
+                  busy: {format: openai-chat, base_url: "%s/v1"}
+                """.formatted(broker.bootstrapServers(), sim.baseUrl(), sim.baseUrl())), Map.of());
         requests = new RequestWriter(broker.bootstrapServers());
         chunks = new ChunkTopicReader(broker.bootstrapServers());
     }
@@ -66,6 +68,24 @@ class CircuitBreakerTest {
             return ended(chunks.awaitSessionEnd(probe, WITHIN)).outcome() == SessionOutcome.COMPLETED;
         });
         assertThat(ended(chunks.awaitSessionEnd(start("sim-small"), WITHIN)).outcome()).isEqualTo(SessionOutcome.COMPLETED);
+    }
+
+    @Test
+    void aStreamCountsAsASuccessWhenItIsAnsweredNotWhenItEnds() {
+        // two streams answered, then a session failing both its attempts: 2 of 4 calls failed, below
+        // the 60 % threshold; counted at their end, the streams would still be pending and the window
+        // would hold only the two failures
+        List<String> streaming = List.of(
+                requests.start("busy", "sim-small@tps=2,length=60", "long 1"),
+                requests.start("busy", "sim-small@tps=2,length=60", "long 2"));
+        streaming.forEach(id -> chunks.awaitFirst(id, ChunkRecord.AttemptStarted.class, WITHIN));
+        String failing = requests.start("busy", "sim-small@status=503", "failing");
+        assertThat(ended(chunks.awaitSessionEnd(failing, WITHIN)).code()).isEqualTo("upstream_overloaded");
+
+        String next = requests.start("busy", "sim-small", "next");
+        assertThat(ended(chunks.awaitSessionEnd(next, WITHIN)).outcome()).isEqualTo(SessionOutcome.COMPLETED);
+        assertThat(streaming).as("the streams were still running")
+                .allSatisfy(id -> assertThat(chunks.records(id)).noneMatch(ChunkRecord.SessionEnded.class::isInstance));
     }
 
     private static ChunkRecord.SessionEnded ended(List<ChunkRecord> records) {

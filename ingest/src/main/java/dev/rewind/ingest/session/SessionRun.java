@@ -227,13 +227,25 @@ public final class SessionRun {
                     AttemptOutcome.FAILED, null, OptionalLong.empty(), false, false);
         }
         long began = System.nanoTime();
-        AttemptResult result = attempt(attempt);
+        // A good answer (200 and a stream) counts as a success when it arrives, not when the stream
+        // ends: failures are known within milliseconds, so counting streams at their end would fill
+        // the window with failures while the successes are still streaming, and open the breaker
+        // on a small fault rate. A failure later in the stream then counts as one more error.
+        boolean[] answered = {false};
+        AttemptResult result = attempt(attempt, () -> {
+            answered[0] = true;
+            breaker.onSuccess(System.nanoTime() - began, TimeUnit.NANOSECONDS);
+        });
         long took = System.nanoTime() - began;
         switch (result) {
             case AttemptResult.Failed failed when failed.upstreamFault() ->
                     breaker.onError(took, TimeUnit.NANOSECONDS, new IOException(failed.failure().reason()));
-            case AttemptResult.Cancelled cancelled -> breaker.releasePermission();
-            default -> breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+            case AttemptResult.Cancelled cancelled when !answered[0] -> breaker.releasePermission();
+            default -> {
+                if (!answered[0]) {
+                    breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+                }
+            }
         }
         return result;
     }
@@ -305,7 +317,8 @@ public final class SessionRun {
         }
     }
 
-    private AttemptResult attempt(int attempt) throws InterruptedException {
+    /** One upstream call; {@code answered} runs once the upstream answered 200 with a stream. */
+    private AttemptResult attempt(int attempt, Runnable answered) throws InterruptedException {
         abort.set(null);
         UpstreamRequest request = ProviderRequests.build(upstream, start);
         HttpRequest.Builder builder = HttpRequest.newBuilder(request.uri())
@@ -337,6 +350,7 @@ public final class SessionRun {
                     "upstream_bad_response", "upstream answered with content type '" + contentType + "', not a stream", false);
             return new AttemptResult.Failed(failure, AttemptOutcome.FAILED, status, retryAfter, false, failure.retryable());
         }
+        answered.run();
         return stream(attempt);
     }
 
