@@ -423,6 +423,10 @@ public final class TokenHub implements AutoCloseable {
     public void close() {
         running = false;
         stopping.countDown();
+        if (thread.getState() == Thread.State.NEW) {
+            consumer.close(Duration.ZERO); // start() failed before the tail ran: nobody else closes it
+            return;
+        }
         consumer.wakeup();
         try {
             thread.join(5_000);

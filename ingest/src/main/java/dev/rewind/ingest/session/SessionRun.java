@@ -232,10 +232,19 @@ public final class SessionRun {
         // the window with failures while the successes are still streaming, and open the breaker
         // on a small fault rate. A failure later in the stream then counts as one more error.
         boolean[] answered = {false};
-        AttemptResult result = attempt(attempt, () -> {
-            answered[0] = true;
-            breaker.onSuccess(System.nanoTime() - began, TimeUnit.NANOSECONDS);
-        });
+        AttemptResult result = null;
+        try {
+            result = attempt(attempt, () -> {
+                answered[0] = true;
+                breaker.onSuccess(System.nanoTime() - began, TimeUnit.NANOSECONDS);
+            });
+        } finally {
+            if (result == null && !answered[0]) {
+                // interrupted (hand-over, shutdown) or failed before an answer: the permission must not
+                // leak, or a half-open breaker would run out of trial calls for good
+                breaker.releasePermission();
+            }
+        }
         long took = System.nanoTime() - began;
         switch (result) {
             case AttemptResult.Failed failed when failed.upstreamFault() ->
