@@ -231,6 +231,14 @@ public final class LlmSimulator implements AutoCloseable {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int i = 0; i < bytes.length; ) {
             int n = Math.min(bytes.length - i, 1 + random.nextInt(7));
+            // half the time a multi-byte character starts in this piece, cut right after its lead byte:
+            // consumers then meet split characters in every stream, not only in lucky ones
+            for (int j = i; j < i + n - 1; j++) {
+                if ((bytes[j] & 0xC0) == 0xC0 && random.nextBoolean()) {
+                    n = j - i + 1;
+                    break;
+                }
+            }
             out.write(bytes, i, n);
             out.flush();
             i += n;
