@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rewind.edge.EdgeServer;
 import dev.rewind.edge.EdgeTestConfig;
+import dev.rewind.kafkatest.CapturedLogs;
 import dev.rewind.kafkatest.KafkaBroker;
 import dev.rewind.kafkatest.WithKafka;
 import dev.rewind.protocol.Json;

@@ -1,4 +1,4 @@
-package dev.rewind.edge.session;
+package dev.rewind.kafkatest;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -10,8 +10,11 @@ import org.apache.logging.log4j.core.appender.AbstractAppender;
 import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.logging.log4j.core.config.Property;
 
-/** Every log line written while it is open, Rewind's own at DEBUG, for tests that check what is logged. */
-final class CapturedLogs extends AbstractAppender implements AutoCloseable {
+/**
+ * Every log line written while it is open, Rewind's own at DEBUG, for tests that check what is logged
+ * (that no secret ever is). Test support beside the broker, since every service's tests need it.
+ */
+public final class CapturedLogs extends AbstractAppender implements AutoCloseable {
 
     private final List<String> lines = new CopyOnWriteArrayList<>();
     private final Level previous;
@@ -21,7 +24,7 @@ final class CapturedLogs extends AbstractAppender implements AutoCloseable {
         previous = LogManager.getLogger("dev.rewind").getLevel();
     }
 
-    static CapturedLogs capture() {
+    public static CapturedLogs capture() {
         CapturedLogs logs = new CapturedLogs();
         logs.start();
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
@@ -40,7 +43,7 @@ final class CapturedLogs extends AbstractAppender implements AutoCloseable {
         lines.add(line.toString());
     }
 
-    List<String> lines() {
+    public List<String> lines() {
         return List.copyOf(lines);
     }
 
