@@ -1,5 +1,6 @@
 package dev.rewind.chaos;
 
+import dev.rewind.kafkatest.EmbeddedTestBroker;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
@@ -41,15 +42,7 @@ final class ReplicatedCluster implements AutoCloseable {
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
                 .setConfigProp("auto.create.topics.enable", "false")
                 .build();
-        try {
-            cluster.format();
-            cluster.startup();
-            cluster.waitForReadyBrokers();
-            return new ReplicatedCluster(cluster);
-        } catch (Exception e) {
-            cluster.close();
-            throw e;
-        }
+        return new ReplicatedCluster(EmbeddedTestBroker.started(cluster));
     }
 
     String bootstrapServers() {

@@ -35,11 +35,16 @@ public final class EmbeddedTestBroker implements KafkaBroker, AutoCloseable {
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
                 .setConfigProp("auto.create.topics.enable", "false")
                 .build();
+        return new EmbeddedTestBroker(started(cluster));
+    }
+
+    /** Formats and starts a test-kit cluster and waits for its brokers; closes it when that fails. */
+    public static KafkaClusterTestKit started(KafkaClusterTestKit cluster) throws Exception {
         try {
             cluster.format();
             cluster.startup();
             cluster.waitForReadyBrokers();
-            return new EmbeddedTestBroker(cluster);
+            return cluster;
         } catch (Exception e) {
             cluster.close();
             throw e;
