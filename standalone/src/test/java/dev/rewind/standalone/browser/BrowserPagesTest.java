@@ -247,7 +247,7 @@ class BrowserPagesTest {
 
     private static void openDemo() {
         browser.get(base() + "/");
-        await().atMost(Duration.ofSeconds(10)).until(() ->
+        await().atMost(Duration.ofSeconds(30)).until(() ->
                 !browser.findElement(By.id("apiKey")).getDomProperty("value").isEmpty());
     }
 
