@@ -1,5 +1,6 @@
 package dev.rewind.ingest;
 
+import dev.rewind.protocol.ControlRecord;
 import dev.rewind.protocol.Json;
 import dev.rewind.protocol.ProviderFormat;
 import dev.rewind.protocol.RequestRecord;
@@ -13,13 +14,15 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-/** Writes Chat Completions start requests to rewind.requests, as the edge does, for ingest tests. */
+/** Writes Chat Completions start requests to rewind.requests and cancels to rewind.control, as the edge does, for ingest tests. */
 final class RequestWriter implements AutoCloseable {
 
     private final KafkaProducer<String, RequestRecord> producer;
+    private final KafkaProducer<String, ControlRecord> control;
 
     RequestWriter(String bootstrapServers) {
         producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrapServers), new StringSerializer(), Serdes.REQUEST);
+        control = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrapServers), new StringSerializer(), Serdes.CONTROL);
     }
 
     /** Starts a new session asking {@code prompt + id} of {@code upstream}; returns its id. */
@@ -36,8 +39,14 @@ final class RequestWriter implements AutoCloseable {
         producer.flush();
     }
 
+    void cancel(String id) {
+        control.send(new ProducerRecord<>(Topics.CONTROL, id, new ControlRecord.Cancel(id, "test-owner", "cancelled by the test", Instant.now())));
+        control.flush();
+    }
+
     @Override
     public void close() {
+        control.close();
         producer.close();
     }
 }

@@ -160,7 +160,7 @@ public final class SessionRun {
         long budgetEnd = services.clock().millis() + services.retryPolicy().settings().totalBudgetMs();
         try {
             while (true) {
-                AttemptResult result = keptInKafka(attemptBehindBreaker(attempt));
+                AttemptResult result = keptInKafka(attemptBehindBreaker(attempt, budgetEnd));
                 long delay = result instanceof AttemptResult.Failed failed
                         ? services.retryPolicy().delayMs(attempt, failed.retryAfterMs()) : 0;
                 boolean again = result instanceof AttemptResult.Failed failed && retries(attempt, failed, delay, budgetEnd);
@@ -216,12 +216,16 @@ public final class SessionRun {
                 "stopped reading upstream: chunks could not be written to Kafka", true), outputFlowed, false);
     }
 
-    private AttemptResult attemptBehindBreaker(int attempt) throws InterruptedException {
+    private AttemptResult attemptBehindBreaker(int attempt, long budgetEnd) throws InterruptedException {
+        CircuitBreaker breaker = services.breakers().forUpstream(upstream.name());
+        boolean permitted = permitted(breaker, budgetEnd);
         if (cancellation.isCancelled()) {
+            if (permitted) {
+                breaker.releasePermission();
+            }
             return new AttemptResult.Cancelled();
         }
-        CircuitBreaker breaker = services.breakers().forUpstream(upstream.name());
-        if (!breaker.tryAcquirePermission()) {
+        if (!permitted) {
             return new AttemptResult.Failed(new UpstreamFailure(CIRCUIT_OPEN, "upstream " + upstream.name()
                     + " is failing; its circuit breaker is open", true),
                     AttemptOutcome.FAILED, null, OptionalLong.empty(), false, false);
@@ -260,15 +264,39 @@ public final class SessionRun {
     }
 
     /**
+     * Whether the breaker lets this attempt call upstream. With {@code when_open: wait} an open breaker
+     * is waited out with jittered backoff — spending none of the session's attempts, since nothing
+     * was sent — until it lets a call through, the retry budget runs out, or the session is cancelled.
+     */
+    private boolean permitted(CircuitBreaker breaker, long budgetEnd) throws InterruptedException {
+        int waits = 0;
+        while (!cancellation.isCancelled()) {
+            if (breaker.tryAcquirePermission()) {
+                return true;
+            }
+            long left = budgetEnd - services.clock().millis();
+            if (services.breakers().settings().whenOpen() == BreakerSettings.WhenOpen.FAIL || left <= 0) {
+                return false;
+            }
+            if (waits++ == 0) {
+                LOG.info("session {}: the circuit breaker of upstream {} is open; waiting for it",
+                        start.sessionId(), upstream.name());
+            }
+            cancellation.await(Math.min(left, services.retryPolicy().delayMs(waits, OptionalLong.empty())));
+        }
+        return false;
+    }
+
+    /**
      * Whether another attempt follows. A Kafka outage is retried also after output flowed, whatever
      * {@code after_output} says: the upstream did nothing wrong, and the attempt's bytes are incomplete.
      */
     private boolean retries(int attempt, AttemptResult.Failed failed, long delay, long budgetEnd) {
         RetrySettings settings = services.retryPolicy().settings();
-        boolean failFastWhenOpen = failed.failure().code().equals(CIRCUIT_OPEN)
-                && services.breakers().settings().whenOpen() == BreakerSettings.WhenOpen.FAIL;
+        // a refusal by the breaker already waited as long as it may (wait) or must end now (fail)
+        boolean breakerRefused = failed.failure().code().equals(CIRCUIT_OPEN);
         boolean kafkaLost = failed.failure().code().equals(KAFKA_UNAVAILABLE);
-        return failed.failure().retryable() && !failFastWhenOpen
+        return failed.failure().retryable() && !breakerRefused
                 && attempt < settings.maxAttempts()
                 && !(failed.outputFlowed() && settings.afterOutput() == RetrySettings.AfterOutput.FAIL && !kafkaLost)
                 && services.clock().millis() + delay < budgetEnd;
