@@ -220,6 +220,21 @@ class ProcessorTopologyTest {
     }
 
     @Test
+    void theStoreStaysTheTruthWhenItsStateChangesUnderTheKeptObject() {
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n");
+        var store = driver.<String, byte[]>getKeyValueStore(SessionAssembler.STORE);
+        byte[] afterX = store.get(S);
+        chunk(1, 2, "data: {\"choices\":[{\"delta\":{\"content\":\"y\"}}]}\n\n");
+        store.put(S, afterX); // as a restore to the commit before "y" would leave it
+        chunk(1, 3, "data: {\"choices\":[{\"delta\":{\"content\":\"z\"}}]}\n\n");
+
+        assertThat(tokens.readValuesToList()).filteredOn(TokenEvent.Token.class::isInstance)
+                .containsExactly(new TokenEvent.Token(S, 2, "x"), new TokenEvent.Token(S, 3, "y"), new TokenEvent.Token(S, 3, "z"));
+    }
+
+    @Test
     void anEndedSessionKeepsNoParsingStateAndIsForgottenOnceStreamTimePassesTheRetention() {
         request();
         attemptStarted(1, 200);

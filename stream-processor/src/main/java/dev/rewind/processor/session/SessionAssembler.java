@@ -14,7 +14,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import dev.rewind.protocol.JsonSerde;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -36,7 +35,7 @@ public final class SessionAssembler implements Processor<String, Object, String,
 
     private final int maxLineBytes;
     private ProcessorContext<String, Object> context;
-    private KeyValueStore<String, SessionState> store;
+    private SessionStates states;
     private WindowStore<String, Long> endedSessions;
 
     public SessionAssembler(int maxLineBytes) {
@@ -47,11 +46,12 @@ public final class SessionAssembler implements Processor<String, Object, String,
      * The persistent store of live sessions' state, keyed by session id, backed by a changelog topic.
      * Cached: a session's many updates between two commits reach RocksDB and the changelog once, at
      * the commit (the state is written after every record, so without the cache each token would be
-     * a changelog record as well).
+     * a changelog record as well). Values are the state's JSON, written by {@link SessionStates}.
      */
-    public static StoreBuilder<KeyValueStore<String, SessionState>> storeBuilder() {
+    public static StoreBuilder<KeyValueStore<String, byte[]>> storeBuilder() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE),
-                org.apache.kafka.common.serialization.Serdes.String(), new JsonSerde<>(SessionState.class)).withCachingEnabled();
+                org.apache.kafka.common.serialization.Serdes.String(), org.apache.kafka.common.serialization.Serdes.ByteArray())
+                .withCachingEnabled();
     }
 
     /**
@@ -67,7 +67,7 @@ public final class SessionAssembler implements Processor<String, Object, String,
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
-        this.store = context.getStateStore(STORE);
+        this.states = new SessionStates(context.getStateStore(STORE));
         this.endedSessions = context.getStateStore(ENDED_STORE);
     }
 
@@ -77,7 +77,7 @@ public final class SessionAssembler implements Processor<String, Object, String,
         if (sessionId == null || record.value() == null) {
             return;
         }
-        SessionState state = store.get(sessionId);
+        SessionState state = states.take(sessionId);
         if (state == null && hasEnded(sessionId)) {
             deadLetter(record, sessionId, "after-end", describe(record.value()));
             return;
@@ -95,10 +95,10 @@ public final class SessionAssembler implements Processor<String, Object, String,
             default -> deadLetter(record, sessionId, "unknown-record", describe(record.value()));
         }
         if (state.endedAt != null) {
-            store.delete(sessionId);
+            states.delete(sessionId);
             endedSessions.put(sessionId, state.nextSeq - 1, record.timestamp());
         } else {
-            store.put(sessionId, state);
+            states.put(sessionId, state);
         }
     }
 
