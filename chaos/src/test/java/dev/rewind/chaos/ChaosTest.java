@@ -100,9 +100,6 @@ class ChaosTest {
                         group_id: chaos-ingest
                         stall_timeout_ms: 10000
                         retry: {max_attempts: 8, initial_backoff_ms: 200, max_backoff_ms: 2000}
-                        # failures are counted in ~100 ms, successes only when a 3-12 s stream ends: the default
-                        # window (half of 20, from 10 calls) opened on the scripted tenth at the start of the burst
-                        circuit_breaker: {failure_rate_percent: 60, window: 50, minimum_calls: 50}
                         upstreams: {sim: {format: openai-chat, base_url: "%s/v1"}}
                         """.formatted(sim.baseUrl())));
                 services.add(service(work, "processor-" + i, ProcessorMain.class, shared + """
@@ -161,6 +158,7 @@ class ChaosTest {
             report(clients, start);
             System.out.println("chunk records written per 5 s:     " + chunkRate.timeline());
             System.out.println("token events committed per 5 s:    " + tokenRate.timeline());
+            System.out.print(tokenRate.timelineByPartition());
             writeSessions(work.resolve("sessions.txt"), clients, start);
             Map<String, List<TokenEvent>> topic = readTokenTopic(bootstrap);
             List<String> problems = new ArrayList<>();

@@ -3,7 +3,6 @@ package dev.rewind.processor.session;
 import dev.rewind.protocol.JsonSerde;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -15,20 +14,19 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class SessionStates {
 
-    /** Kept objects per task: enough for every live session of a busy partition; an evicted one is parsed again. */
-    static final int KEPT_PER_TASK = 1024;
+    /**
+     * Bytes of JSON kept per task (the objects take a small multiple of it): a few thousand live
+     * sessions of ordinary size; the least recently used go first, and an evicted one is parsed again.
+     */
+    static final long KEPT_BYTES_PER_TASK = 4L << 20;
 
     private static final JsonSerde<SessionState> SERDE = new JsonSerde<>(SessionState.class);
 
     private record Kept(byte[] bytes, SessionState state) {}
 
     private final KeyValueStore<String, byte[]> store;
-    private final Map<String, Kept> kept = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Kept> eldest) {
-            return size() > KEPT_PER_TASK;
-        }
-    };
+    private final LinkedHashMap<String, Kept> kept = new LinkedHashMap<>(64, 0.75f, true);
+    private long keptBytes;
 
     SessionStates(KeyValueStore<String, byte[]> store) {
         this.store = store;
@@ -39,7 +37,7 @@ final class SessionStates {
      * the caller changes it, and a record that fails half-way must not leave a changed state behind.
      */
     SessionState take(String sessionId) {
-        Kept last = kept.remove(sessionId);
+        Kept last = forget(sessionId);
         byte[] stored = store.get(sessionId);
         if (stored == null) {
             return null;
@@ -50,11 +48,27 @@ final class SessionStates {
     void put(String sessionId, SessionState state) {
         byte[] bytes = SERDE.serialize(SessionAssembler.STORE, state);
         store.put(sessionId, bytes);
-        kept.put(sessionId, new Kept(bytes, state));
+        forget(sessionId);
+        if (bytes.length <= KEPT_BYTES_PER_TASK / 16) {
+            kept.put(sessionId, new Kept(bytes, state));
+            keptBytes += bytes.length;
+            for (var eldest = kept.entrySet().iterator(); keptBytes > KEPT_BYTES_PER_TASK; ) {
+                keptBytes -= eldest.next().getValue().bytes.length;
+                eldest.remove();
+            }
+        }
     }
 
     void delete(String sessionId) {
-        kept.remove(sessionId);
+        forget(sessionId);
         store.delete(sessionId);
+    }
+
+    private Kept forget(String sessionId) {
+        Kept last = kept.remove(sessionId);
+        if (last != null) {
+            keptBytes -= last.bytes.length;
+        }
+        return last;
     }
 }
