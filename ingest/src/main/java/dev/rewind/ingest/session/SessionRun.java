@@ -266,23 +266,29 @@ public final class SessionRun {
     /**
      * Whether the breaker lets this attempt call upstream. With {@code when_open: wait} an open breaker
      * is waited out with jittered backoff — spending none of the session's attempts, since nothing
-     * was sent — until it lets a call through, the retry budget runs out, or the session is cancelled.
+     * was sent — until it lets a call through, {@code max_wait_ms} or the retry budget runs out, or
+     * the session is cancelled.
      */
     private boolean permitted(CircuitBreaker breaker, long budgetEnd) throws InterruptedException {
+        BreakerSettings settings = services.breakers().settings();
+        long waitEnd = Math.min(budgetEnd, services.clock().millis() + settings.maxWaitMs());
+        // each sleep is short against the open time, so a waiter notices the half-open state soon
+        long longestSleep = Math.max(100, settings.openMs() / 10);
         int waits = 0;
         while (!cancellation.isCancelled()) {
             if (breaker.tryAcquirePermission()) {
                 return true;
             }
-            long left = budgetEnd - services.clock().millis();
-            if (services.breakers().settings().whenOpen() == BreakerSettings.WhenOpen.FAIL || left <= 0) {
+            long left = waitEnd - services.clock().millis();
+            if (settings.whenOpen() == BreakerSettings.WhenOpen.FAIL || left <= 0) {
                 return false;
             }
             if (waits++ == 0) {
                 LOG.info("session {}: the circuit breaker of upstream {} is open; waiting for it",
                         start.sessionId(), upstream.name());
             }
-            cancellation.await(Math.min(left, services.retryPolicy().delayMs(waits, OptionalLong.empty())));
+            long backoff = services.retryPolicy().delayMs(waits, OptionalLong.empty());
+            cancellation.await(Math.min(left, Math.min(backoff, longestSleep)));
         }
         return false;
     }
