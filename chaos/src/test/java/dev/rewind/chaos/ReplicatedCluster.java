@@ -4,8 +4,6 @@ import dev.rewind.kafkatest.EmbeddedTestBroker;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
-import org.apache.kafka.server.common.MetadataVersion;
 
 /**
  * Three brokers and one separate KRaft controller in the test JVM, from Kafka's own test kit: the
@@ -25,24 +23,7 @@ final class ReplicatedCluster implements AutoCloseable {
     }
 
     static ReplicatedCluster start() throws Exception {
-        TestKitNodes nodes = new TestKitNodes.Builder()
-                .setCombined(false)
-                .setNumBrokerNodes(BROKERS)
-                .setNumControllerNodes(1)
-                .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
-                .build();
-        KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(nodes)
-                .setConfigProp("unstable.api.versions.enable", "false")
-                .setConfigProp("unstable.feature.versions.enable", "false")
-                .setConfigProp("offsets.topic.replication.factor", "3")
-                .setConfigProp("transaction.state.log.replication.factor", "3")
-                .setConfigProp("transaction.state.log.min.isr", "2")
-                .setConfigProp("share.coordinator.state.topic.replication.factor", "3")
-                .setConfigProp("min.insync.replicas", "2")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .setConfigProp("auto.create.topics.enable", "false")
-                .build();
-        return new ReplicatedCluster(EmbeddedTestBroker.started(cluster));
+        return new ReplicatedCluster(EmbeddedTestBroker.startCluster(false, BROKERS, 3, 2));
     }
 
     String bootstrapServers() {

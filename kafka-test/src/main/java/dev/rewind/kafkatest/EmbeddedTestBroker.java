@@ -17,29 +17,37 @@ public final class EmbeddedTestBroker implements KafkaBroker, AutoCloseable {
     }
 
     public static EmbeddedTestBroker start() throws Exception {
+        return new EmbeddedTestBroker(startCluster(true, 1, 1, 1));
+    }
+
+    /**
+     * A test-kit cluster of {@code brokers} brokers and one KRaft controller ({@code combined}: the
+     * controller runs in a broker node), its internal topics replicated {@code replicationFactor}
+     * times with {@code minInsyncReplicas} in sync, formatted, started and ready; closed when that fails.
+     */
+    public static KafkaClusterTestKit startCluster(boolean combined, int brokers, int replicationFactor,
+            int minInsyncReplicas) throws Exception {
         TestKitNodes nodes = new TestKitNodes.Builder()
-                .setCombined(true)
-                .setNumBrokerNodes(1)
+                .setCombined(combined)
+                .setNumBrokerNodes(brokers)
                 .setNumControllerNodes(1)
                 // the kit's default is the newest, unstable metadata version
                 .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
                 .build();
+        String replicas = String.valueOf(replicationFactor);
+        String inSync = String.valueOf(minInsyncReplicas);
+        // the internal topics' replication must fit the brokers, or transactions and groups never initialise
         KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(nodes)
                 .setConfigProp("unstable.api.versions.enable", "false")
                 .setConfigProp("unstable.feature.versions.enable", "false")
-                // one broker: without these, transactions and groups never initialise
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
+                .setConfigProp("offsets.topic.replication.factor", replicas)
+                .setConfigProp("transaction.state.log.replication.factor", replicas)
+                .setConfigProp("transaction.state.log.min.isr", inSync)
+                .setConfigProp("share.coordinator.state.topic.replication.factor", replicas)
+                .setConfigProp("min.insync.replicas", inSync)
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
                 .setConfigProp("auto.create.topics.enable", "false")
                 .build();
-        return new EmbeddedTestBroker(started(cluster));
-    }
-
-    /** Formats and starts a test-kit cluster and waits for its brokers; closes it when that fails. */
-    public static KafkaClusterTestKit started(KafkaClusterTestKit cluster) throws Exception {
         try {
             cluster.format();
             cluster.startup();
