@@ -49,6 +49,11 @@ public record IngestConfig(
         }
     }
 
+    /** The chunk producer's {@code request.timeout.ms}: at most 30 s, and within the delivery timeout after the linger. */
+    public int producerRequestTimeoutMs() {
+        return (int) Math.min(30_000L, producerDeliveryTimeoutMs - producerLingerMs);
+    }
+
     public IngestConfig {
         ConfigException.check(kafka != null, "kafka", "section is missing");
         ConfigException.check(topics != null, "topics", "section is missing");
@@ -66,6 +71,10 @@ public record IngestConfig(
                 producerBufferBytes >= 1 << 20, "producer_buffer_bytes", "must be at least 1048576");
         ConfigException.check(
                 producerDeliveryTimeoutMs >= 1000, "producer_delivery_timeout_ms", "must be at least 1000");
+        // Kafka refuses delivery.timeout.ms < linger.ms + request.timeout.ms at producer start-up with a
+        // raw stack trace; the request timeout is derived from the two keys, which must leave it a second
+        ConfigException.check(producerDeliveryTimeoutMs >= producerLingerMs + 1000L, "producer_delivery_timeout_ms",
+                "must be at least producer_linger_ms + 1000 (it covers the linger and at least one 1 s request)");
         ConfigException.check(retry != null, "retry", "section is missing");
         ConfigException.check(circuitBreaker != null, "circuit_breaker", "section is missing");
         ConfigException.check(cancels != null, "cancels", "section is missing");

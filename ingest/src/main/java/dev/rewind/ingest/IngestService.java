@@ -106,14 +106,14 @@ public final class IngestService implements AutoCloseable {
         return Map.of(
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                // linger 0: a chunk is sent the moment it is read; batches still form while requests are in flight
+                // a few ms of linger batch the reads of many sessions into one produce request per partition
                 ProducerConfig.LINGER_MS_CONFIG, config.producerLingerMs(),
                 ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
                 // bounded buffer: when Kafka is away, sends fail instead of memory growing
                 ProducerConfig.BUFFER_MEMORY_CONFIG, config.producerBufferBytes(),
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) config.producerDeliveryTimeoutMs(),
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(30_000, (int) config.producerDeliveryTimeoutMs()),
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, config.producerRequestTimeoutMs(),
                 ProducerConfig.CLIENT_ID_CONFIG, "rewind-ingest-chunks");
     }
 
