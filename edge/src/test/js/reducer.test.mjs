@@ -86,6 +86,18 @@ test('a gap is recorded once, moves the cursor to where replay resumed, and late
   assert.equal(state.toolCalls[0].argumentsText, '{"n":1}', 'the final arguments replace deltas lost in the gap');
 });
 
+test('a queued session shows its position until its attempt connects', () => {
+  let state = reduceAll([
+    ev(1, 'start'),
+    ev(2, 'status', { state: 'queued', attempt: 1, reason: 'waiting for an upstream stream slot: 4 sessions ahead', position: 5 }),
+  ]);
+  assert.equal(state.status, 'queued');
+  assert.deepEqual(state.queue, { position: 5, reason: 'waiting for an upstream stream slot: 4 sessions ahead' });
+  state = reduce(state, ev(3, 'token', { text: 'Hi' }));
+  assert.equal(state.status, 'streaming');
+  assert.equal(state.queue, null, 'the first token means the session left the queue');
+});
+
 test('status, warnings and the terminal events fill their fields; nothing applies after the end', () => {
   let state = reduceAll([
     ev(1, 'start'),

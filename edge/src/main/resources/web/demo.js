@@ -94,8 +94,12 @@ function follow(state) {
   });
 }
 
-function renderStatus({ state, attempt, delayMs, reason }) {
+function renderStatus({ state, attempt, delayMs, reason, position }) {
   clearInterval(retryTimer);
+  if (state === 'queued') {
+    showBanner(`Queued for an upstream slot${position ? ` (position ${position})` : ''} — it starts when one frees.`);
+    return;
+  }
   if (state !== 'retrying') {
     showBanner(`Upstream connected (attempt ${attempt}).`, false, 'ok');
     return;

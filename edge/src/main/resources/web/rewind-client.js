@@ -46,6 +46,7 @@ export function initialState() {
     refusal: '',
     toolCalls: Object.freeze([]),
     retry: null,
+    queue: null,
     warnings: Object.freeze([]),
     gaps: Object.freeze([]),
     finish: null,
@@ -68,7 +69,8 @@ export function reduce(state, event) {
   }
   const seq = Number(data.seq);
   if (!Number.isSafeInteger(seq) || seq <= state.lastSeq || state.ended) return state;
-  const next = { ...state, lastSeq: seq, lastEventId: id ?? state.lastEventId };
+  // a queue position holds only until the next event: any event after it means the session left the queue
+  const next = { ...state, lastSeq: seq, lastEventId: id ?? state.lastEventId, queue: null };
   switch (type) {
     case 'start':
       Object.assign(next, { status: 'streaming', upstream: data.upstream ?? null, model: data.model ?? null });
@@ -87,10 +89,13 @@ export function reduce(state, event) {
       break;
     case 'status':
       Object.assign(next, {
-        status: data.state === 'retrying' ? 'retrying' : 'streaming',
+        status: data.state === 'retrying' || data.state === 'queued' ? data.state : 'streaming',
         attempt: data.attempt ?? state.attempt,
         retry: data.state === 'retrying'
           ? Object.freeze({ attempt: data.attempt ?? null, delayMs: data.delay_ms ?? null, reason: data.reason ?? null })
+          : null,
+        queue: data.state === 'queued'
+          ? Object.freeze({ position: data.position ?? null, reason: data.reason ?? null })
           : null,
       });
       break;
@@ -439,7 +444,7 @@ class Subscription {
       case 'reasoning': cb.onReasoning?.(data.text ?? '', after); break;
       case 'refusal': cb.onRefusal?.(data.text ?? '', after); break;
       case 'tool_call': cb.onToolCall?.(after.toolCalls[data.index], after); break;
-      case 'status': cb.onStatus?.({ state: data.state, attempt: after.attempt, delayMs: data.delay_ms ?? null, reason: data.reason ?? null }, after); break;
+      case 'status': cb.onStatus?.({ state: data.state, attempt: after.attempt, delayMs: data.delay_ms ?? null, reason: data.reason ?? null, position: data.position ?? null }, after); break;
       case 'warning': cb.onWarning?.(after.warnings[after.warnings.length - 1], after); break;
       case 'reset': cb.onReset?.(after); break;
       case 'gap': cb.onGap?.(after.gaps[after.gaps.length - 1], after); break;

@@ -215,7 +215,9 @@ function apply(event) {
     case 'status':
       $('replayStatus').textContent = event.data.state === 'retrying'
         ? `Upstream busy (${event.data.reason ?? 'retrying'}) — retrying in ${formatMs(event.data.delay_ms)}`
-        : `Upstream connected (attempt ${after.attempt}).`;
+        : event.data.state === 'queued'
+          ? `Queued for an upstream slot (position ${event.data.position ?? '?'}).`
+          : `Upstream connected (attempt ${after.attempt}).`;
       break;
     case 'tool_call': renderReplayTools(after.toolCalls); break;
     default: break;

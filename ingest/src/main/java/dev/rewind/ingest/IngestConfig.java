@@ -27,7 +27,21 @@ public record IngestConfig(
         BreakerSettings circuitBreaker,
         Cancels cancels,
         History history,
+        Queue queue,
         Map<String, UpstreamConfig> upstreams) {
+
+    /**
+     * Start requests read while every stream slot is taken wait in the worker's queue: at most
+     * {@code maxSessions} requests and {@code maxBytes} of them (then the consumer pauses and the rest
+     * wait in Kafka); each queued session is told its position every {@code statusIntervalMs}.
+     */
+    public record Queue(int maxSessions, long maxBytes, long statusIntervalMs) {
+        public Queue {
+            ConfigException.check(maxSessions >= 1, "queue.max_sessions", "must be at least 1");
+            ConfigException.check(maxBytes >= 1 << 20, "queue.max_bytes", "must be at least 1048576");
+            ConfigException.check(statusIntervalMs >= 100, "queue.status_interval_ms", "must be at least 100");
+        }
+    }
 
     /** Cancels that arrive before their start are remembered: at most {@code pendingMax}, for {@code pendingTtlMs}. */
     public record Cancels(int pendingMax, long pendingTtlMs) {
@@ -79,6 +93,7 @@ public record IngestConfig(
         ConfigException.check(circuitBreaker != null, "circuit_breaker", "section is missing");
         ConfigException.check(cancels != null, "cancels", "section is missing");
         ConfigException.check(history != null, "history", "section is missing");
+        ConfigException.check(queue != null, "queue", "section is missing");
         ConfigException.check(history.lookbackMs() >= maxSessionDurationMs, "history.lookback_ms",
                 "must be at least max_session_duration_ms, or a takeover could miss a session's end");
         ConfigException.check(upstreams != null && !upstreams.isEmpty(), "upstreams", "must name at least one upstream");

@@ -93,7 +93,7 @@ public final class IngestService implements AutoCloseable {
                 () -> new KafkaConsumer<>(config.kafka().clientConfig(historyConsumer()), new StringDeserializer(),
                         new ByteArrayDeserializer()),
                 Topics.REQUESTS, upstreams, services, pending, Duration.ofMillis(config.history().lookbackMs()),
-                config.maxConcurrentStreams());
+                config.maxConcurrentStreams(), config.queue());
         CancelListener cancels = new CancelListener(
                 new KafkaConsumer<String, ControlRecord>(config.kafka().clientConfig(controlConsumer()),
                         new StringDeserializer(), Serdes.CONTROL),

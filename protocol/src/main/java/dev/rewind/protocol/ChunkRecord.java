@@ -18,7 +18,8 @@ import java.util.Objects;
     @JsonSubTypes.Type(value = ChunkRecord.AttemptStarted.class, name = "attempt_started"),
     @JsonSubTypes.Type(value = ChunkRecord.RetryScheduled.class, name = "retry_scheduled"),
     @JsonSubTypes.Type(value = ChunkRecord.AttemptEnded.class, name = "attempt_ended"),
-    @JsonSubTypes.Type(value = ChunkRecord.SessionEnded.class, name = "session_ended")
+    @JsonSubTypes.Type(value = ChunkRecord.SessionEnded.class, name = "session_ended"),
+    @JsonSubTypes.Type(value = ChunkRecord.SessionQueued.class, name = "session_queued")
 })
 public sealed interface ChunkRecord {
 
@@ -98,6 +99,13 @@ public sealed interface ChunkRecord {
             String cancelledBy,
             Instant at)
             implements ChunkRecord {}
+
+    /**
+     * The session waits for one of the worker's upstream stream slots ({@code max_concurrent_streams});
+     * {@code position} is its place in the worker's queue (1 = next), {@code running} the streams in
+     * flight. Repeated while it waits; {@code attempt} is the attempt that will start.
+     */
+    record SessionQueued(String sessionId, int attempt, int position, int running, Instant at) implements ChunkRecord {}
 
     enum AttemptOutcome {
         COMPLETED,

@@ -82,8 +82,13 @@ public sealed interface TokenEvent {
             implements TokenEvent {}
 
     /** {@code state} is {@code retrying} or {@code connected}. */
-    record Status(String sessionId, long seq, String state, int attempt, Long delayMs, String reason)
-            implements TokenEvent {}
+    record Status(String sessionId, long seq, String state, int attempt, Long delayMs, String reason, Integer position)
+            implements TokenEvent {
+        /** A status without a queue position: {@code retrying} or {@code connected}. */
+        public Status(String sessionId, long seq, String state, int attempt, Long delayMs, String reason) {
+            this(sessionId, seq, state, attempt, delayMs, reason, null);
+        }
+    }
 
     /** Something was skipped or repaired; the stream goes on. */
     record Warning(String sessionId, long seq, String code, String message) implements TokenEvent {}

@@ -101,6 +101,8 @@ final class SampleRecords {
                         new ChunkRecord.SessionEnded(SESSION, 1, SessionOutcome.COMPLETED, null, null, null, null, LATER)),
                 new Sample(Topics.CHUNKS, "session failed", new ChunkRecord.SessionEnded(SESSION, 3, SessionOutcome.FAILED,
                         "upstream 401", "upstream_unauthorized", false, null, LATER)),
+                new Sample(Topics.CHUNKS, "session queued for a stream slot",
+                        new ChunkRecord.SessionQueued(SESSION, 1, 37, 1024, CREATED)),
                 new Sample(Topics.CHUNKS, "session cancelled", new ChunkRecord.SessionEnded(SESSION, 1,
                         SessionOutcome.CANCELLED, "user pressed stop", null, null, "team-a", LATER)));
     }
@@ -123,6 +125,8 @@ final class SampleRecords {
                         new TokenEvent.Status(SESSION, 8, "retrying", 2, 3000L, "upstream 503")),
                 new Sample(Topics.TOKENS, "status connected without delay",
                         new TokenEvent.Status(SESSION, 9, "connected", 2, null, null)),
+                new Sample(Topics.TOKENS, "status queued with its position", new TokenEvent.Status(
+                        SESSION, 9, "queued", 1, null, "waiting for an upstream stream slot: 36 sessions ahead", 37)),
                 new Sample(Topics.TOKENS, "warning", new TokenEvent.Warning(
                         SESSION, 10, "malformed_fragment", "skipped a line that is not JSON")),
                 new Sample(Topics.TOKENS, "reset with reason",

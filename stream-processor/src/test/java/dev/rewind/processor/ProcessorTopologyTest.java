@@ -117,6 +117,24 @@ class ProcessorTopologyTest {
     }
 
     @Test
+    void aQueuedSessionSaysWhereItWaitsBeforeItsAttemptStarts() {
+        request();
+        chunks.pipeInput(S, new ChunkRecord.SessionQueued(S, 1, 3, 256, T0), T0.plusMillis(10));
+        chunks.pipeInput(S, new ChunkRecord.SessionQueued(S, 1, 1, 256, T0), T0.plusMillis(20));
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+
+        List<TokenEvent> events = tokens.readValuesToList();
+        assertThat(events).extracting(TokenEvent::eventName).containsExactly("start", "status", "status", "token", "done");
+        assertThat(events.get(1)).isEqualTo(new TokenEvent.Status(S, 2, "queued", 1, null,
+                "waiting for an upstream stream slot: 2 sessions ahead", 3));
+        assertThat(events.get(2)).isEqualTo(new TokenEvent.Status(S, 3, "queued", 1, null,
+                "waiting for an upstream stream slot: 0 sessions ahead", 1));
+        assertThat(dlq.isEmpty()).isTrue();
+    }
+
+    @Test
     void aFailedSessionEndsWithOneErrorCarryingTheMarkersCodeAndReason() {
         request();
         attemptStarted(1, 429);

@@ -1,10 +1,13 @@
 package dev.rewind.ingest.session;
 
+import dev.rewind.ingest.IngestConfig;
 import dev.rewind.ingest.cancel.Cancellation;
 import dev.rewind.ingest.cancel.PendingCancels;
 import dev.rewind.ingest.upstream.Upstream;
+import dev.rewind.protocol.ChunkRecord;
 import dev.rewind.protocol.ControlRecord;
 import dev.rewind.protocol.RequestRecord;
+import dev.rewind.protocol.Topics;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -27,6 +30,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -37,9 +41,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The consumer loop of {@code rewind.requests}: starts one {@link SessionRun} per start request on
- * its own virtual thread, at most {@code maxConcurrent} at once (the consumer pauses while every
- * slot is taken instead of queueing without bound), skips sessions that already ended, and commits
- * offsets by low-water mark. A watchdog ends reads that stall or run past their time limit.
+ * its own virtual thread, at most {@code maxConcurrent} at once; requests beyond that wait in a
+ * bounded queue (the consumer pauses when it is full) and each is told its position with a
+ * {@code session_queued} marker, so no session waits silently. Skips sessions that already ended,
+ * and commits offsets by low-water mark. A watchdog ends reads that stall or run past their time limit.
  */
 public final class IngestWorker implements Runnable {
 
@@ -63,6 +68,10 @@ public final class IngestWorker implements Runnable {
     private final OffsetTracker offsets = new OffsetTracker();
     private final Queue<ConsumerRecord<String, RequestRecord>> finished = new ConcurrentLinkedQueue<>();
     private final Deque<ConsumerRecord<String, RequestRecord>> backlog = new ArrayDeque<>();
+    private final IngestConfig.Queue queue;
+    private long backlogBytes;
+    /** When each queued session was last told its position (nanoTime); only the poll thread touches it. */
+    private final Map<String, Long> announced = new HashMap<>();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private volatile boolean stopping;
 
@@ -78,7 +87,8 @@ public final class IngestWorker implements Runnable {
             RunServices services,
             PendingCancels pendingCancels,
             Duration historyLookback,
-            int maxConcurrent) {
+            int maxConcurrent,
+            IngestConfig.Queue queue) {
         this.consumer = consumer;
         this.historyScanner = historyScanner;
         this.requestsTopic = requestsTopic;
@@ -87,6 +97,7 @@ public final class IngestWorker implements Runnable {
         this.pendingCancels = pendingCancels;
         this.historyLookback = historyLookback;
         this.slots = new Semaphore(maxConcurrent);
+        this.queue = queue;
     }
 
     /** Sessions currently calling upstream. */
@@ -121,8 +132,10 @@ public final class IngestWorker implements Runnable {
             while (!stopping) {
                 for (ConsumerRecord<String, RequestRecord> record : consumer.poll(POLL)) {
                     backlog.add(record);
+                    backlogBytes += Math.max(0, record.serializedValueSize());
                 }
                 startWhatFits();
+                announceQueued();
                 collectFinished();
                 commitLowWaterMarks();
             }
@@ -192,6 +205,8 @@ public final class IngestWorker implements Runnable {
     private void startWhatFits() {
         while (!backlog.isEmpty() && slots.tryAcquire()) {
             ConsumerRecord<String, RequestRecord> record = backlog.poll();
+            backlogBytes -= Math.max(0, record.serializedValueSize());
+            announced.remove(record.key());
             offsets.started(new TopicPartition(record.topic(), record.partition()), record.offset());
             Optional<Running> started = admit(record);
             if (started.isEmpty()) {
@@ -201,11 +216,53 @@ public final class IngestWorker implements Runnable {
             sessions.execute(() -> runSession(record, started.get()));
         }
         Set<TopicPartition> assignment = consumer.assignment();
-        if (backlog.isEmpty()) {
+        if (backlog.size() < queue.maxSessions() && backlogBytes < queue.maxBytes()) {
             consumer.resume(assignment);
         } else {
-            consumer.pause(assignment);
+            consumer.pause(assignment); // the queue is full: the rest wait in Kafka, unread
         }
+    }
+
+    /**
+     * Tells every queued session where it waits, when it joins the queue and again every
+     * {@code status_interval_ms}; fire-and-forget, since a lost position is followed by the next one.
+     */
+    private void announceQueued() {
+        if (backlog.isEmpty()) {
+            announced.clear();
+            return;
+        }
+        long now = System.nanoTime();
+        long interval = TimeUnit.MILLISECONDS.toNanos(queue.statusIntervalMs());
+        int position = 0;
+        for (ConsumerRecord<String, RequestRecord> record : backlog) {
+            if (!(record.value() instanceof RequestRecord.Start start) || running.containsKey(start.sessionId())) {
+                continue;
+            }
+            position++;
+            Long last = announced.get(start.sessionId());
+            if (last != null && now - last < interval) {
+                continue;
+            }
+            SessionHistory.Past past = services.history().get(start.sessionId());
+            if (past.ended()) {
+                continue;
+            }
+            announced.put(start.sessionId(), now);
+            ChunkRecord.SessionQueued queued = new ChunkRecord.SessionQueued(start.sessionId(), past.lastAttempt() + 1,
+                    position, running.size(), services.clock().instant());
+            services.producer().send(new ProducerRecord<>(Topics.CHUNKS, start.sessionId(), queued), (metadata, error) -> {
+                if (error != null) {
+                    LOG.debug("the queue position of session {} was not written: {}", start.sessionId(), error.toString());
+                }
+            });
+        }
+    }
+
+    private void dropBacklogOf(Collection<TopicPartition> partitions) {
+        backlog.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+        backlogBytes = backlog.stream().mapToLong(r -> Math.max(0, r.serializedValueSize())).sum();
+        announced.keySet().retainAll(backlog.stream().map(ConsumerRecord::key).toList());
     }
 
     /**
@@ -298,7 +355,7 @@ public final class IngestWorker implements Runnable {
             handOver(partitions);
             collectFinished();
             commitLowWaterMarks();
-            backlog.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+            dropBacklogOf(partitions);
             partitions.forEach(offsets::forget);
         }
 
@@ -306,7 +363,7 @@ public final class IngestWorker implements Runnable {
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             stopSessions(partitions);
-            backlog.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+            dropBacklogOf(partitions);
             partitions.forEach(offsets::forget);
         }
 

@@ -81,7 +81,9 @@ public final class SessionHistory {
                 }
                 try {
                     ChunkRecord marker = Serdes.CHUNK.deserialize(record.topic(), value);
-                    record(marker.sessionId(), marker.attempt(), marker instanceof ChunkRecord.SessionEnded);
+                    if (!(marker instanceof ChunkRecord.SessionQueued)) { // a queued session started no attempt yet
+                        record(marker.sessionId(), marker.attempt(), marker instanceof ChunkRecord.SessionEnded);
+                    }
                 } catch (SerializationException e) {
                     // not ours to judge here: the processor sends unreadable records to its DLQ
                 }

@@ -92,6 +92,7 @@ public final class SessionAssembler implements Processor<String, Object, String,
             case ChunkRecord.Chunk chunk -> onChunk(state, chunk, record);
             case ChunkRecord.AttemptEnded ended -> onAttemptEnded(state, ended, record);
             case ChunkRecord.SessionEnded ended -> onSessionEnded(state, ended, record);
+            case ChunkRecord.SessionQueued queued -> onQueued(state, queued, record);
             default -> deadLetter(record, sessionId, "unknown-record", describe(record.value()));
         }
         if (state.endedAt != null) {
@@ -161,6 +162,15 @@ public final class SessionAssembler implements Processor<String, Object, String,
                 a.upstreamStatus() != null ? a.upstreamStatus() : retry.upstreamStatus(), a.outcome(), a.reason(),
                 retry.delayMs()));
         summary(state, record);
+    }
+
+    /** Ingest has no stream slot for the session yet: clients learn that it waits, and where it is in the queue. */
+    private void onQueued(SessionState state, ChunkRecord.SessionQueued queued, Record<String, Object> record) {
+        begin(state, record);
+        int ahead = queued.position() - 1;
+        emit(state, record, seq -> new TokenEvent.Status(state.sessionId, seq, "queued", queued.attempt(), null,
+                "waiting for an upstream stream slot: " + ahead + (ahead == 1 ? " session" : " sessions") + " ahead",
+                queued.position()));
     }
 
     private void onChunk(SessionState state, ChunkRecord.Chunk chunk, Record<String, Object> record) {
