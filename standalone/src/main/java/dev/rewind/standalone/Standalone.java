@@ -48,12 +48,15 @@ public final class Standalone implements AutoCloseable {
     private final EdgeServer edge;
     private final LlmSimulator sim;
     private final String demoApiKey;
+    private final EdgeConfig.RateLimit rateLimit;
 
-    private Standalone(Deque<AutoCloseable> running, EdgeServer edge, LlmSimulator sim, String demoApiKey) {
+    private Standalone(Deque<AutoCloseable> running, EdgeServer edge, LlmSimulator sim, String demoApiKey,
+            EdgeConfig.RateLimit rateLimit) {
         this.running = running;
         this.edge = edge;
         this.sim = sim;
         this.demoApiKey = demoApiKey;
+        this.rateLimit = rateLimit;
     }
 
     public static Standalone start(StandaloneConfig config) {
@@ -78,11 +81,12 @@ public final class Standalone implements AutoCloseable {
             running.push(IngestService.start(component(IngestConfig.class, "ingest",
                     ingestOverlay(config, bootstrap, sim), config.ingest(),
                     ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml"), System.getenv()));
-            EdgeServer edge = EdgeServer.start(component(EdgeConfig.class, "edge",
+            EdgeConfig edgeConfig = component(EdgeConfig.class, "edge",
                     edgeOverlay(config, bootstrap, secrets, dataDir), config.edge(),
-                    ConfigLoader.KAFKA_DEFAULTS, "edge-defaults.yaml"), Clock.systemUTC());
+                    ConfigLoader.KAFKA_DEFAULTS, "edge-defaults.yaml");
+            EdgeServer edge = EdgeServer.start(edgeConfig, Clock.systemUTC());
             running.push(edge);
-            return new Standalone(running, edge, sim, secrets.demoApiKey());
+            return new Standalone(running, edge, sim, secrets.demoApiKey(), edgeConfig.rateLimit());
         } catch (RuntimeException e) {
             closeAll(running);
             throw e;
@@ -101,6 +105,12 @@ public final class Standalone implements AutoCloseable {
     /** The demo API key (kept in the data directory, the same across restarts). */
     public String demoApiKey() {
         return demoApiKey;
+    }
+
+    /** What a new user meets first when driving load with the demo key: its creation rate limit, and how to lift it. */
+    public String demoKeyLimits() {
+        return "at most " + rateLimit.sessionsPerPeriod() + " new sessions per " + rateLimit.periodMs()
+                + " ms (more get 429 with Retry-After; raise edge.rate_limit.sessions_per_period in a --config file for load tests)";
     }
 
     @Override

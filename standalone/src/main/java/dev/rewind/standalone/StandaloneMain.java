@@ -22,6 +22,7 @@ public final class StandaloneMain {
             System.out.printf("%nRewind is up in %.1f s: http://%s:%d%n", (System.nanoTime() - started) / 1e9, host,
                     stack.httpPort());
             System.out.println("Demo API key: " + stack.demoApiKey());
+            System.out.println("  limits: " + stack.demoKeyLimits());
             System.out.println("Data directory: " + Path.of(config.dataDir()).toAbsolutePath() + " (Ctrl-C stops)");
             return stack;
         });
