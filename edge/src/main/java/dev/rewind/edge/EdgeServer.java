@@ -66,8 +66,7 @@ public final class EdgeServer implements AutoCloseable {
             try {
                 hub.start(Duration.ofSeconds(30));
             } catch (RuntimeException e) {
-                hub.close();
-                meters.close();
+                CloseSteps.afterFailure(e, hub::close, meters::close);
                 throw e;
             }
             ReplayReaders readers = new ReplayReaders(config.kafka().clientConfig(ReplayReaders.consumerDefaults()),
@@ -78,10 +77,7 @@ public final class EdgeServer implements AutoCloseable {
 
         @Override
         public void close() {
-            connections.close();
-            readers.close();
-            hub.close();
-            meters.close();
+            CloseSteps.run(connections::close, readers::close, hub::close, meters::close);
         }
     }
 
@@ -99,19 +95,21 @@ public final class EdgeServer implements AutoCloseable {
         try {
             streaming = Streaming.start(config, partitions);
         } catch (RuntimeException e) {
-            sessionApi.close();
+            CloseSteps.afterFailure(e, sessionApi::close);
             throw e;
         }
-        EventStreams streams = new EventStreams(config, new StreamAccess(readTokens), streaming.hub(), streaming.readers(),
-                streaming.connections(), clock);
-        EventsService events = new EventsService(streams);
-        WsEventsEndpoint ws = new WsEventsEndpoint(streams);
-        CompatEndpoints compat = new CompatEndpoints(config, new SessionAuth(apiKeys, readTokens), sessionApi, streams);
-        OpsService ops = new OpsService(streaming.hub(), streaming.connections(), streaming.meters().registry(),
-                sessionApi::storeCaughtUp);
-        // in the background: the edge starts, and is ready, whether or not rewind.analytics can be read
-        AnalyticsService analytics = AnalyticsService.start(config, new SessionAuth(apiKeys, readTokens), clock);
+        AnalyticsService analytics = null;
         try {
+            EventStreams streams = new EventStreams(config, new StreamAccess(readTokens), streaming.hub(), streaming.readers(),
+                    streaming.connections(), clock);
+            EventsService events = new EventsService(streams);
+            WsEventsEndpoint ws = new WsEventsEndpoint(streams);
+            CompatEndpoints compat = new CompatEndpoints(config, new SessionAuth(apiKeys, readTokens), sessionApi, streams);
+            OpsService ops = new OpsService(streaming.hub(), streaming.connections(), streaming.meters().registry(),
+                    sessionApi::storeCaughtUp);
+            // in the background: the edge starts, and is ready, whether or not rewind.analytics can be read
+            AnalyticsService started = AnalyticsService.start(config, new SessionAuth(apiKeys, readTokens), clock);
+            analytics = started;
             WebServer server = WebServer.builder()
                     .host(config.http().host())
                     .port(config.http().port())
@@ -136,7 +134,7 @@ public final class EdgeServer implements AutoCloseable {
                             .register("/v1/sessions", events)
                             .register("/v1/sessions", ws.fallback())
                             .register("/v1/demo", new DemoService(config.demo()))
-                            .register("/v1/analytics", analytics)
+                            .register("/v1/analytics", started)
                             .update(compat::register)
                             .register(ops)
                             .register(PagesService.fromClasspath("web"))
@@ -147,11 +145,9 @@ public final class EdgeServer implements AutoCloseable {
                     .start();
             LOG.info("edge listening on {}://{}:{} ({} partitions)", server.hasTls() ? "https" : "http", config.http().host(),
                     server.port(), partitions);
-            return new EdgeServer(server, sessionApi, streaming, Duration.ofMillis(config.shutdown().drainMs()), analytics);
+            return new EdgeServer(server, sessionApi, streaming, Duration.ofMillis(config.shutdown().drainMs()), started);
         } catch (RuntimeException e) {
-            analytics.close();
-            streaming.close();
-            sessionApi.close();
+            CloseSteps.afterFailure(e, CloseSteps.closing(analytics), streaming::close, sessionApi::close);
             throw e;
         }
     }
@@ -172,10 +168,7 @@ public final class EdgeServer implements AutoCloseable {
      */
     @Override
     public void close() {
-        streaming.connections().drain(drain);
-        server.stop();
-        analytics.close();
-        streaming.close();
-        sessionApi.close();
+        CloseSteps.run(() -> streaming.connections().drain(drain), server::stop, analytics::close, streaming::close,
+                sessionApi::close);
     }
 }

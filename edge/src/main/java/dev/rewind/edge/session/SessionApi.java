@@ -1,5 +1,6 @@
 package dev.rewind.edge.session;
 
+import dev.rewind.edge.CloseSteps;
 import dev.rewind.edge.EdgeConfig;
 import dev.rewind.edge.auth.ApiKeys;
 import dev.rewind.edge.auth.ReadTokens;
@@ -76,7 +77,11 @@ public final class SessionApi implements AutoCloseable {
             };
             return new SessionApi(store, feed, requests, control, services, reader, creation);
         } catch (RuntimeException e) {
-            closeQuietly(feed, requests, control, store);
+            KafkaProducer<?, ?> openedRequests = requests;
+            KafkaProducer<?, ?> openedControl = control;
+            CloseSteps.afterFailure(e, CloseSteps.closing(feed),
+                    openedRequests == null ? null : () -> openedRequests.close(Duration.ZERO),
+                    openedControl == null ? null : () -> openedControl.close(Duration.ZERO), store::close);
             throw e;
         }
     }
@@ -107,24 +112,8 @@ public final class SessionApi implements AutoCloseable {
 
     @Override
     public void close() {
-        reader.close();
-        feed.close();
-        requests.close(Duration.ofSeconds(5));
-        control.close(Duration.ofSeconds(5));
-        store.close();
+        CloseSteps.run(reader::close, feed::close, () -> requests.close(Duration.ofSeconds(5)),
+                () -> control.close(Duration.ofSeconds(5)), store::close);
     }
 
-    private static void closeQuietly(SessionStoreFeed feed, KafkaProducer<?, ?> requests, KafkaProducer<?, ?> control,
-            SessionStore store) {
-        if (feed != null) {
-            feed.close();
-        }
-        if (requests != null) {
-            requests.close(Duration.ZERO);
-        }
-        if (control != null) {
-            control.close(Duration.ZERO);
-        }
-        store.close();
-    }
 }
