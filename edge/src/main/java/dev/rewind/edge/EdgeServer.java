@@ -72,7 +72,8 @@ public final class EdgeServer implements AutoCloseable {
             ReplayReaders readers = new ReplayReaders(config.kafka().clientConfig(ReplayReaders.consumerDefaults()),
                     config.replay().readers(), config.replay().acquireTimeoutMs(),
                     config.sse().pollMs(), meters.registry());
-            return new Streaming(meters, hub, readers, new StreamConnections(config.sse().writeTimeoutMs(), meters.registry()));
+            return new Streaming(meters, hub, readers, new StreamConnections(config.sse().writeTimeoutMs(), config.sse().maxConnections(),
+                    meters.registry()));
         }
 
         @Override
