@@ -95,27 +95,15 @@ class StreamEndingsTest {
     @Test
     void aWebSocketClosesWithTheReasonOnceItsReadTokenExpires() throws Exception {
         CreatedSession session = createSession();
-        CompletableFuture<String> closed = new CompletableFuture<>();
-        HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-                .buildAsync(URI.create("ws://127.0.0.1:" + edge.port() + "/v1/sessions/" + session.id()
-                        + "/ws?from=start&access_token=" + session.token()), closingListener(closed))
-                .get(20, TimeUnit.SECONDS);
-        await().atMost(Duration.ofSeconds(20)).until(() -> metric("rewind_edge_connections{transport=\"ws\"}") == 1);
-        CLOCK.advance(Duration.ofDays(2));
+        CompletableFuture<String> closed = openSocketAndExpire(HTTP.newWebSocketBuilder(), session, "&access_token=" + session.token());
         assertThat(closed.get(20, TimeUnit.SECONDS)).isEqualTo("1000 read token expired: renew it and reconnect with last_event_id");
     }
 
     @Test
     void aWebSocketTakesItsReadTokenFromTheSessionsCookie() throws Exception {
         CreatedSession session = createSession();
-        CompletableFuture<String> closed = new CompletableFuture<>();
-        HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-                .header("Cookie", "rewind_token_" + session.id() + "=" + session.token())
-                .buildAsync(URI.create("ws://127.0.0.1:" + edge.port() + "/v1/sessions/" + session.id() + "/ws?from=start"),
-                        closingListener(closed))
-                .get(20, TimeUnit.SECONDS);
-        await().atMost(Duration.ofSeconds(20)).until(() -> metric("rewind_edge_connections{transport=\"ws\"}") == 1);
-        CLOCK.advance(Duration.ofDays(2));
+        CompletableFuture<String> closed = openSocketAndExpire(
+                HTTP.newWebSocketBuilder().header("Cookie", "rewind_token_" + session.id() + "=" + session.token()), session, "");
         assertThat(closed.get(20, TimeUnit.SECONDS)).startsWith("1000 read token expired");
     }
 
@@ -147,6 +135,19 @@ class StreamEndingsTest {
                         {"model": "sim-small", "stream": %s, "messages": [{"role": "user", "content": "nobody answers"}]}
                         """.formatted(stream)))
                 .build();
+    }
+
+    /** Opens the session's socket from its start, waits until it streams, then moves the clock past its token; completes with the close. */
+    private static CompletableFuture<String> openSocketAndExpire(WebSocket.Builder socket, CreatedSession session, String query)
+            throws Exception {
+        CompletableFuture<String> closed = new CompletableFuture<>();
+        socket.connectTimeout(Duration.ofSeconds(10))
+                .buildAsync(URI.create("ws://127.0.0.1:" + edge.port() + "/v1/sessions/" + session.id() + "/ws?from=start" + query),
+                        closingListener(closed))
+                .get(20, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(20)).until(() -> metric("rewind_edge_connections{transport=\"ws\"}") == 1);
+        CLOCK.advance(Duration.ofDays(2));
+        return closed;
     }
 
     private static WebSocket.Listener closingListener(CompletableFuture<String> closed) {
