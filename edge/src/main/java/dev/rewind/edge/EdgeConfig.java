@@ -110,14 +110,20 @@ public record EdgeConfig(
     }
 
     /**
-     * Finding a session's first event: Kafka's time index at created_at minus {@code skew_margin_ms},
-     * which must cover clock skew between the edge and ingest hosts.
+     * Reading a session's past: Kafka's time index at created_at minus {@code skew_margin_ms} (which
+     * must cover clock skew between the edge and ingest hosts) finds its first event; {@code readers}
+     * pooled consumers serve the reads older than the hub's windows, a stream waits up to
+     * {@code acquire_timeout_ms} for one before a 503, and every offsets lookup gives up after
+     * {@code metadata_timeout_ms}.
      */
-    public record Replay(long skewMarginMs, int readers, long acquireTimeoutMs) {
+    public record Replay(long skewMarginMs, int readers, long acquireTimeoutMs, long metadataTimeoutMs) {
         public Replay {
             ConfigException.check(skewMarginMs >= 0, "skew_margin_ms", "must not be negative");
             ConfigException.check(readers >= 1 && readers <= 256, "readers", "must be 1..256");
-            ConfigException.check(acquireTimeoutMs >= 0, "acquire_timeout_ms", "must not be negative");
+            ConfigException.check(acquireTimeoutMs >= 0 && acquireTimeoutMs <= 60_000, "acquire_timeout_ms",
+                    "must be 0..60000, was " + acquireTimeoutMs);
+            ConfigException.check(metadataTimeoutMs >= 100 && metadataTimeoutMs <= 60_000, "metadata_timeout_ms",
+                    "must be 100..60000, was " + metadataTimeoutMs);
         }
     }
 

@@ -55,12 +55,11 @@ public final class EdgeServer implements AutoCloseable {
         this.analytics = analytics;
     }
 
-    /** What serves event streams: meters, the hub, the replay readers, the open connections. Closed in reverse. */
+    /** What serves event streams: meters (its own from here on), the hub, the replay readers, the open connections. Closed in reverse. */
     private record Streaming(EdgeMeters meters, TokenHub hub, ReplayReaders readers, StreamConnections connections)
             implements AutoCloseable {
 
-        static Streaming start(EdgeConfig config, int partitions) {
-            EdgeMeters meters = new EdgeMeters();
+        static Streaming start(EdgeConfig config, int partitions, EdgeMeters meters) {
             TokenHub hub = new TokenHub(config.hub(), config.sse().pollMs(), config.kafka().clientConfig(TokenHub.consumerDefaults()),
                     partitions, meters.registry());
             try {
@@ -69,9 +68,7 @@ public final class EdgeServer implements AutoCloseable {
                 CloseSteps.afterFailure(e, hub::close, meters::close);
                 throw e;
             }
-            ReplayReaders readers = new ReplayReaders(config.kafka().clientConfig(ReplayReaders.consumerDefaults()),
-                    config.replay().readers(), config.replay().acquireTimeoutMs(),
-                    config.sse().pollMs(), meters.registry());
+            ReplayReaders readers = ReplayReaders.forStreams(config, meters.registry());
             return new Streaming(meters, hub, readers, new StreamConnections(config.sse().writeTimeoutMs(), config.sse().maxConnections(),
                     meters.registry()));
         }
@@ -91,10 +88,17 @@ public final class EdgeServer implements AutoCloseable {
         }
         ApiKeys apiKeys = new ApiKeys(config.auth().apiKeys());
         ReadTokens readTokens = new ReadTokens(config.auth(), clock);
-        SessionApi sessionApi = SessionApi.start(config, apiKeys, readTokens, partitions, clock);
+        EdgeMeters meters = new EdgeMeters();
+        SessionApi sessionApi;
+        try {
+            sessionApi = SessionApi.start(config, apiKeys, readTokens, partitions, clock, meters.registry());
+        } catch (RuntimeException e) {
+            CloseSteps.afterFailure(e, meters::close);
+            throw e;
+        }
         Streaming streaming;
         try {
-            streaming = Streaming.start(config, partitions);
+            streaming = Streaming.start(config, partitions, meters);
         } catch (RuntimeException e) {
             CloseSteps.afterFailure(e, sessionApi::close);
             throw e;

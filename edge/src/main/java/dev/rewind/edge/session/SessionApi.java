@@ -12,6 +12,7 @@ import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.SessionSummary;
 import io.helidon.webserver.http.HttpService;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,7 +49,8 @@ public final class SessionApi implements AutoCloseable {
         this.services = services;
     }
 
-    public static SessionApi start(EdgeConfig config, ApiKeys apiKeys, ReadTokens readTokens, int partitions, Clock clock) {
+    public static SessionApi start(EdgeConfig config, ApiKeys apiKeys, ReadTokens readTokens, int partitions, Clock clock,
+            MeterRegistry meters) {
         SessionStore store = SessionStore.open(Path.of(config.store().dir()), config.store().blockCacheBytes());
         SessionStoreFeed feed = null;
         KafkaProducer<String, RequestRecord> requests = null;
@@ -65,7 +67,7 @@ public final class SessionApi implements AutoCloseable {
             SessionAuth auth = new SessionAuth(apiKeys, readTokens);
             RecentSessions recent = new RecentSessions(config.sessions().recentMax());
             SessionDirectory directory = new SessionDirectory(store, recent);
-            SessionRecordReader reader = new SessionRecordReader(config, partitions);
+            SessionRecordReader reader = new SessionRecordReader(config, partitions, meters);
             SessionRecords records = new SessionRecords(reader);
             SessionCreation creation = new SessionCreation(config, readTokens, requests,
                     new IdempotentReplays(recent, store, records), clock);
