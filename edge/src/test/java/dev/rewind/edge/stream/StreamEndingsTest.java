@@ -129,12 +129,7 @@ class StreamEndingsTest {
 
     /** A chat completion nobody answers: its stream waits until something ends it. */
     private static HttpRequest completion(boolean stream) {
-        return HttpRequest.newBuilder(URI.create(base() + "/v1/chat/completions")).timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + EdgeTestConfig.API_KEY).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("""
-                        {"model": "sim-small", "stream": %s, "messages": [{"role": "user", "content": "nobody answers"}]}
-                        """.formatted(stream)))
-                .build();
+        return EdgeTestClient.chatCompletion(base(), stream, "nobody answers");
     }
 
     /** Opens the session's socket from its start, waits until it streams, then moves the clock past its token; completes with the close. */

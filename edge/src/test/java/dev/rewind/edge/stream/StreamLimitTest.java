@@ -69,11 +69,8 @@ class StreamLimitTest {
                     .get(20, TimeUnit.SECONDS)).cause().isInstanceOfSatisfying(WebSocketHandshakeException.class,
                             e -> assertThat(e.getResponse().statusCode()).isEqualTo(503));
 
-            HttpResponse<String> compat = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/v1/chat/completions"))
-                    .header("Authorization", "Bearer " + EdgeTestConfig.API_KEY).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(
-                            "{\"model\": \"sim-small\", \"stream\": true, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> compat = HTTP.send(EdgeTestClient.chatCompletion(base(), true, "hi"),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(compat.statusCode()).isEqualTo(503);
             assertThat(compat.headers().firstValue("retry-after")).isPresent();
 

@@ -119,12 +119,7 @@ class StreamPumpTransportsTest {
 
     /** A streamed chat completion nobody answers. */
     private static HttpRequest completion(EdgeServer edge) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + edge.port() + "/v1/chat/completions"))
-                .timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + EdgeTestConfig.API_KEY).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(
-                        "{\"model\": \"sim-small\", \"stream\": true, \"messages\": [{\"role\": \"user\", \"content\": \"silence\"}]}"))
-                .build();
+        return EdgeTestClient.chatCompletion("http://127.0.0.1:" + edge.port(), true, "silence");
     }
 
     private static CreatedSession createSession(EdgeServer edge) throws Exception {
