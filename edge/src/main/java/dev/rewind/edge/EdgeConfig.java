@@ -89,11 +89,15 @@ public record EdgeConfig(
      * of one read of Kafka; each connection's queue bound (events and bytes: a client further behind
      * is cut and resumes by id), the longest a write may block, and the longest a stream waits
      * without any event (a client connecting long before its session starts, or {@code from=live}
-     * on a finished session).
+     * on a finished session). {@code max_connections} bounds every open stream together (SSE,
+     * WebSocket, the compat dialects' streams and waiting completions): one more gets 503 with
+     * Retry-After, so overload never reaches the open-file limit that {@code /health}, the API and
+     * the hub's Kafka sockets share.
      */
     public record Sse(long heartbeatMs, long retryMs, long retryJitterMs, long pollMs, int queueEvents, long queueBytes,
-            long writeTimeoutMs, long maxIdleMs) {
+            long writeTimeoutMs, long maxIdleMs, int maxConnections) {
         public Sse {
+            ConfigException.check(maxConnections >= 1, "max_connections", "must be at least 1, was " + maxConnections);
             ConfigException.check(queueEvents >= 16, "queue_events", "must be at least 16");
             ConfigException.check(queueBytes >= 16_384, "queue_bytes", "must be at least 16384");
             ConfigException.check(writeTimeoutMs >= 1000, "write_timeout_ms", "must be at least 1000");
@@ -106,14 +110,20 @@ public record EdgeConfig(
     }
 
     /**
-     * Finding a session's first event: Kafka's time index at created_at minus {@code skew_margin_ms},
-     * which must cover clock skew between the edge and ingest hosts.
+     * Reading a session's past: Kafka's time index at created_at minus {@code skew_margin_ms} (which
+     * must cover clock skew between the edge and ingest hosts) finds its first event; {@code readers}
+     * pooled consumers serve the reads older than the hub's windows, a stream waits up to
+     * {@code acquire_timeout_ms} for one before a 503, and every offsets lookup gives up after
+     * {@code metadata_timeout_ms}.
      */
-    public record Replay(long skewMarginMs, int readers, long acquireTimeoutMs) {
+    public record Replay(long skewMarginMs, int readers, long acquireTimeoutMs, long metadataTimeoutMs) {
         public Replay {
             ConfigException.check(skewMarginMs >= 0, "skew_margin_ms", "must not be negative");
             ConfigException.check(readers >= 1 && readers <= 256, "readers", "must be 1..256");
-            ConfigException.check(acquireTimeoutMs >= 0, "acquire_timeout_ms", "must not be negative");
+            ConfigException.check(acquireTimeoutMs >= 0 && acquireTimeoutMs <= 60_000, "acquire_timeout_ms",
+                    "must be 0..60000, was " + acquireTimeoutMs);
+            ConfigException.check(metadataTimeoutMs >= 100 && metadataTimeoutMs <= 60_000, "metadata_timeout_ms",
+                    "must be 100..60000, was " + metadataTimeoutMs);
         }
     }
 

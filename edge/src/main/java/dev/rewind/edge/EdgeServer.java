@@ -55,33 +55,27 @@ public final class EdgeServer implements AutoCloseable {
         this.analytics = analytics;
     }
 
-    /** What serves event streams: meters, the hub, the replay readers, the open connections. Closed in reverse. */
+    /** What serves event streams: meters (its own from here on), the hub, the replay readers, the open connections. Closed in reverse. */
     private record Streaming(EdgeMeters meters, TokenHub hub, ReplayReaders readers, StreamConnections connections)
             implements AutoCloseable {
 
-        static Streaming start(EdgeConfig config, int partitions) {
-            EdgeMeters meters = new EdgeMeters();
+        static Streaming start(EdgeConfig config, int partitions, EdgeMeters meters) {
             TokenHub hub = new TokenHub(config.hub(), config.sse().pollMs(), config.kafka().clientConfig(TokenHub.consumerDefaults()),
                     partitions, meters.registry());
             try {
                 hub.start(Duration.ofSeconds(30));
             } catch (RuntimeException e) {
-                hub.close();
-                meters.close();
+                CloseSteps.afterFailure(e, hub::close, meters::close);
                 throw e;
             }
-            ReplayReaders readers = new ReplayReaders(config.kafka().clientConfig(ReplayReaders.consumerDefaults()),
-                    config.replay().readers(), config.replay().acquireTimeoutMs(),
-                    config.sse().pollMs(), meters.registry());
-            return new Streaming(meters, hub, readers, new StreamConnections(config.sse().writeTimeoutMs(), meters.registry()));
+            ReplayReaders readers = ReplayReaders.forStreams(config, meters.registry());
+            return new Streaming(meters, hub, readers, new StreamConnections(config.sse().writeTimeoutMs(), config.sse().maxConnections(),
+                    meters.registry()));
         }
 
         @Override
         public void close() {
-            connections.close();
-            readers.close();
-            hub.close();
-            meters.close();
+            CloseSteps.run(connections::close, readers::close, hub::close, meters::close);
         }
     }
 
@@ -94,24 +88,33 @@ public final class EdgeServer implements AutoCloseable {
         }
         ApiKeys apiKeys = new ApiKeys(config.auth().apiKeys());
         ReadTokens readTokens = new ReadTokens(config.auth(), clock);
-        SessionApi sessionApi = SessionApi.start(config, apiKeys, readTokens, partitions, clock);
-        Streaming streaming;
+        EdgeMeters meters = new EdgeMeters();
+        SessionApi sessionApi;
         try {
-            streaming = Streaming.start(config, partitions);
+            sessionApi = SessionApi.start(config, apiKeys, readTokens, partitions, clock, meters.registry());
         } catch (RuntimeException e) {
-            sessionApi.close();
+            CloseSteps.afterFailure(e, meters::close);
             throw e;
         }
-        EventStreams streams = new EventStreams(config, new StreamAccess(readTokens), streaming.hub(), streaming.readers(),
-                streaming.connections(), clock);
-        EventsService events = new EventsService(streams);
-        WsEventsEndpoint ws = new WsEventsEndpoint(streams);
-        CompatEndpoints compat = new CompatEndpoints(config, new SessionAuth(apiKeys, readTokens), sessionApi, streams);
-        OpsService ops = new OpsService(streaming.hub(), streaming.connections(), streaming.meters().registry(),
-                sessionApi::storeCaughtUp);
-        // in the background: the edge starts, and is ready, whether or not rewind.analytics can be read
-        AnalyticsService analytics = AnalyticsService.start(config, new SessionAuth(apiKeys, readTokens), clock);
+        Streaming streaming;
         try {
+            streaming = Streaming.start(config, partitions, meters);
+        } catch (RuntimeException e) {
+            CloseSteps.afterFailure(e, sessionApi::close);
+            throw e;
+        }
+        AnalyticsService analytics = null;
+        try {
+            EventStreams streams = new EventStreams(config, new StreamAccess(readTokens), streaming.hub(), streaming.readers(),
+                    streaming.connections(), clock);
+            EventsService events = new EventsService(streams);
+            WsEventsEndpoint ws = new WsEventsEndpoint(streams);
+            CompatEndpoints compat = new CompatEndpoints(config, new SessionAuth(apiKeys, readTokens), sessionApi, streams);
+            OpsService ops = new OpsService(streaming.hub(), streaming.connections(), streaming.meters().registry(),
+                    sessionApi::storeCaughtUp);
+            // in the background: the edge starts, and is ready, whether or not rewind.analytics can be read
+            AnalyticsService started = AnalyticsService.start(config, new SessionAuth(apiKeys, readTokens), clock);
+            analytics = started;
             WebServer server = WebServer.builder()
                     .host(config.http().host())
                     .port(config.http().port())
@@ -136,7 +139,7 @@ public final class EdgeServer implements AutoCloseable {
                             .register("/v1/sessions", events)
                             .register("/v1/sessions", ws.fallback())
                             .register("/v1/demo", new DemoService(config.demo()))
-                            .register("/v1/analytics", analytics)
+                            .register("/v1/analytics", started)
                             .update(compat::register)
                             .register(ops)
                             .register(PagesService.fromClasspath("web"))
@@ -147,11 +150,9 @@ public final class EdgeServer implements AutoCloseable {
                     .start();
             LOG.info("edge listening on {}://{}:{} ({} partitions)", server.hasTls() ? "https" : "http", config.http().host(),
                     server.port(), partitions);
-            return new EdgeServer(server, sessionApi, streaming, Duration.ofMillis(config.shutdown().drainMs()), analytics);
+            return new EdgeServer(server, sessionApi, streaming, Duration.ofMillis(config.shutdown().drainMs()), started);
         } catch (RuntimeException e) {
-            analytics.close();
-            streaming.close();
-            sessionApi.close();
+            CloseSteps.afterFailure(e, CloseSteps.closing(analytics), streaming::close, sessionApi::close);
             throw e;
         }
     }
@@ -172,10 +173,7 @@ public final class EdgeServer implements AutoCloseable {
      */
     @Override
     public void close() {
-        streaming.connections().drain(drain);
-        server.stop();
-        analytics.close();
-        streaming.close();
-        sessionApi.close();
+        CloseSteps.run(() -> streaming.connections().drain(drain), server::stop, analytics::close, streaming::close,
+                sessionApi::close);
     }
 }

@@ -48,6 +48,16 @@ public final class EdgeTestClient {
         return new CreatedSession(created.get("id").asText(), created.get("token").asText());
     }
 
+    /** An OpenAI chat completion asking {@code prompt} with the test API key, streamed or not. */
+    public static HttpRequest chatCompletion(String base, boolean stream, String prompt) {
+        String body = Json.toString(Json.MAPPER.createObjectNode().put("model", "sim-small").put("stream", stream)
+                .set("messages", Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode()
+                        .put("role", "user").put("content", prompt))));
+        return HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions")).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + EdgeTestConfig.API_KEY).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    }
+
     public static URI eventsUri(String base, String sessionId) {
         return URI.create(base + "/v1/sessions/" + sessionId + "/events");
     }

@@ -1,6 +1,9 @@
 package dev.rewind.edge.auth;
 
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
+import io.helidon.http.HttpPrologue;
+import io.helidon.http.ServerRequestHeaders;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.ServerRequest;
 import java.util.Optional;
@@ -20,7 +23,11 @@ public final class Credentials {
     private Credentials() {}
 
     public static Optional<String> bearer(ServerRequest req) {
-        return req.headers().first(HeaderNames.AUTHORIZATION)
+        return bearer(req.headers());
+    }
+
+    private static Optional<String> bearer(Headers headers) {
+        return headers.first(HeaderNames.AUTHORIZATION)
                 .filter(value -> value.regionMatches(true, 0, "Bearer ", 0, 7))
                 .map(value -> value.substring(7).strip())
                 .filter(value -> !value.isEmpty());
@@ -28,23 +35,31 @@ public final class Credentials {
 
     /** The header first; on a GET of a stream then the query parameter, then the session's cookie. */
     public static Optional<String> readToken(ServerRequest req) {
-        Optional<String> header = bearer(req);
-        if (header.isPresent() || !isStreamGet(req)) {
+        return readToken(req.prologue(), req.headers(), req.path().pathParameters().first("id").asOptional());
+    }
+
+    /**
+     * The same for a request seen before routing (a WebSocket upgrade): its prologue, its headers and
+     * the session id its path names.
+     */
+    public static Optional<String> readToken(HttpPrologue prologue, Headers headers, Optional<String> sessionId) {
+        Optional<String> header = bearer(headers);
+        if (header.isPresent() || !isStreamGet(prologue)) {
             return header;
         }
-        Optional<String> query = req.query().first("access_token").asOptional().filter(value -> !value.isBlank());
+        Optional<String> query = prologue.query().first("access_token").asOptional().filter(value -> !value.isBlank());
         if (query.isPresent()) {
             return query;
         }
-        return req.path().pathParameters().first("id").asOptional()
-                .flatMap(id -> req.headers().cookies().first(COOKIE_PREFIX + id).asOptional())
+        ServerRequestHeaders requestHeaders = headers instanceof ServerRequestHeaders known ? known : ServerRequestHeaders.create(headers);
+        return sessionId.flatMap(id -> requestHeaders.cookies().first(COOKIE_PREFIX + id).asOptional())
                 .map(String::strip)
                 .filter(value -> !value.isEmpty());
     }
 
-    private static boolean isStreamGet(ServerRequest req) {
-        String path = req.prologue().uriPath().path();
-        return req.prologue().method().equals(Method.GET) && (path.endsWith("/events") || path.endsWith("/ws"));
+    private static boolean isStreamGet(HttpPrologue prologue) {
+        String path = prologue.uriPath().path();
+        return prologue.method().equals(Method.GET) && (path.endsWith("/events") || path.endsWith("/ws"));
     }
 
     /** Read tokens have a fixed prefix, so a bearer value is told apart from an API key without trying both. */

@@ -3,7 +3,8 @@ package dev.rewind.edge.compat;
 import dev.rewind.edge.EdgeConfig;
 import dev.rewind.edge.auth.SessionAuth;
 import dev.rewind.edge.http.Problem;
-import dev.rewind.edge.hub.SessionFeed;
+import dev.rewind.edge.stream.EventStreams;
+import dev.rewind.edge.stream.StreamConnections;
 import dev.rewind.edge.session.SessionCreation;
 import dev.rewind.edge.session.SessionApi;
 import dev.rewind.protocol.SessionSummary;
@@ -59,7 +60,7 @@ public final class AiSdkChatService implements HttpService {
                 req.headers().first(ChatCompletionsService.IDEMPOTENCY_KEY));
         chats.started(owner, request.chatId(), made.sessionId(), made.createdAt());
         ChatCompletionsService.sessionHeaders(res, made);
-        SessionFeed feed = follower.open(made.sessionId(), made.createdAt());
+        EventStreams.Stream feed = follower.open(made.sessionId(), made.createdAt(), StreamConnections.Transport.COMPAT);
         follow(owner, request.chatId(), made.sessionId(), feed, res);
     }
 
@@ -78,12 +79,13 @@ public final class AiSdkChatService implements HttpService {
             res.status(Status.NO_CONTENT_204).send();
             return;
         }
-        SessionFeed feed = follower.open(active.get().sessionId(), active.get().createdAt());
+        EventStreams.Stream feed = follower.open(active.get().sessionId(), active.get().createdAt(),
+                StreamConnections.Transport.COMPAT);
         res.header(ChatCompletionsService.SESSION_ID, active.get().sessionId());
         follow(owner, chatId, active.get().sessionId(), feed, res);
     }
 
-    private void follow(String owner, String chatId, String sessionId, SessionFeed feed, ServerResponse res) {
+    private void follow(String owner, String chatId, String sessionId, EventStreams.Stream feed, ServerResponse res) {
         res.header(UI_STREAM, "v1");
         // the assistant message's id follows from the session, so a replay names the same message
         UiMessageChunks dialect = new UiMessageChunks("msg_" + sessionId);

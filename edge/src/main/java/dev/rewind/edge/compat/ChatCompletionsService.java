@@ -3,7 +3,8 @@ package dev.rewind.edge.compat;
 import dev.rewind.edge.EdgeConfig;
 import dev.rewind.edge.auth.SessionAuth;
 import dev.rewind.edge.http.ProblemException;
-import dev.rewind.edge.hub.SessionFeed;
+import dev.rewind.edge.stream.EventStreams;
+import dev.rewind.edge.stream.StreamConnections;
 import dev.rewind.edge.session.SessionCreation;
 import dev.rewind.protocol.Json;
 import dev.rewind.protocol.TokenEvent;
@@ -49,14 +50,15 @@ public final class ChatCompletionsService implements HttpService {
     private void complete(ServerRequest req, ServerResponse res) {
         CompletionRequest request;
         SessionCreation.Created made;
-        SessionFeed feed;
+        EventStreams.Stream feed;
         try {
             String owner = auth.owner(req);
             request = CompletionRequest.of(CompatRequests.json(req, "a Chat Completions request"), config);
             made = creation.create(owner, request.session(), req.headers().first(IDEMPOTENCY_KEY));
             // named before the feed opens, so that even a 503 tells where the session can be followed
             sessionHeaders(res, made);
-            feed = follower.open(made.sessionId(), made.createdAt());
+            feed = follower.open(made.sessionId(), made.createdAt(),
+                    request.stream() ? StreamConnections.Transport.COMPAT : StreamConnections.Transport.COMPLETION);
         } catch (CompletionRequest.ParamException e) {
             res.status(Status.BAD_REQUEST_400);
             res.header(HeaderNames.CONTENT_TYPE, "application/json");
@@ -76,7 +78,7 @@ public final class ChatCompletionsService implements HttpService {
     }
 
     /** {@code stream: false}: waits (at most {@code compat.completion_timeout_ms}) for the terminal event. */
-    private void answer(SessionFeed feed, SessionCreation.Created made, long created, String model, ServerResponse res) {
+    private void answer(EventStreams.Stream feed, SessionCreation.Created made, long created, String model, ServerResponse res) {
         ChatCompletionAssembly assembly = new ChatCompletionAssembly();
         SessionFollower.Outcome outcome = follower.gather(feed, assembly::accept, config.compat().completionTimeoutMs());
         switch (outcome) {

@@ -8,6 +8,7 @@ import dev.rewind.edge.stream.EventStreams;
 import dev.rewind.edge.stream.SseWriter;
 import dev.rewind.edge.stream.StreamAccess;
 import dev.rewind.edge.stream.StreamConnections;
+import dev.rewind.edge.stream.StreamPump;
 import dev.rewind.protocol.TokenEvent;
 import dev.rewind.protocol.token.ReadToken;
 import io.helidon.http.HeaderName;
@@ -17,15 +18,17 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.common.KafkaException;
 
 /**
  * Follows one session from its start through the hub (a {@link SessionFeed}, like any SSE
- * client), on the request's own thread: as a dialect's SSE stream, or gathered until the terminal
- * event. Registered with the open connections, so shutdown drains it and a stuck write is cut.
+ * client), on the request's own thread: as a dialect's SSE stream through the same
+ * {@link StreamPump} as every stream, or gathered until the terminal event. Registered with the
+ * open connections ({@code compat} or {@code completion}), so the stream limit counts it, shutdown
+ * drains it and a stuck write is cut. A follow lives at most as long as a read token issued when it
+ * began ({@code auth.token_ttl_seconds}), like any other stream.
  */
 final class SessionFollower {
 
@@ -35,22 +38,28 @@ final class SessionFollower {
     enum Outcome { TERMINAL, TIMEOUT, INTERRUPTED }
 
     private final EventStreams streams;
+    private final StreamPump pump;
 
     SessionFollower(EventStreams streams) {
         this.streams = streams;
+        this.pump = streams.ssePump();
     }
 
     /**
-     * Opens the session's feed from its first event; refused (503) while draining or when Kafka
-     * cannot serve it. The session needs no token: the caller has just proved it may read it.
+     * Opens the session's stream from its first event, as {@code transport} ({@code COMPAT} for a
+     * stream, {@code COMPLETION} for a gathering wait); refused (503) while draining, at
+     * {@code sse.max_connections} or when Kafka cannot serve it. The caller has just proved it may
+     * read the session, so no token is checked; the stream's lifetime is a fresh token's.
      */
-    SessionFeed open(String sessionId, Instant createdAt) {
-        if (streams.connections().draining()) {
-            throw ProblemException.unavailable("the edge is shutting down; retry", 1);
-        }
-        ReadToken token = new ReadToken(sessionId, createdAt, Instant.MAX);
+    EventStreams.Stream open(String sessionId, Instant createdAt, StreamConnections.Transport transport) {
+        Instant expiresAt = streams.clock().instant().plusSeconds(streams.config().auth().tokenTtlSeconds());
+        ReadToken token = new ReadToken(sessionId, createdAt, expiresAt);
         try {
-            return streams.open(new StreamAccess.Granted(sessionId, token, new Cursor.FromStart()), new Cursor.FromStart());
+            return streams.open(transport, new StreamAccess.Granted(sessionId, token, new Cursor.FromStart()), new Cursor.FromStart());
+        } catch (StreamConnections.DrainingException e) {
+            throw ProblemException.unavailable("the edge is shutting down; retry", 1);
+        } catch (StreamConnections.FullException e) {
+            throw ProblemException.unavailable(e.getMessage(), 1);
         } catch (SessionFeed.BadCursorException | ReplayReaders.BusyException | KafkaException e) {
             throw ProblemException.unavailable("the event log cannot serve this session right now; retry shortly", 1);
         } catch (InterruptedException e) {
@@ -60,57 +69,16 @@ final class SessionFollower {
     }
 
     /**
-     * Writes the feed as SSE {@code data:} frames of {@code dialect} until it ends, with {@code : ping}
+     * Writes the stream as SSE {@code data:} frames of {@code dialect} until it ends, with {@code : ping}
      * heartbeats. The response's headers must be set already.
      */
-    void stream(SessionFeed feed, Dialect dialect, ServerResponse res) {
+    void stream(EventStreams.Stream stream, Dialect dialect, ServerResponse res) {
         res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
         res.header(HeaderNames.CACHE_CONTROL, "no-cache");
         res.header(X_ACCEL_BUFFERING, "no");
-        long heartbeat = TimeUnit.MILLISECONDS.toNanos(streams.config().sse().heartbeatMs());
-        long maxIdle = TimeUnit.MILLISECONDS.toNanos(streams.config().sse().maxIdleMs());
-        try (feed; StreamConnections.Connection connection = streams.connections().open("sse", feed.subscriber(), Thread.currentThread());
-                OutputStream out = res.outputStream()) {
-            SseWriter sse = new SseWriter(out);
-            long lastWrite = System.nanoTime();
-            long lastEvent = lastWrite;
-            while (true) {
-                SessionFeed.Batch batch = feed.next(Math.max(0, heartbeat - (System.nanoTime() - lastWrite)));
-                List<TokenEvent> events = events(batch);
-                connection.writing();
-                for (TokenEvent event : events) {
-                    for (String frame : dialect.frames(event)) {
-                        sse.data(frame);
-                    }
-                    if (dialect.ended()) {
-                        break;
-                    }
-                }
-                long now = System.nanoTime();
-                boolean wrote = !events.isEmpty();
-                if (wrote) {
-                    lastEvent = now;
-                }
-                if (!dialect.ended() && batch.end() != null && batch.end() != SessionFeed.End.TERMINAL) {
-                    write(sse, dialect.interrupted(batch.end() == SessionFeed.End.OVERFLOW
-                            ? "the client fell behind the stream" : "the edge is shutting down"));
-                } else if (!dialect.ended() && now - lastEvent >= maxIdle) {
-                    write(sse, dialect.interrupted("no event for sse.max_idle_ms"));
-                } else if (!wrote && now - lastWrite >= heartbeat) {
-                    // also how a gone client is noticed: only a write fails
-                    sse.comment("ping");
-                    wrote = true;
-                }
-                sse.flush();
-                connection.written(events.size());
-                if (wrote) {
-                    lastWrite = now;
-                }
-                if (dialect.ended() || batch.end() != null) {
-                    return;
-                }
-            }
-        } catch (IOException | UncheckedIOException | StreamConnections.DrainingException e) {
+        try (stream; OutputStream out = res.outputStream()) {
+            pump.run(stream, stream.feed().next(0), new DialectFrames(dialect, new SseWriter(out)));
+        } catch (IOException | UncheckedIOException e) {
             // the client went away (or a stalled write was cut); the session goes on regardless
         } catch (InterruptedException e) {
             // cut by the write watchdog or by shutdown
@@ -120,42 +88,29 @@ final class SessionFollower {
     }
 
     /** Feeds every event to {@code sink} until the terminal event or {@code timeoutMs}. */
-    Outcome gather(SessionFeed feed, Consumer<TokenEvent> sink, long timeoutMs) {
+    Outcome gather(EventStreams.Stream stream, Consumer<TokenEvent> sink, long timeoutMs) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        try (feed; StreamConnections.Connection connection = streams.connections().open("sse", feed.subscriber(), Thread.currentThread())) {
+        try (stream) {
             while (true) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return Outcome.TIMEOUT;
                 }
-                SessionFeed.Batch batch = feed.next(left);
-                events(batch).forEach(sink);
+                SessionFeed.Batch batch = stream.feed().next(left);
+                for (SessionFeed.Item item : batch.items()) {
+                    if (item instanceof SessionFeed.Item.Event event) {
+                        sink.accept(event.delivery().event());
+                    }
+                }
                 if (batch.end() != null) {
                     return batch.end() == SessionFeed.End.TERMINAL ? Outcome.TERMINAL : Outcome.INTERRUPTED;
                 }
             }
-        } catch (StreamConnections.DrainingException | ReplayReaders.BusyException | KafkaException e) {
+        } catch (ReplayReaders.BusyException | KafkaException e) {
             return Outcome.INTERRUPTED;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Outcome.INTERRUPTED;
         }
-    }
-
-    private static void write(SseWriter sse, List<String> frames) throws IOException {
-        for (String frame : frames) {
-            sse.data(frame);
-        }
-    }
-
-    /** The session's events of a batch; a gap (positions deleted by retention) has no place in these dialects. */
-    private static List<TokenEvent> events(SessionFeed.Batch batch) {
-        return batch.items().stream()
-                .<TokenEvent>mapMulti((item, out) -> {
-                    if (item instanceof SessionFeed.Item.Event event) {
-                        out.accept(event.delivery().event());
-                    }
-                })
-                .toList();
     }
 }

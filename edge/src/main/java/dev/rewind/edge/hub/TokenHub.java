@@ -1,5 +1,6 @@
 package dev.rewind.edge.hub;
 
+import dev.rewind.edge.CloseSteps;
 import dev.rewind.edge.EdgeConfig;
 import dev.rewind.protocol.EventId;
 import dev.rewind.protocol.Json;
@@ -17,6 +18,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -44,7 +47,7 @@ import org.slf4j.LoggerFactory;
 public final class TokenHub implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TokenHub.class);
-    private static final long PROBE_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final long PROBE_INTERVAL_MS = 2_000;
 
     /** What a new subscriber gets: where its live feed starts and, when the window covered its cursor, the events before. */
     public record Registration(long livePosition, List<Delivery> fromWindow) {}
@@ -91,6 +94,12 @@ public final class TokenHub implements AutoCloseable {
     private final Counter dispatched;
     private final Counter dropped;
     private final Timer delay;
+    /**
+     * The readiness probe's own client and thread: an end-offsets call on the dispatch thread would
+     * stall every live stream while a broker is slow to answer.
+     */
+    private final KafkaConsumer<String, byte[]> prober;
+    private final ScheduledExecutorService probes;
     private volatile long lastProbeOkNanos;
     private volatile boolean polledOnce;
     private volatile boolean running = true;
@@ -102,6 +111,11 @@ public final class TokenHub implements AutoCloseable {
         this.settings = settings;
         this.pollMs = pollMs;
         this.consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
+        Map<String, Object> proberConfig = new HashMap<>(consumerConfig);
+        proberConfig.put("client.id", consumerConfig.getOrDefault("client.id", "rewind-edge-hub") + "-probe");
+        this.prober = new KafkaConsumer<>(proberConfig, new StringDeserializer(), new ByteArrayDeserializer());
+        this.probes = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("rewind-edge-hub-probe").daemon(true).factory());
         this.partitions = new ArrayList<>(partitionCount);
         this.locks = new ReentrantLock[partitionCount];
         this.positions = new long[partitionCount];
@@ -147,6 +161,7 @@ public final class TokenHub implements AutoCloseable {
         }
         lastProbeOkNanos = System.nanoTime();
         thread.start();
+        probes.scheduleWithFixedDelay(this::probe, PROBE_INTERVAL_MS, PROBE_INTERVAL_MS, TimeUnit.MILLISECONDS);
         try {
             if (!started.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new IllegalStateException("the hub did not start within " + timeout);
@@ -249,7 +264,6 @@ public final class TokenHub implements AutoCloseable {
 
     private void run() {
         Duration poll = Duration.ofMillis(pollMs);
-        long lastProbe = System.nanoTime();
         long backoffMs = 100;
         started.countDown();
         try {
@@ -263,10 +277,6 @@ public final class TokenHub implements AutoCloseable {
                     failure = null;
                     backoffMs = 100;
                     expireLingering();
-                    if (System.nanoTime() - lastProbe >= PROBE_INTERVAL_NANOS) {
-                        probe();
-                        lastProbe = System.nanoTime();
-                    }
                 } catch (WakeupException e) {
                     // closing: the loop condition ends it
                 } catch (RuntimeException e) {
@@ -404,18 +414,24 @@ public final class TokenHub implements AutoCloseable {
         }
     }
 
-    /** Asks Kafka for the end of every partition: proves it reachable and measures how far behind the hub is. */
+    /**
+     * On the probe's thread: asks Kafka for the end of every partition, which proves it reachable and
+     * measures how far dispatch is behind (so a stuck dispatch thread shows as lag, too). A scheduled
+     * task: an exception is logged and the next run tries again.
+     */
     private void probe() {
         try {
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(2));
+            Map<TopicPartition, Long> ends = prober.endOffsets(partitions, Duration.ofSeconds(2));
             long behind = 0;
             for (TopicPartition tp : partitions) {
-                behind += Math.max(0, ends.get(tp) - consumer.position(tp));
+                behind += Math.max(0, ends.get(tp) - position(tp.partition()));
             }
             lag.set(behind);
             lastProbeOkNanos = System.nanoTime();
-        } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            LOG.warn("Kafka did not answer the hub's end-offset probe: {}", e.getMessage());
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            LOG.warn("Kafka did not answer the hub's end-offset probe: {}", e.toString());
         }
     }
 
@@ -423,15 +439,22 @@ public final class TokenHub implements AutoCloseable {
     public void close() {
         running = false;
         stopping.countDown();
+        CloseSteps.run(this::stopProbe, this::stopTail);
+    }
+
+    private void stopProbe() throws InterruptedException {
+        probes.shutdownNow();
+        prober.wakeup();
+        probes.awaitTermination(5, TimeUnit.SECONDS);
+        prober.close(Duration.ZERO);
+    }
+
+    private void stopTail() throws InterruptedException {
         if (thread.getState() == Thread.State.NEW) {
             consumer.close(Duration.ZERO); // start() failed before the tail ran: nobody else closes it
             return;
         }
         consumer.wakeup();
-        try {
-            thread.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        thread.join(5_000);
     }
 }

@@ -1,5 +1,6 @@
 package dev.rewind.edge.ops;
 
+import dev.rewind.edge.CloseSteps;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -28,7 +29,6 @@ public final class EdgeMeters implements AutoCloseable {
 
     @Override
     public void close() {
-        gc.close();
-        registry.close();
+        CloseSteps.run(gc::close, registry::close);
     }
 }

@@ -1,5 +1,6 @@
 package dev.rewind.edge.session;
 
+import dev.rewind.edge.CloseSteps;
 import dev.rewind.edge.EdgeConfig;
 import dev.rewind.edge.auth.ApiKeys;
 import dev.rewind.edge.auth.ReadTokens;
@@ -11,6 +12,7 @@ import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.SessionSummary;
 import io.helidon.webserver.http.HttpService;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,7 +49,8 @@ public final class SessionApi implements AutoCloseable {
         this.services = services;
     }
 
-    public static SessionApi start(EdgeConfig config, ApiKeys apiKeys, ReadTokens readTokens, int partitions, Clock clock) {
+    public static SessionApi start(EdgeConfig config, ApiKeys apiKeys, ReadTokens readTokens, int partitions, Clock clock,
+            MeterRegistry meters) {
         SessionStore store = SessionStore.open(Path.of(config.store().dir()), config.store().blockCacheBytes());
         SessionStoreFeed feed = null;
         KafkaProducer<String, RequestRecord> requests = null;
@@ -64,7 +67,7 @@ public final class SessionApi implements AutoCloseable {
             SessionAuth auth = new SessionAuth(apiKeys, readTokens);
             RecentSessions recent = new RecentSessions(config.sessions().recentMax());
             SessionDirectory directory = new SessionDirectory(store, recent);
-            SessionRecordReader reader = new SessionRecordReader(config, partitions);
+            SessionRecordReader reader = new SessionRecordReader(config, partitions, meters);
             SessionRecords records = new SessionRecords(reader);
             SessionCreation creation = new SessionCreation(config, readTokens, requests,
                     new IdempotentReplays(recent, store, records), clock);
@@ -76,7 +79,11 @@ public final class SessionApi implements AutoCloseable {
             };
             return new SessionApi(store, feed, requests, control, services, reader, creation);
         } catch (RuntimeException e) {
-            closeQuietly(feed, requests, control, store);
+            KafkaProducer<?, ?> openedRequests = requests;
+            KafkaProducer<?, ?> openedControl = control;
+            CloseSteps.afterFailure(e, CloseSteps.closing(feed),
+                    openedRequests == null ? null : () -> openedRequests.close(Duration.ZERO),
+                    openedControl == null ? null : () -> openedControl.close(Duration.ZERO), store::close);
             throw e;
         }
     }
@@ -107,24 +114,8 @@ public final class SessionApi implements AutoCloseable {
 
     @Override
     public void close() {
-        reader.close();
-        feed.close();
-        requests.close(Duration.ofSeconds(5));
-        control.close(Duration.ofSeconds(5));
-        store.close();
+        CloseSteps.run(reader::close, feed::close, () -> requests.close(Duration.ofSeconds(5)),
+                () -> control.close(Duration.ofSeconds(5)), store::close);
     }
 
-    private static void closeQuietly(SessionStoreFeed feed, KafkaProducer<?, ?> requests, KafkaProducer<?, ?> control,
-            SessionStore store) {
-        if (feed != null) {
-            feed.close();
-        }
-        if (requests != null) {
-            requests.close(Duration.ZERO);
-        }
-        if (control != null) {
-            control.close(Duration.ZERO);
-        }
-        store.close();
-    }
 }

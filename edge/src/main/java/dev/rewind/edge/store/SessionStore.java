@@ -1,5 +1,6 @@
 package dev.rewind.edge.store;
 
+import dev.rewind.edge.CloseSteps;
 import dev.rewind.protocol.Json;
 import dev.rewind.protocol.SessionIds;
 import dev.rewind.protocol.SessionSummary;
@@ -304,11 +305,7 @@ public final class SessionStore implements AutoCloseable {
 
     @Override
     public void close() {
-        handles.forEach(ColumnFamilyHandle::close);
-        db.close();
-        writeOptions.close();
-        columnOptions.close();
-        dbOptions.close();
-        cache.close();
+        CloseSteps.run(() -> handles.forEach(ColumnFamilyHandle::close), db::close, writeOptions::close, columnOptions::close,
+                dbOptions::close, cache::close);
     }
 }

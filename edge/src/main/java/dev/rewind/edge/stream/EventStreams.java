@@ -1,5 +1,6 @@
 package dev.rewind.edge.stream;
 
+import dev.rewind.edge.CloseSteps;
 import dev.rewind.edge.EdgeConfig;
 import dev.rewind.edge.hub.Cursor;
 import dev.rewind.edge.hub.ReplayReaders;
@@ -7,19 +8,47 @@ import dev.rewind.edge.hub.SessionFeed;
 import dev.rewind.edge.hub.Subscriber;
 import dev.rewind.edge.hub.TokenHub;
 import java.time.Clock;
+import java.time.Instant;
 
-/** What every stream transport (SSE, WebSocket) is built on: the checks, the hub, the replay readers, the open connections. */
+/** What every stream transport (SSE, WebSocket, the compat dialects) is built on: the checks, the hub, the replay readers, the open connections. */
 public record EventStreams(
         EdgeConfig config, StreamAccess access, TokenHub hub, ReplayReaders readers, StreamConnections connections, Clock clock) {
 
-    /** Opens a feed of the granted session after {@code cursor}, with a queue bounded by {@code sse.queue_*}. */
-    public SessionFeed open(StreamAccess.Granted granted, Cursor cursor)
-            throws SessionFeed.BadCursorException, ReplayReaders.BusyException, InterruptedException {
+    /**
+     * An open stream: its registered connection (counted, limited, watched), the feed behind it, and
+     * when its read token expires (the stream ends then). Closing ends the feed and the connection.
+     */
+    public record Stream(SessionFeed feed, StreamConnections.Connection connection, Instant expiresAt) implements AutoCloseable {
+        @Override
+        public void close() {
+            CloseSteps.run(feed::close, connection::close);
+        }
+    }
+
+    /**
+     * Opens a stream of the granted session after {@code cursor}, written by the current thread, with
+     * a queue bounded by {@code sse.queue_*}. The connection is taken first, so a refusal at
+     * {@code sse.max_connections} costs no replay read.
+     */
+    public Stream open(StreamConnections.Transport transport, StreamAccess.Granted granted, Cursor cursor)
+            throws StreamConnections.DrainingException, StreamConnections.FullException, SessionFeed.BadCursorException,
+            ReplayReaders.BusyException, InterruptedException {
         Subscriber subscriber = new Subscriber(granted.sessionId(), config.sse().queueEvents(), config.sse().queueBytes());
-        SessionFeed feed = SessionFeed.open(hub, readers, subscriber,
-                granted.token().createdAt().minusMillis(config.replay().skewMarginMs()), cursor);
-        connections.opened(StreamAccess.kind(cursor), feed.source());
-        return feed;
+        StreamConnections.Connection connection = connections.open(transport, subscriber, Thread.currentThread());
+        try {
+            SessionFeed feed = SessionFeed.open(hub, readers, subscriber,
+                    granted.token().createdAt().minusMillis(config.replay().skewMarginMs()), cursor);
+            connections.opened(StreamAccess.kind(cursor), feed.source());
+            return new Stream(feed, connection, granted.token().expiresAt());
+        } catch (SessionFeed.BadCursorException | ReplayReaders.BusyException | InterruptedException | RuntimeException e) {
+            connection.close();
+            throw e;
+        }
+    }
+
+    /** The loop of an SSE stream (Rewind's own or a compat dialect's): heartbeats every {@code sse.heartbeat_ms}. */
+    public StreamPump ssePump() {
+        return new StreamPump(clock, config.sse().heartbeatMs(), config.sse().maxIdleMs());
     }
 
     public Cors cors() {

@@ -6,6 +6,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -16,7 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every open stream (SSE or WebSocket) of this edge: counted for metrics, cut when a write blocks
+ * Every open stream of this edge (SSE, WebSocket, the compat dialects' streams and the waits of
+ * non-streaming completions): counted for metrics, held to {@code sse.max_connections} together (one
+ * more is refused with {@link FullException}, a 503, so the open-file limit is never what stops
+ * the edge: {@code /health}, the API and the hub's own sockets keep working), cut when a write blocks
  * longer than {@code sse.write_timeout_ms} (Helidon 4.2.0 has no write timeout; interrupting a
  * virtual thread blocked on a socket closes that socket), and told to end on shutdown so clients
  * reconnect elsewhere while nothing is lost (they resume by id).
@@ -32,14 +37,34 @@ public final class StreamConnections implements AutoCloseable {
         }
     }
 
+    /** The edge holds {@code sse.max_connections} streams already. */
+    public static final class FullException extends Exception {
+        FullException(int max) {
+            super("this edge holds its limit of " + max + " streams (sse.max_connections); retry shortly", null, false, false);
+        }
+    }
+
+    /** What kind of stream a connection is: the tag of its metrics. */
+    public enum Transport {
+        SSE, WS,
+        /** An OpenAI chat-completions or AI SDK UI-message stream. */
+        COMPAT,
+        /** A {@code stream: false} chat completion waiting for its session's end. */
+        COMPLETION;
+
+        String tag() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     /** One open stream, written by one thread. */
     public final class Connection implements AutoCloseable {
         private final Thread writer;
         private final Subscriber subscriber;
-        private final String transport;
+        private final Transport transport;
         private volatile long writingSince;
 
-        private Connection(Thread writer, Subscriber subscriber, String transport) {
+        private Connection(Thread writer, Subscriber subscriber, Transport transport) {
             this.writer = writer;
             this.subscriber = subscriber;
             this.transport = transport;
@@ -53,14 +78,15 @@ public final class StreamConnections implements AutoCloseable {
         public void written(int events) {
             writingSince = 0;
             if (events > 0) {
-                (transport.equals("ws") ? deliveredWs : deliveredSse).increment(events);
+                delivered.get(transport).increment(events);
             }
         }
 
         @Override
         public void close() {
             if (open.remove(this)) {
-                (transport.equals("ws") ? wsCount : sseCount).decrementAndGet();
+                counts.get(transport).decrementAndGet();
+                total.decrementAndGet();
                 synchronized (open) {
                     open.notifyAll();
                 }
@@ -69,25 +95,31 @@ public final class StreamConnections implements AutoCloseable {
     }
 
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger sseCount = new AtomicInteger();
-    private final AtomicInteger wsCount = new AtomicInteger();
+    private final Map<Transport, AtomicInteger> counts = new EnumMap<>(Transport.class);
+    private final Map<Transport, Counter> delivered = new EnumMap<>(Transport.class);
+    private final AtomicInteger total = new AtomicInteger();
+    private final int maxConnections;
     private final long writeTimeoutNanos;
     private final ScheduledExecutorService watchdog;
-    private final Counter deliveredSse;
-    private final Counter deliveredWs;
+    private final Counter refused;
     private final Counter stalled;
     private final MeterRegistry meters;
     private volatile boolean draining;
 
-    public StreamConnections(long writeTimeoutMs, MeterRegistry meters) {
+    public StreamConnections(long writeTimeoutMs, int maxConnections, MeterRegistry meters) {
         this.writeTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(writeTimeoutMs);
+        this.maxConnections = maxConnections;
         this.meters = meters;
-        Gauge.builder("rewind.edge.connections", sseCount, AtomicInteger::get).tag("transport", "sse")
-                .description("open event streams").register(meters);
-        Gauge.builder("rewind.edge.connections", wsCount, AtomicInteger::get).tag("transport", "ws")
-                .description("open event streams").register(meters);
-        this.deliveredSse = delivered(meters, "sse");
-        this.deliveredWs = delivered(meters, "ws");
+        for (Transport transport : Transport.values()) {
+            AtomicInteger count = new AtomicInteger();
+            counts.put(transport, count);
+            Gauge.builder("rewind.edge.connections", count, AtomicInteger::get).tag("transport", transport.tag())
+                    .description("open event streams").register(meters);
+            delivered.put(transport, Counter.builder("rewind.edge.events.delivered").tag("transport", transport.tag())
+                    .description("events written to clients").register(meters));
+        }
+        this.refused = Counter.builder("rewind.edge.connections.refused")
+                .description("streams refused because the edge held sse.max_connections").register(meters);
         this.stalled = Counter.builder("rewind.edge.write.timeouts")
                 .description("streams cut because one write blocked longer than sse.write_timeout_ms").register(meters);
         this.watchdog = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("rewind-edge-write-watchdog").daemon(true).factory());
@@ -95,19 +127,19 @@ public final class StreamConnections implements AutoCloseable {
         watchdog.scheduleWithFixedDelay(this::cutStalledWrites, every, every, TimeUnit.MILLISECONDS);
     }
 
-    private static Counter delivered(MeterRegistry meters, String transport) {
-        return Counter.builder("rewind.edge.events.delivered").tag("transport", transport)
-                .description("events written to clients").register(meters);
-    }
-
-    /** Registers the stream written by the current thread (or by {@code writer}). */
-    public Connection open(String transport, Subscriber subscriber, Thread writer) throws DrainingException {
+    /** Registers the stream of {@code subscriber} written by {@code writer}; refused while draining or at the limit. */
+    public Connection open(Transport transport, Subscriber subscriber, Thread writer) throws DrainingException, FullException {
         if (draining) {
             throw new DrainingException();
         }
+        if (total.incrementAndGet() > maxConnections) {
+            total.decrementAndGet();
+            refused.increment();
+            throw new FullException(maxConnections);
+        }
         Connection connection = new Connection(writer, subscriber, transport);
         open.add(connection);
-        (transport.equals("ws") ? wsCount : sseCount).incrementAndGet();
+        counts.get(transport).incrementAndGet();
         if (draining) {
             // shutdown began between the check and the registration: this stream ends at once
             subscriber.end(Subscriber.Ending.SHUTDOWN);
@@ -117,6 +149,11 @@ public final class StreamConnections implements AutoCloseable {
 
     public boolean draining() {
         return draining;
+    }
+
+    /** True while the edge holds its limit of streams: a WebSocket upgrade is refused before it starts. */
+    public boolean full() {
+        return total.get() >= maxConnections;
     }
 
     /** Counts where a stream found its first events, by cursor kind. */

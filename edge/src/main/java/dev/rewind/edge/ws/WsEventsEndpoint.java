@@ -12,6 +12,10 @@ import dev.rewind.edge.stream.Cors;
 import dev.rewind.edge.stream.EventStreams;
 import dev.rewind.edge.stream.StreamAccess;
 import dev.rewind.edge.stream.StreamConnections;
+import dev.rewind.edge.stream.StreamPump;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import dev.rewind.protocol.Json;
 import io.helidon.common.buffers.BufferData;
 import io.helidon.http.HeaderNames;
@@ -49,6 +53,7 @@ public final class WsEventsEndpoint {
     private final EdgeConfig config;
     private final StreamAccess access;
     private final StreamConnections connections;
+    private final StreamPump pump;
     private final Cors cors;
 
     public WsEventsEndpoint(EventStreams streams) {
@@ -56,6 +61,8 @@ public final class WsEventsEndpoint {
         this.config = streams.config();
         this.access = streams.access();
         this.connections = streams.connections();
+        // pings every ws.ping_ms: a client's pong also keeps Helidon's idle timeout from closing a push-only socket
+        this.pump = new StreamPump(streams.clock(), config.ws().pingMs(), config.sse().maxIdleMs());
         this.cors = streams.cors();
     }
 
@@ -81,6 +88,8 @@ public final class WsEventsEndpoint {
                 no.refused().send(res);
             } else if (connections.draining()) {
                 StreamAccess.unavailable(res, "the edge is shutting down; reconnect");
+            } else if (connections.full()) {
+                StreamAccess.unavailable(res, "this edge holds its limit of streams (sse.max_connections); retry shortly");
             } else {
                 res.header(HeaderNames.UPGRADE, "websocket");
                 Problem.send(res, 426, "Upgrade Required", "this is a WebSocket endpoint");
@@ -119,14 +128,16 @@ public final class WsEventsEndpoint {
             if (connections.draining()) {
                 throw new WsUpgradeException("draining");
             }
-            String token = headers.first(HeaderNames.AUTHORIZATION)
-                    .filter(value -> value.regionMatches(true, 0, "Bearer ", 0, 7)).map(value -> value.substring(7).strip())
-                    .or(() -> prologue.query().first("access_token").asOptional()).orElse(null);
+            String sessionId = sessionIdOf(prologue.uriPath().path());
+            String token = Credentials.readToken(prologue, headers, Optional.of(sessionId)).orElse(null);
             String lastEventId = prologue.query().first("last_event_id").orElse(null);
             String from = prologue.query().first("from").orElse(null);
-            StreamAccess.Outcome outcome = access.check(sessionIdOf(prologue.uriPath().path()), token, null, lastEventId, from);
+            StreamAccess.Outcome outcome = access.check(sessionId, token, null, lastEventId, from);
             if (!(outcome instanceof StreamAccess.Outcome.Ok ok)) {
                 throw new WsUpgradeException("refused");
+            }
+            if (connections.full()) {
+                throw new WsUpgradeException("full");
             }
             granted = ok.granted();
             if (lastEventId != null || from != null) {
@@ -193,12 +204,19 @@ public final class WsEventsEndpoint {
             if (closed) {
                 return;
             }
-            SessionFeed feed;
+            EventStreams.Stream stream;
             try {
-                feed = streams.open(granted, start);
-                subscriber = feed.subscriber();
+                stream = streams.open(StreamConnections.Transport.WS, granted, start);
+                subscriber = stream.feed().subscriber();
             } catch (SessionFeed.BadCursorException e) {
                 refuse(400, e.getMessage());
+                return;
+            } catch (StreamConnections.DrainingException e) {
+                closeWith(WsCloseCodes.SERVICE_RESTART, "edge restarting: reconnect");
+                return;
+            } catch (StreamConnections.FullException e) {
+                sendText(problemFrame(503, e.getMessage()));
+                closeWith(WsCloseCodes.TRY_AGAIN_LATER, "retry shortly");
                 return;
             } catch (ReplayReaders.BusyException | KafkaException e) {
                 sendText(problemFrame(503, "the event log is busy or unreachable; retry shortly"));
@@ -207,59 +225,64 @@ public final class WsEventsEndpoint {
             } catch (InterruptedException e) {
                 return;
             }
-            if (closed) {
-                feed.close();
-                return;
-            }
-            try (feed; StreamConnections.Connection connection = connections.open("ws", feed.subscriber(), Thread.currentThread())) {
-                pump(feed, connection);
-            } catch (StreamConnections.DrainingException e) {
-                closeWith(WsCloseCodes.SERVICE_RESTART, "edge restarting: reconnect");
-            } catch (InterruptedException | ReplayReaders.BusyException | RuntimeException e) {
+            try (stream) {
+                if (closed) {
+                    return;
+                }
+                SessionFeed.Batch first = stream.feed().next(0);
+                if (first.items().isEmpty() && first.end() == SessionFeed.End.TERMINAL) {
+                    closeWith(WsCloseCodes.NORMAL_CLOSE, "finished; nothing after the cursor");
+                    return;
+                }
+                pump.run(stream, first, new Frames());
+            } catch (IOException | InterruptedException | ReplayReaders.BusyException | RuntimeException e) {
                 closeWith(WsCloseCodes.TRY_AGAIN_LATER, "resume with last_event_id");
             }
         }
 
-        private void pump(SessionFeed feed, StreamConnections.Connection connection)
-                throws InterruptedException, ReplayReaders.BusyException {
-            long ping = TimeUnit.MILLISECONDS.toNanos(config.ws().pingMs());
-            long maxIdle = TimeUnit.MILLISECONDS.toNanos(config.sse().maxIdleMs());
-            long lastPing = System.nanoTime();
-            long lastEvent = lastPing;
-            SessionFeed.Batch batch = feed.next(0);
-            if (batch.items().isEmpty() && batch.end() == SessionFeed.End.TERMINAL) {
-                closeWith(WsCloseCodes.NORMAL_CLOSE, "finished; nothing after the cursor");
-                return;
+        /** WebSocket frames: one text frame per event, sent together at each flush under the session's lock; endings as close codes. */
+        private final class Frames implements StreamPump.Frames {
+            private final List<String> pending = new ArrayList<>();
+
+            @Override
+            public void item(SessionFeed.Item item) {
+                pending.add(frame(item));
             }
-            while (!closed) {
-                if (!batch.items().isEmpty()) {
-                    connection.writing();
-                    for (SessionFeed.Item item : batch.items()) {
-                        sendText(frame(item));
-                    }
-                    connection.written(batch.items().size());
-                    lastEvent = System.nanoTime();
+
+            @Override
+            public void heartbeat() {
+                send(() -> session.ping(BufferData.empty()));
+            }
+
+            @Override
+            public void end(StreamPump.Ending ending) {
+                flush();
+                switch (ending) {
+                    case TERMINAL -> closeWith(WsCloseCodes.NORMAL_CLOSE, "done");
+                    case OVERFLOW -> closeWith(WsCloseCodes.TRY_AGAIN_LATER, "slow client: resume with last_event_id");
+                    case SHUTDOWN -> closeWith(WsCloseCodes.SERVICE_RESTART, "edge restarting: reconnect with last_event_id");
+                    case IDLE -> closeWith(WsCloseCodes.NORMAL_CLOSE, "idle too long: reconnect with last_event_id");
+                    case EXPIRED -> closeWith(WsCloseCodes.NORMAL_CLOSE, "read token expired: renew it and reconnect with last_event_id");
+                    case CLOSED -> { }
                 }
-                if (batch.end() != null) {
-                    switch (batch.end()) {
-                        case TERMINAL -> closeWith(WsCloseCodes.NORMAL_CLOSE, "done");
-                        case OVERFLOW -> closeWith(WsCloseCodes.TRY_AGAIN_LATER, "slow client: resume with last_event_id");
-                        case SHUTDOWN -> closeWith(WsCloseCodes.SERVICE_RESTART, "edge restarting: reconnect with last_event_id");
-                    }
+            }
+
+            @Override
+            public void flush() {
+                if (pending.isEmpty()) {
                     return;
                 }
-                long now = System.nanoTime();
-                if (now - lastEvent >= maxIdle || !streams.clock().instant().isBefore(granted.token().expiresAt())) {
-                    closeWith(WsCloseCodes.NORMAL_CLOSE, "idle or token expired: reconnect with last_event_id");
-                    return;
-                }
-                if (now - lastPing >= ping) {
-                    connection.writing();
-                    send(() -> session.ping(BufferData.empty()));
-                    connection.written(0);
-                    lastPing = now;
-                }
-                batch = feed.next(Math.max(0, ping - (System.nanoTime() - lastPing)));
+                send(() -> {
+                    for (String text : pending) {
+                        session.send(text, true);
+                    }
+                });
+                pending.clear();
+            }
+
+            @Override
+            public boolean open() {
+                return !closed;
             }
         }
 

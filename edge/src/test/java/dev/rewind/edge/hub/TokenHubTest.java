@@ -69,8 +69,7 @@ class TokenHubTest {
         TokenHub hub = new TokenHub(config.hub(), config.sse().pollMs(), config.kafka().clientConfig(TokenHub.consumerDefaults()),
                 PARTITIONS, meters).start(Duration.ofSeconds(30));
         open.add(hub);
-        ReplayReaders readers = new ReplayReaders(config.kafka().clientConfig(ReplayReaders.consumerDefaults()),
-                config.replay().readers(), config.replay().acquireTimeoutMs(), config.sse().pollMs(), meters);
+        ReplayReaders readers = ReplayReaders.forStreams(config, meters);
         open.add(readers);
         return new Rig(config, hub, readers);
     }

@@ -12,6 +12,7 @@ import dev.rewind.protocol.SessionIds;
 import dev.rewind.protocol.TokenEvent;
 import dev.rewind.protocol.TopicSettings;
 import dev.rewind.protocol.Topics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +37,7 @@ class SessionRecordReaderTest {
             topics.tokens(new TokenEvent.Start(mine, 1, "sim", "m"), new TokenEvent.Start(other, 1, "sim", "m"),
                     new TokenEvent.Token(mine, 2, "a"), new TokenEvent.Token(other, 2, "x"), new TokenEvent.Token(mine, 3, "b"));
         }
-        SessionRecordReader reader = new SessionRecordReader(config, ApiCalls.PARTITIONS);
+        SessionRecordReader reader = new SessionRecordReader(config, ApiCalls.PARTITIONS, new SimpleMeterRegistry());
         SessionRecords records = new SessionRecords(reader);
 
         List<TokenEvent> seen = new ArrayList<>();
@@ -67,7 +68,7 @@ class SessionRecordReaderTest {
         List<TokenEvent> again = new ArrayList<>();
         records.tokens(mine, createdAt, event -> again.add(event));
         assertThat(again).hasSize(3);
-        assertThat(reader.consumersOpened()).as("reads one after another share one pooled consumer").isEqualTo(1);
+        assertThat(reader.consumersOpened()).as("reads one after another share one pooled consumer").isEqualTo(1L);
         reader.close();
     }
 

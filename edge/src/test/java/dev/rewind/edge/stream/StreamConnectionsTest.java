@@ -17,13 +17,13 @@ class StreamConnectionsTest {
     @Test
     void drainingEndsOpenStreamsRefusesNewOnesAndCutsWritersThatDoNotFinish() throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        try (StreamConnections connections = new StreamConnections(60_000, meters)) {
+        try (StreamConnections connections = new StreamConnections(60_000, 100, meters)) {
             Subscriber polite = new Subscriber("a", 16, 65_536);
-            StreamConnections.Connection politeConnection = connections.open("sse", polite, Thread.currentThread());
+            StreamConnections.Connection politeConnection = connections.open(StreamConnections.Transport.SSE, polite, Thread.currentThread());
             Subscriber stuck = new Subscriber("b", 16, 65_536);
             CountDownLatch registered = new CountDownLatch(1);
             AtomicBoolean interrupted = new AtomicBoolean();
-            Thread writer = stuckWriter(connections, "ws", stuck, registered, interrupted);
+            Thread writer = stuckWriter(connections, StreamConnections.Transport.WS, stuck, registered, interrupted);
             registered.await();
             // the polite stream ends as soon as it is told to
             Thread.ofVirtual().start(() -> {
@@ -37,7 +37,7 @@ class StreamConnectionsTest {
             assertThat(stuck.ending()).isEqualTo(Subscriber.Ending.SHUTDOWN);
             writer.join(10_000);
             assertThat(interrupted).isTrue();
-            assertThatThrownBy(() -> connections.open("sse", new Subscriber("c", 16, 65_536), Thread.currentThread()))
+            assertThatThrownBy(() -> connections.open(StreamConnections.Transport.SSE, new Subscriber("c", 16, 65_536), Thread.currentThread()))
                     .isInstanceOf(StreamConnections.DrainingException.class);
             assertThat(meters.get("rewind.edge.connections").tag("transport", "sse").gauge().value()).isZero();
             assertThat(meters.get("rewind.edge.connections").tag("transport", "ws").gauge().value()).isZero();
@@ -45,12 +45,36 @@ class StreamConnectionsTest {
     }
 
     @Test
+    void everyTransportCountsTowardsOneLimitAndAClosedStreamFreesItsPlace() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (StreamConnections connections = new StreamConnections(60_000, 3, meters)) {
+            StreamConnections.Connection sse = connections.open(StreamConnections.Transport.SSE, new Subscriber("a", 16, 65_536),
+                    Thread.currentThread());
+            connections.open(StreamConnections.Transport.WS, new Subscriber("b", 16, 65_536), Thread.currentThread());
+            connections.open(StreamConnections.Transport.COMPAT, new Subscriber("c", 16, 65_536), Thread.currentThread());
+            assertThat(connections.full()).isTrue();
+            assertThatThrownBy(() -> connections.open(StreamConnections.Transport.COMPLETION, new Subscriber("d", 16, 65_536),
+                    Thread.currentThread())).isInstanceOf(StreamConnections.FullException.class)
+                    .hasMessageContaining("sse.max_connections");
+            assertThat(meters.counter("rewind.edge.connections.refused").count()).isEqualTo(1);
+            assertThat(meters.get("rewind.edge.connections").tag("transport", "compat").gauge().value()).isEqualTo(1);
+
+            sse.close();
+            sse.close(); // a second close frees nothing more
+            assertThat(connections.full()).isFalse();
+            connections.open(StreamConnections.Transport.COMPLETION, new Subscriber("d", 16, 65_536), Thread.currentThread());
+            assertThatThrownBy(() -> connections.open(StreamConnections.Transport.SSE, new Subscriber("e", 16, 65_536),
+                    Thread.currentThread())).isInstanceOf(StreamConnections.FullException.class);
+        }
+    }
+
+    @Test
     void aWriteBlockedLongerThanTheTimeoutIsCut() throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        try (StreamConnections connections = new StreamConnections(1_000, meters)) {
+        try (StreamConnections connections = new StreamConnections(1_000, 100, meters)) {
             Subscriber subscriber = new Subscriber("a", 16, 65_536);
             AtomicBoolean interrupted = new AtomicBoolean();
-            Thread writer = stuckWriter(connections, "sse", subscriber, new CountDownLatch(1), interrupted);
+            Thread writer = stuckWriter(connections, StreamConnections.Transport.SSE, subscriber, new CountDownLatch(1), interrupted);
             writer.join(20_000);
             assertThat(interrupted).isTrue();
             assertThat(subscriber.ending()).isEqualTo(Subscriber.Ending.OVERFLOW);
@@ -59,7 +83,7 @@ class StreamConnectionsTest {
     }
 
     /** A stream whose one write never returns, as on a socket whose client stopped reading; notes its interruption. */
-    private static Thread stuckWriter(StreamConnections connections, String transport, Subscriber subscriber,
+    private static Thread stuckWriter(StreamConnections connections, StreamConnections.Transport transport, Subscriber subscriber,
             CountDownLatch registered, AtomicBoolean interrupted) {
         return Thread.ofVirtual().start(() -> {
             try (StreamConnections.Connection connection = connections.open(transport, subscriber, Thread.currentThread())) {
@@ -68,7 +92,7 @@ class StreamConnectionsTest {
                 new CountDownLatch(1).await();
             } catch (InterruptedException e) {
                 interrupted.set(true);
-            } catch (StreamConnections.DrainingException e) {
+            } catch (StreamConnections.DrainingException | StreamConnections.FullException e) {
                 throw new AssertionError(e);
             }
         });
