@@ -6,6 +6,7 @@ import dev.rewind.ingest.upstream.UpstreamConfig;
 import dev.rewind.protocol.TopicSettings;
 import dev.rewind.protocol.config.ConfigException;
 import dev.rewind.protocol.config.KafkaSettings;
+import dev.rewind.protocol.ops.OpsSettings;
 import java.util.Map;
 
 /** The ingest worker's configuration; defaults in {@code ingest-defaults.yaml}. */
@@ -27,7 +28,8 @@ public record IngestConfig(
         BreakerSettings circuitBreaker,
         Cancels cancels,
         History history,
-        Map<String, UpstreamConfig> upstreams) {
+        Map<String, UpstreamConfig> upstreams,
+        OpsSettings ops) {
 
     /** Cancels that arrive before their start are remembered: at most {@code pendingMax}, for {@code pendingTtlMs}. */
     public record Cancels(int pendingMax, long pendingTtlMs) {
@@ -70,6 +72,7 @@ public record IngestConfig(
         ConfigException.check(circuitBreaker != null, "circuit_breaker", "section is missing");
         ConfigException.check(cancels != null, "cancels", "section is missing");
         ConfigException.check(history != null, "history", "section is missing");
+        ConfigException.check(ops != null, "ops", "section is missing");
         ConfigException.check(history.lookbackMs() >= maxSessionDurationMs, "history.lookback_ms",
                 "must be at least max_session_duration_ms, or a takeover could miss a session's end");
         ConfigException.check(upstreams != null && !upstreams.isEmpty(), "upstreams", "must name at least one upstream");

@@ -1,6 +1,9 @@
 package dev.rewind.processor.session;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rewind.protocol.Json;
 import dev.rewind.protocol.JsonSerde;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -56,6 +59,20 @@ final class SessionStates {
                 keptBytes -= eldest.next().getValue().bytes.length;
                 eldest.remove();
             }
+        }
+    }
+
+    /**
+     * The next seq that the stored JSON names, read without binding the rest of it (for a state that
+     * cannot be read whole), or -1 when it names none.
+     */
+    long storedNextSeq(String sessionId) {
+        byte[] stored = store.get(sessionId);
+        try {
+            JsonNode nextSeq = stored == null ? null : Json.MAPPER.readTree(stored).get("next_seq");
+            return nextSeq != null && nextSeq.canConvertToLong() && nextSeq.asLong() > 0 ? nextSeq.asLong() : -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 
