@@ -166,7 +166,7 @@ class PipelineAnalyticsTest {
                 application_id: pipeline-analytics
                 state_dir: "%s"
                 commit_interval_ms: 100
-                http: {host: 127.0.0.1, port: 0}
+                ops: {host: 127.0.0.1, port: 0}
                 """.formatted(broker.bootstrapServers(), KafkaBroker.TEST_TOPICS.partitions(), tmp.resolve(stateDir))),
                 Map.of(), ConfigLoader.KAFKA_DEFAULTS, "analytics-defaults.yaml");
     }

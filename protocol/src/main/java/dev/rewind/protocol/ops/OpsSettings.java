@@ -9,7 +9,7 @@ import dev.rewind.protocol.config.ConfigException;
  */
 public record OpsSettings(boolean enabled, String host, int port) {
     public OpsSettings {
-        ConfigException.check(host != null && !host.isBlank(), "ops.host", "must name an address");
-        ConfigException.check(port >= 0 && port <= 65535, "ops.port", "must be between 0 and 65535, was " + port);
+        ConfigException.check(host != null && !host.isBlank(), "host", "must name an address");
+        ConfigException.check(port >= 0 && port <= 65535, "port", "must be between 0 and 65535, was " + port);
     }
 }
