@@ -33,6 +33,7 @@ public final class ProcessorTopology {
         topology.addProcessor("session-assembler", () -> new SessionAssembler(config.maxLineBytes(), metrics),
                 "requests-source", "chunks-source");
         topology.addStateStore(SessionAssembler.storeBuilder(), "session-assembler");
+        topology.addStateStore(SessionAssembler.argumentsStoreBuilder(), "session-assembler");
         topology.addStateStore(SessionAssembler.endedStoreBuilder(Duration.ofMillis(config.endedRetentionMs())),
                 "session-assembler");
         topology.addSink(SessionAssembler.TOKENS_SINK, Topics.TOKENS, new StringSerializer(), Serdes.TOKEN,

@@ -339,6 +339,41 @@ class ProcessorTopologyTest {
         assertThat(store.get(S)).isNull();
     }
 
+    @Test
+    void longToolArgumentsKeepTheStoredStateSmallAndStillGiveEveryFragmentPacedSnapshotsAndTheWholeFinalValue() {
+        request();
+        attemptStarted(1, 200);
+        var store = driver.<String, byte[]>getKeyValueStore(SessionAssembler.STORE);
+        chunk(1, 1, toolCallChunk("{\"index\":0,\"id\":\"c1\",\"function\":{\"name\":\"write\",\"arguments\":\"{\\\"content\\\":\\\"\"}}"));
+        String piece = "abcdefghijklmnopqrst"; // 20 characters: 100 KiB in about 5,000 fragments
+        int largestState = 0;
+        for (int i = 0; i < 5_000; i++) {
+            chunk(1, 2 + i, toolCallChunk("{\"index\":0,\"function\":{\"arguments\":\"" + piece + "\"}}"));
+            largestState = Math.max(largestState, store.get(S).length);
+        }
+        chunk(1, 5_002, toolCallChunk("{\"index\":0,\"function\":{\"arguments\":\"\\\"}\"}}") + "data: [DONE]\n\n");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+
+        assertThat(largestState).as("the state written per record holds at most a segment of the arguments").isLessThan(16 * 1024);
+        List<TokenEvent.ToolCall> calls = tokens.readValuesToList().stream().filter(TokenEvent.ToolCall.class::isInstance)
+                .map(TokenEvent.ToolCall.class::cast).toList();
+        assertThat(calls).hasSize(5_003);
+        assertThat(calls.stream().map(TokenEvent.ToolCall::argumentsDelta).reduce("", String::concat))
+                .isEqualTo("{\"content\":\"" + piece.repeat(5_000) + "\"}");
+        assertThat(calls.getLast().isFinal()).isTrue();
+        assertThat(calls.getLast().arguments().get("content").asText()).isEqualTo(piece.repeat(5_000));
+        List<TokenEvent.ToolCall> snapshots = calls.stream().filter(c -> !c.isFinal() && c.arguments() != null).toList();
+        assertThat(snapshots).as("one per KiB up to 8 KiB, then one per eighth of the length").hasSizeBetween(20, 40);
+        assertThat(snapshots.getLast().arguments().get("content").asText()).startsWith(piece.repeat(1_000));
+        assertThat(store.get(S)).isNull();
+        assertThat(driver.<String, String>getKeyValueStore(SessionAssembler.ARGUMENTS_STORE).approximateNumEntries())
+                .as("the ended session's segments are gone").isZero();
+    }
+
+    private static String toolCallChunk(String toolCall) {
+        return "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[" + toolCall + "]}}]}\n\n";
+    }
+
     private double deadLetters(String reason) {
         return registry.get("rewind.processor.dead.letters").tag("reason", reason).counter().count();
     }

@@ -33,6 +33,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
 
     public static final String STORE = "session-state";
     public static final String ENDED_STORE = "ended-sessions";
+    public static final String ARGUMENTS_STORE = "tool-arguments";
     public static final String TOKENS_SINK = "tokens-sink";
     public static final String SESSIONS_SINK = "sessions-sink";
     public static final String DLQ_SINK = "dlq-sink";
@@ -64,6 +65,17 @@ public final class SessionAssembler implements Processor<String, byte[], String,
     }
 
     /**
+     * Live sessions' tool-call arguments in segments of 4,096 characters, keyed by session, attempt,
+     * call and segment number (SessionStates): each is written once, when it fills, and all of a
+     * session's are deleted when it ends. Cached like the session state.
+     */
+    public static StoreBuilder<KeyValueStore<String, String>> argumentsStoreBuilder() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ARGUMENTS_STORE),
+                org.apache.kafka.common.serialization.Serdes.String(), org.apache.kafka.common.serialization.Serdes.String())
+                .withCachingEnabled();
+    }
+
+    /**
      * Ended sessions (id → terminal seq) at their end record's timestamp, so that late records are
      * recognised. A window store drops whole segments once stream time passes {@code retention}: the
      * bound follows from the records, never from a wall-clock timer.
@@ -76,7 +88,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
-        this.states = new SessionStates(context.getStateStore(STORE));
+        this.states = new SessionStates(context.getStateStore(STORE), context.getStateStore(ARGUMENTS_STORE));
         this.endedSessions = context.getStateStore(ENDED_STORE);
     }
 
