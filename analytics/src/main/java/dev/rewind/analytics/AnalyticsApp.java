@@ -1,10 +1,12 @@
 package dev.rewind.analytics;
 
 import dev.rewind.analytics.metrics.AnalyticsMetrics;
-import dev.rewind.analytics.metrics.MetricsServer;
 import dev.rewind.analytics.stats.SeriesAggregate;
 import dev.rewind.protocol.TopicProvisioner;
 import dev.rewind.protocol.Topics;
+import dev.rewind.protocol.ops.KafkaReachability;
+import dev.rewind.protocol.ops.OpsServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -31,16 +33,20 @@ public final class AnalyticsApp implements AutoCloseable {
     private static final long START_TIMEOUT_S = 60;
 
     private final KafkaStreams streams;
-    private final MetricsServer metricsServer;
+    private final KafkaReachability kafka;
+    private final OpsServer ops;
 
-    private AnalyticsApp(KafkaStreams streams, MetricsServer metricsServer) {
+    private AnalyticsApp(KafkaStreams streams, KafkaReachability kafka, OpsServer ops) {
         this.streams = streams;
-        this.metricsServer = metricsServer;
+        this.kafka = kafka;
+        this.ops = ops;
     }
 
     public static AnalyticsApp start(AnalyticsConfig config) {
         provision(config);
-        KafkaStreams streams = new KafkaStreams(AnalyticsTopology.buildTopology(config), AnalyticsTopology.streamsConfig(config));
+        PrometheusMeterRegistry registry = OpsServer.newRegistry();
+        KafkaStreams streams = new KafkaStreams(AnalyticsTopology.buildTopology(config),
+                AnalyticsTopology.streamsConfig(config, registry));
         CountDownLatch running = new CountDownLatch(1);
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.RUNNING) {
@@ -64,12 +70,14 @@ public final class AnalyticsApp implements AutoCloseable {
             streams.close(Duration.ofSeconds(10));
             throw new IllegalStateException("interrupted while starting analytics", e);
         }
+        KafkaReachability kafka = new KafkaReachability(config.kafka().clientConfig(Map.of()));
         try {
-            AnalyticsMetrics metrics = new AnalyticsMetrics(() -> totals(streams), () -> isRunning(streams),
+            AnalyticsMetrics metrics = new AnalyticsMetrics(registry, () -> totals(streams), () -> isRunning(streams),
                     config.metricsMaxSeries());
-            return new AnalyticsApp(streams,
-                    MetricsServer.start(config.http().host(), config.http().port(), metrics, () -> isRunning(streams)));
+            return new AnalyticsApp(streams, kafka, OpsServer.start("analytics", config.ops(), metrics::scrape,
+                    () -> streams.state() == KafkaStreams.State.RUNNING && kafka.reachable()));
         } catch (RuntimeException e) {
+            kafka.close();
             streams.close(Duration.ofSeconds(10));
             throw e;
         }
@@ -111,15 +119,18 @@ public final class AnalyticsApp implements AutoCloseable {
         return isRunning(streams);
     }
 
-    /** The port {@code /metrics} listens on (useful with {@code http.port: 0}). */
-    public int metricsPort() {
-        return metricsServer.port();
+    /** The port of /health and /metrics (useful with {@code ops.port: 0}), or -1 when they are off. */
+    public int opsPort() {
+        return ops == null ? -1 : ops.port();
     }
 
     /** Stops, leaving the group so that another instance takes the partitions over at once. */
     @Override
     public void close() {
-        metricsServer.close();
+        if (ops != null) {
+            ops.close();
+        }
+        kafka.close();
         streams.close(CloseOptions.timeout(Duration.ofSeconds(5))
                 .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     }

@@ -3,6 +3,7 @@ package dev.rewind.analytics;
 import dev.rewind.protocol.TopicSettings;
 import dev.rewind.protocol.config.ConfigException;
 import dev.rewind.protocol.config.KafkaSettings;
+import dev.rewind.protocol.ops.OpsSettings;
 
 /** The analytics app's configuration; defaults in {@code analytics-defaults.yaml}. */
 public record AnalyticsConfig(
@@ -20,7 +21,7 @@ public record AnalyticsConfig(
         long graceMs,
         long sessionStateTtlMs,
         int maxErrorCodes,
-        Http http,
+        OpsSettings ops,
         int metricsMaxSeries) {
 
     private static final String NAME = "[A-Za-z0-9._-]+";
@@ -28,7 +29,7 @@ public record AnalyticsConfig(
     public AnalyticsConfig {
         ConfigException.check(kafka != null, "kafka", "section is missing");
         ConfigException.check(topics != null, "topics", "section is missing");
-        ConfigException.check(http != null, "http", "section is missing");
+        ConfigException.check(ops != null, "ops", "section is missing");
         ConfigException.check(applicationId != null && applicationId.matches(NAME), "application_id",
                 "must be letters, digits, '.', '_' or '-'");
         ConfigException.check(stateDir != null && !stateDir.isBlank(), "state_dir", "must name a directory");
@@ -46,13 +47,5 @@ public record AnalyticsConfig(
         ConfigException.check(maxErrorCodes >= 1 && maxErrorCodes <= 1000, "max_error_codes",
                 "must be between 1 and 1000");
         ConfigException.check(metricsMaxSeries >= 1, "metrics_max_series", "must be at least 1");
-    }
-
-    /** Where {@code /metrics} and {@code /health} listen. */
-    public record Http(String host, int port) {
-        public Http {
-            ConfigException.check(host != null && !host.isBlank(), "host", "must name an address");
-            ConfigException.check(port >= 0 && port <= 65535, "port", "must be between 0 and 65535, was " + port);
-        }
     }
 }

@@ -1,11 +1,14 @@
 package dev.rewind.analytics;
 
+import dev.rewind.analytics.errors.DeadLetterHandler;
+import dev.rewind.analytics.errors.TokenDecoding;
 import dev.rewind.analytics.session.SessionFact;
 import dev.rewind.analytics.session.SessionTracker;
 import dev.rewind.analytics.stats.SeriesAggregate;
 import dev.rewind.protocol.AnalyticsRecord;
 import dev.rewind.protocol.JsonSerde;
 import dev.rewind.protocol.Serdes;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -18,7 +21,6 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KGroupedStream;
@@ -50,7 +52,8 @@ public final class AnalyticsTopology {
         builder.addStateStore(SessionTracker.storeBuilder());
         KGroupedStream<String, SessionFact> bySeries = builder
                 .stream(config.tokensTopic(), Consumed.with(org.apache.kafka.common.serialization.Serdes.String(),
-                        Serdes.TOKEN).withName("tokens-source"))
+                        org.apache.kafka.common.serialization.Serdes.ByteArray()).withName("tokens-source"))
+                .flatMapValues(TokenDecoding::decode, Named.as("token-decoder"))
                 .process(() -> new SessionTracker(config.sessionStateTtlMs()), Named.as("session-tracker"),
                         SessionTracker.STORE)
                 .groupByKey(Grouped.with("series", org.apache.kafka.common.serialization.Serdes.String(), FACT_SERDE));
@@ -93,6 +96,13 @@ public final class AnalyticsTopology {
                 end.plus(grace), aggregate.tokens() / (double) WINDOW.toSeconds(), aggregate.stats());
     }
 
+    /** As {@link #streamsConfig(AnalyticsConfig)}, with the dead-letter handler counting in {@code registry}. */
+    public static Properties streamsConfig(AnalyticsConfig config, MeterRegistry registry) {
+        Properties properties = streamsConfig(config);
+        properties.put(DeadLetterHandler.REGISTRY_CONFIG, registry);
+        return properties;
+    }
+
     public static Properties streamsConfig(AnalyticsConfig config) {
         Map<String, Object> defaults = new HashMap<>();
         defaults.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
@@ -104,8 +114,10 @@ public final class AnalyticsTopology {
         defaults.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.numStandbyReplicas());
         defaults.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.numStreamThreads());
         defaults.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.topics().replicationFactor());
-        // a record the app cannot read (a kind from a later version, say) is logged and skipped, never fatal
-        defaults.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        // a record the app cannot read is dead-lettered, one of a type from a later version skipped and counted, and
+        // one whose processing throws dead-lettered: never fatal, never a crash loop under exactly-once
+        defaults.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        defaults.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         // there are no global stores; set only to silence Kafka's start-up warning (the default from Kafka 5)
         defaults.put("processing.exception.handler.global.enabled", true);
         // 5 ms batches a commit's window and total updates; readers wait for the commit (1 s) anyway

@@ -70,7 +70,7 @@ class AnalyticsAppTest {
         try (AnalyticsApp app = AnalyticsApp.start(config(applicationId, tokens, output, "second-run"))) {
             Map<String, AnalyticsRecord> afterRestart = awaitNumbers(output, all);
 
-            String metrics = get("http://127.0.0.1:" + app.metricsPort() + "/metrics");
+            String metrics = get("http://127.0.0.1:" + app.opsPort() + "/metrics");
             AnalyticsRecord.SeriesStats total = afterRestart.get("total|sim|sim-small").stats();
             assertThat(metrics).contains("rewind_analytics_tokens_total{model=\"sim-small\",upstream=\"sim\"} "
                     + (double) total.tokens());
@@ -79,8 +79,8 @@ class AnalyticsAppTest {
             assertThat(metrics).contains("rewind_analytics_ttft_milliseconds{model=\"sim-small\",quantile=\"0.95\",upstream=\"sim\"} "
                     + (double) total.ttftMs().p95());
             assertThat(metrics).contains("rewind_analytics_errors_total{code=\"upstream_bad_request\",model=\"sim-small\",upstream=\"sim\"} ");
-            assertThat(get("http://127.0.0.1:" + app.metricsPort() + "/health")).contains("UP");
-            HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.metricsPort()
+            assertThat(get("http://127.0.0.1:" + app.opsPort() + "/health/ready")).contains("UP");
+            HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.opsPort()
                     + "/metrics")).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(post.statusCode()).isEqualTo(405);
             assertThat(post.headers().firstValue("Content-Type")).hasValue("application/problem+json");
@@ -143,7 +143,7 @@ class AnalyticsAppTest {
                 tokens_topic: "%s"
                 analytics_topic: "%s"
                 commit_interval_ms: 100
-                http: {host: 127.0.0.1, port: 0}
+                ops: {host: 127.0.0.1, port: 0}
                 """.formatted(broker.bootstrapServers(), PARTITIONS, applicationId, tmp.resolve(stateDir), tokens,
                 output)), Map.of(), ConfigLoader.KAFKA_DEFAULTS, "analytics-defaults.yaml");
     }

@@ -23,21 +23,21 @@ class AnalyticsConfigTest {
         assertThat(config.analyticsTopic()).isEqualTo(Topics.ANALYTICS);
         assertThat(config.graceMs()).isEqualTo(600_000);
         assertThat(config.applicationId()).isEqualTo("rewind-analytics");
-        assertThat(config.http().port()).isEqualTo(9464);
+        assertThat(config.ops().port()).isEqualTo(9464);
     }
 
     @Test
     void environmentVariablesOverrideKeys() {
-        assertThat(load("{}", Map.of("REWIND_GRACE_MS", "120000", "REWIND_HTTP_PORT", "0")))
-                .extracting(AnalyticsConfig::graceMs, c -> c.http().port()).containsExactly(120_000L, 0);
+        assertThat(load("{}", Map.of("REWIND_GRACE_MS", "120000", "REWIND_OPS_PORT", "0")))
+                .extracting(AnalyticsConfig::graceMs, c -> c.ops().port()).containsExactly(120_000L, 0);
     }
 
     @Test
     void aBadValueStopsStartupNamingTheKey() {
         assertThatThrownBy(() -> load("{grace_ms: -1}", Map.of())).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("grace_ms");
-        assertThatThrownBy(() -> load("{http: {port: 70000}}", Map.of())).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("http.port");
+        assertThatThrownBy(() -> load("{ops: {port: 70000}}", Map.of())).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("ops.port");
         assertThatThrownBy(() -> load("{analytics_topic: rewind.tokens}", Map.of())).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("analytics_topic");
         assertThatThrownBy(() -> load("{grace: 5}", Map.of())).isInstanceOf(ConfigException.class)

@@ -1,5 +1,6 @@
 package dev.rewind.analytics;
 
+import dev.rewind.protocol.ops.OpsServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rewind.analytics.metrics.AnalyticsMetrics;
@@ -78,7 +79,7 @@ class AnalyticsMetricsTest {
         try (KeyValueIterator<String, SeriesAggregate> all = totals().all()) {
             all.forEachRemaining(entry -> owned.put(entry.key, entry.value));
         }
-        AnalyticsMetrics metrics = new AnalyticsMetrics(() -> new OwnedTotals(owned), () -> true, 1);
+        AnalyticsMetrics metrics = new AnalyticsMetrics(OpsServer.newRegistry(), () -> new OwnedTotals(owned), () -> true, 1);
 
         String bounded = metrics.scrape();
         assertThat(bounded).contains("rewind_analytics_tokens_total{model=\"one\",upstream=\"sim\"} 1.0")
@@ -93,7 +94,7 @@ class AnalyticsMetricsTest {
     }
 
     private AnalyticsMetrics metrics(int maxSeries) {
-        return new AnalyticsMetrics(this::totals, () -> true, maxSeries);
+        return new AnalyticsMetrics(OpsServer.newRegistry(), this::totals, () -> true, maxSeries);
     }
 
     private KeyValueStore<String, SeriesAggregate> totals() {

@@ -8,7 +8,13 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
+import dev.rewind.analytics.errors.UnreadableStateException;
+import dev.rewind.analytics.session.SessionTracker;
 import dev.rewind.protocol.AnalyticsRecord;
+import dev.rewind.protocol.DeadLetter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import dev.rewind.protocol.Json;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.TokenEvent;
@@ -44,6 +50,9 @@ class AnalyticsTopologyTest {
     private final Map<String, AnalyticsRecord> written = new java.util.TreeMap<>();
     private TopologyTestDriver driver;
     private TestInputTopic<String, TokenEvent> tokens;
+    private TestInputTopic<String, byte[]> rawTokens;
+    private TestOutputTopic<String, DeadLetter> dlq;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private TestOutputTopic<String, AnalyticsRecord> analytics;
 
     @BeforeEach
@@ -51,8 +60,10 @@ class AnalyticsTopologyTest {
         AnalyticsConfig config = ConfigLoader.load(AnalyticsConfig.class, ConfigLoader.parseYaml(
                 "{state_dir: \"" + stateDir + "\", grace_ms: " + GRACE_MS + ", max_error_codes: 2}"), Map.of(),
                 ConfigLoader.KAFKA_DEFAULTS, "analytics-defaults.yaml");
-        driver = new TopologyTestDriver(AnalyticsTopology.buildTopology(config), AnalyticsTopology.streamsConfig(config));
+        driver = new TopologyTestDriver(AnalyticsTopology.buildTopology(config), AnalyticsTopology.streamsConfig(config, registry));
         tokens = driver.createInputTopic(Topics.TOKENS, new StringSerializer(), Serdes.TOKEN);
+        rawTokens = driver.createInputTopic(Topics.TOKENS, new StringSerializer(), new ByteArraySerializer());
+        dlq = driver.createOutputTopic(Topics.CHUNKS_DLQ, new StringDeserializer(), Serdes.DEAD_LETTER);
         analytics = driver.createOutputTopic(Topics.ANALYTICS, new StringDeserializer(), Serdes.ANALYTICS);
     }
 
@@ -183,6 +194,49 @@ class AnalyticsTopologyTest {
         pipe(List.of(new TimedEvent(new TokenEvent.Done("s_abandonedaaaaaaaaaaaa", 4, "stop", null, null),
                 T0 + 86_400_000L + 130_000)));
         assertThat(latest().get("total|sim|m").stats().sessions()).isEqualTo(new AnalyticsRecord.SessionCounts(2, 1, 0, 0));
+    }
+
+    @Test
+    void anUnreadableTokenRecordIsDeadLetteredWithItsSourceAndAnUnknownTypeSkippedAndBothCounted() {
+        String id = "s_poisoned0000000000000";
+        List<TimedEvent> events = ScriptedSession.start(id, "sim", "sim-small", T0).tokens(2, 100, 10).done(5);
+        tokens.pipeInput(id, events.getFirst().event(), events.getFirst().timestamp());
+        rawTokens.pipeInput(id, "{not json".getBytes(StandardCharsets.UTF_8), T0 + 1);
+        rawTokens.pipeInput(id, ("{\"type\":\"heartbeat_v2\",\"session_id\":\"" + id + "\",\"seq\":9}")
+                .getBytes(StandardCharsets.UTF_8), T0 + 2);
+        events.stream().skip(1).forEach(e -> tokens.pipeInput(id, e.event(), e.timestamp()));
+
+        assertThat(latest().get("total|sim|sim-small").stats().sessions()).isEqualTo(new AnalyticsRecord.SessionCounts(1, 1, 0, 0));
+        assertThat(dlq.readValuesToList()).singleElement().satisfies(letter -> {
+            assertThat(letter.reason()).isEqualTo("unreadable-record");
+            assertThat(letter.sessionId()).isEqualTo(id);
+            assertThat(letter.sourceTopic()).isEqualTo(Topics.TOKENS);
+            assertThat(letter.offset()).isEqualTo(1);
+            assertThat(letter.excerpt()).isEqualTo("{not json");
+        });
+        assertThat(registry.get("rewind.analytics.dead.letters").tag("reason", "unreadable-record").counter().count()).isEqualTo(1);
+        assertThat(registry.get("rewind.analytics.skipped.records").tag("topic", Topics.TOKENS).counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void aSessionWhoseStoredProgressCannotBeReadIsDeadLetteredAndForgottenAndTheTaskGoesOn() {
+        String broken = "s_brokenstate0000000000";
+        String healthy = "s_healthy0000000000000";
+        List<TimedEvent> first = ScriptedSession.start(broken, "sim", "m", T0).tokens(3, 100, 10).done(5);
+        tokens.pipeInput(broken, first.getFirst().event(), first.getFirst().timestamp());
+        driver.<String, byte[]>getKeyValueStore(SessionTracker.STORE).put(broken, "{\"damaged".getBytes(StandardCharsets.UTF_8));
+        first.stream().skip(1).forEach(e -> tokens.pipeInput(broken, e.event(), e.timestamp()));
+        pipe(ScriptedSession.start(healthy, "sim", "m", T0 + 50).tokens(1, 100, 10).done(5));
+
+        List<DeadLetter> letters = dlq.readValuesToList();
+        assertThat(letters.getFirst()).satisfies(letter -> {
+            assertThat(letter.reason()).isEqualTo("unreadable-state");
+            assertThat(letter.sessionId()).isEqualTo(broken);
+            assertThat(letter.excerpt()).startsWith(UnreadableStateException.class.getName());
+        });
+        assertThat(letters).hasSize(1);
+        assertThat(latest().get("total|sim|m").stats().sessions()).as("the broken session's end is not attributed; the next one is")
+                .isEqualTo(new AnalyticsRecord.SessionCounts(2, 1, 0, 0));
     }
 
     private void pipe(List<TimedEvent> events) {

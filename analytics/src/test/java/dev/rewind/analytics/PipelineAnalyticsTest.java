@@ -65,12 +65,14 @@ class PipelineAnalyticsTest {
                 "llm-sim-defaults.yaml"));
         processor = StreamProcessor.start(ConfigLoader.load(ProcessorConfig.class, ConfigLoader.parseYaml("""
                 kafka: {bootstrap_servers: "%s"}
+                ops: {host: 127.0.0.1, port: 0}
                 topics: {partitions: %d}
                 state_dir: "%s"
                 """.formatted(bootstrap, partitions, tmp.resolve("processor"))), Map.of(),
                 ConfigLoader.KAFKA_DEFAULTS, "stream-processor-defaults.yaml"));
         ingest = IngestService.start(ConfigLoader.load(IngestConfig.class, ConfigLoader.parseYaml("""
                 kafka: {bootstrap_servers: "%s"}
+                ops: {host: 127.0.0.1, port: 0}
                 topics: {partitions: %d}
                 retry: {initial_backoff_ms: 100}
                 upstreams:
@@ -164,7 +166,7 @@ class PipelineAnalyticsTest {
                 application_id: pipeline-analytics
                 state_dir: "%s"
                 commit_interval_ms: 100
-                http: {host: 127.0.0.1, port: 0}
+                ops: {host: 127.0.0.1, port: 0}
                 """.formatted(broker.bootstrapServers(), KafkaBroker.TEST_TOPICS.partitions(), tmp.resolve(stateDir))),
                 Map.of(), ConfigLoader.KAFKA_DEFAULTS, "analytics-defaults.yaml");
     }

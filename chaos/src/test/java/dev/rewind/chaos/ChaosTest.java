@@ -98,12 +98,14 @@ class ChaosTest {
             for (int i = 0; i < 2; i++) {
                 services.add(service(work, "ingest-" + i, IngestMain.class, shared + """
                         group_id: chaos-ingest
+                        ops: {host: 127.0.0.1, port: 0}
                         stall_timeout_ms: 10000
                         retry: {max_attempts: 8, initial_backoff_ms: 200, max_backoff_ms: 2000}
                         upstreams: {sim: {format: openai-chat, base_url: "%s/v1"}}
                         """.formatted(sim.baseUrl())));
                 services.add(service(work, "processor-" + i, ProcessorMain.class, shared + """
                         application_id: chaos-processor
+                        ops: {host: 127.0.0.1, port: 0}
                         group_instance_id: chaos-processor-%d
                         state_dir: "%s"
                         transaction_timeout_ms: 10000

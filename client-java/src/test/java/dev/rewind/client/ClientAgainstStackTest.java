@@ -63,7 +63,7 @@ class ClientAgainstStackTest {
 
     @BeforeAll
     static void start() throws Exception {
-        int[] ports = freePorts(4);
+        int[] ports = freePorts(6);
         brokerPort = ports[2];
         // the edge signs with the test key, so that a second edge (below) verifies its tokens
         stack = Standalone.start(ConfigLoader.load(StandaloneConfig.class, ConfigLoader.parseYaml("""
@@ -72,11 +72,12 @@ class ClientAgainstStackTest {
                 http: {host: 127.0.0.1, port: %d}
                 sim: {host: 127.0.0.1, port: %d, tokens_per_second: 40, first_token_delay_ms: 50}
                 broker: {host: 127.0.0.1, port: %d, controller_port: %d}
+                ops: {host: 127.0.0.1, ingest_port: %d, processor_port: %d}
                 edge:
                   auth: {signing_keys: {k1: "%s"}, active_signing_key: k1}
                   sse: {heartbeat_ms: 1000}
                 ingest: {retry: {initial_backoff_ms: 50}}
-                """.formatted(dataDir, ports[0], ports[1], ports[2], ports[3], EdgeTestConfig.SIGNING_KEY)),
+                """.formatted(dataDir, ports[0], ports[1], ports[2], ports[3], ports[4], ports[5], EdgeTestConfig.SIGNING_KEY)),
                 Map.of(), "standalone-defaults.yaml"));
         direct = RewindClient.builder(URI.create("http://127.0.0.1:" + stack.httpPort())).apiKey(stack.demoApiKey()).build();
     }

@@ -6,6 +6,7 @@ import dev.rewind.ingest.upstream.UpstreamConfig;
 import dev.rewind.protocol.TopicSettings;
 import dev.rewind.protocol.config.ConfigException;
 import dev.rewind.protocol.config.KafkaSettings;
+import dev.rewind.protocol.ops.OpsSettings;
 import java.util.Map;
 
 /** The ingest worker's configuration; defaults in {@code ingest-defaults.yaml}. */
@@ -28,7 +29,8 @@ public record IngestConfig(
         Cancels cancels,
         History history,
         Queue queue,
-        Map<String, UpstreamConfig> upstreams) {
+        Map<String, UpstreamConfig> upstreams,
+        OpsSettings ops) {
 
     /**
      * Start requests read while every stream slot is taken wait in the worker's queue: at most
@@ -94,6 +96,7 @@ public record IngestConfig(
         ConfigException.check(cancels != null, "cancels", "section is missing");
         ConfigException.check(history != null, "history", "section is missing");
         ConfigException.check(queue != null, "queue", "section is missing");
+        ConfigException.check(ops != null, "ops", "section is missing");
         ConfigException.check(history.lookbackMs() >= maxSessionDurationMs, "history.lookback_ms",
                 "must be at least max_session_duration_ms, or a takeover could miss a session's end");
         ConfigException.check(upstreams != null && !upstreams.isEmpty(), "upstreams", "must name at least one upstream");

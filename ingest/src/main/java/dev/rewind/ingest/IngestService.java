@@ -15,6 +15,10 @@ import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.TopicProvisioner;
 import dev.rewind.protocol.Topics;
+import dev.rewind.protocol.ops.KafkaReachability;
+import dev.rewind.protocol.ops.OpsServer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,15 +51,39 @@ public final class IngestService implements AutoCloseable {
     private final Thread cancelLoop;
     private final KafkaProducer<String, ChunkRecord> producer;
     private final HttpClient http;
+    private final KafkaClientMetrics producerMetrics;
+    private final KafkaReachability kafka;
+    private final OpsServer ops;
 
-    private IngestService(IngestWorker worker, CancelListener cancels, KafkaProducer<String, ChunkRecord> producer,
-            HttpClient http) {
+    private IngestService(IngestConfig config, IngestWorker worker, CancelListener cancels,
+            KafkaProducer<String, ChunkRecord> producer, HttpClient http, PrometheusMeterRegistry registry) {
         this.worker = worker;
         this.cancels = cancels;
         this.producer = producer;
         this.http = http;
+        this.producerMetrics = new KafkaClientMetrics(producer);
+        producerMetrics.bindTo(registry);
         this.cancelLoop = Thread.ofPlatform().name("ingest-cancels").start(cancels);
         this.requestLoop = Thread.ofPlatform().name("ingest-requests").start(worker);
+        this.kafka = new KafkaReachability(config.kafka().clientConfig(Map.of()));
+        OpsServer started = null;
+        try {
+            started = OpsServer.start("ingest", config.ops(), registry::scrape, this::isReady);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        this.ops = started;
+    }
+
+    /** Ready: both loops alive, the request consumer in its group, and Kafka answering. */
+    public boolean isReady() {
+        return requestLoop.isAlive() && cancelLoop.isAlive() && worker.joined() && kafka.reachable();
+    }
+
+    /** The port of /health and /metrics (useful with {@code ops.port: 0}), or -1 when they are off. */
+    public int opsPort() {
+        return ops == null ? -1 : ops.port();
     }
 
     /** Starts ingest; upstream keys are resolved from {@code env} (the process environment in production). */
@@ -74,6 +102,8 @@ public final class IngestService implements AutoCloseable {
             TopicProvisioner.ensure(admin, config.topics());
         }
         Clock clock = Clock.systemUTC();
+        // the one registry of this process: /metrics serves it; ingest's own counters and the Kafka clients' go here
+        PrometheusMeterRegistry registry = OpsServer.newRegistry();
         KafkaProducer<String, ChunkRecord> producer = new KafkaProducer<>(
                 config.kafka().clientConfig(producerDefaults(config)), new StringSerializer(), Serdes.CHUNK);
         HttpClient http = HttpClient.newBuilder()
@@ -99,7 +129,7 @@ public final class IngestService implements AutoCloseable {
                         new StringDeserializer(), Serdes.CONTROL),
                 worker::cancel, Duration.ofMillis(config.cancels().pendingTtlMs()), clock);
         LOG.info("ingest started: upstreams {}, at most {} concurrent streams", upstreams.keySet(), config.maxConcurrentStreams());
-        return new IngestService(worker, cancels, producer, http);
+        return new IngestService(config, worker, cancels, producer, http, registry);
     }
 
     static Map<String, Object> producerDefaults(IngestConfig config) {
@@ -155,6 +185,9 @@ public final class IngestService implements AutoCloseable {
     /** Stops taking new sessions, lets running ones finish for a bounded time, then closes the clients. */
     @Override
     public void close() {
+        if (ops != null) {
+            ops.close();
+        }
         worker.stop();
         cancels.stop();
         try {
@@ -166,7 +199,11 @@ public final class IngestService implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        producerMetrics.close();
         producer.close(Duration.ofSeconds(5));
         http.close();
+        if (kafka != null) {
+            kafka.close();
+        }
     }
 }

@@ -97,7 +97,7 @@ class IngestServiceTest {
                   nowhere: {format: openai-chat, base_url: "http://127.0.0.1:%d/v1"}
                 """.formatted(bootstrap, PARTITIONS, sim.baseUrl(), keyFile, sim.baseUrl(), sim.baseUrl(), keyFile,
                 sim.baseUrl(), keyFile, sim.baseUrl(), keyFile, sim.baseUrl(), keyFile, closedPort)),
-                Map.of(), ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml");
+                TestSetup.OPS_ANY_PORT, ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml");
     }
 
     @AfterAll

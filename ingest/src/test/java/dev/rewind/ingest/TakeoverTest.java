@@ -98,6 +98,7 @@ class TakeoverTest {
                 "-cp", System.getProperty("java.class.path"), IngestMain.class.getName());
         builder.environment().put("REWIND_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
         builder.environment().put("REWIND_TOPICS_PARTITIONS", "3");
+        builder.environment().putAll(TestSetup.OPS_ANY_PORT);
         builder.environment().put("REWIND_GROUP_ID", GROUP);
         builder.environment().put("REWIND_UPSTREAMS_SIM_BASE_URL", sim.baseUrl() + "/v1");
         builder.redirectErrorStream(true).redirectOutput(tmp.resolve("worker.log").toFile());

@@ -16,9 +16,12 @@ final class TestSetup {
                 "{host: 127.0.0.1, port: 0, tokens_per_second: 0, first_token_delay_ms: 0}"), Map.of(), "llm-sim-defaults.yaml"));
     }
 
+    /** Tests' ops listeners take any free loopback port, so that tests and workers never collide. */
+    static final Map<String, String> OPS_ANY_PORT = Map.of("REWIND_OPS_HOST", "127.0.0.1", "REWIND_OPS_PORT", "0");
+
     /** Ingest's config: the built-in defaults under {@code yaml}. */
     static IngestConfig ingestConfig(String yaml) {
-        return ConfigLoader.load(IngestConfig.class, ConfigLoader.parseYaml(yaml), Map.of(),
+        return ConfigLoader.load(IngestConfig.class, ConfigLoader.parseYaml(yaml), OPS_ANY_PORT,
                 ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml");
     }
 }

@@ -65,6 +65,8 @@ public final class Standalone implements AutoCloseable {
         Ports.requireFree(config.sim().host(), config.sim().port(), "sim.port");
         Ports.requireFree(config.broker().host(), config.broker().port(), "broker.port");
         Ports.requireFree(config.broker().host(), config.broker().controllerPort(), "broker.controller_port");
+        Ports.requireFree(config.ops().host(), config.ops().ingestPort(), "ops.ingest_port");
+        Ports.requireFree(config.ops().host(), config.ops().processorPort(), "ops.processor_port");
         StandaloneSecrets secrets = StandaloneSecrets.loadOrCreate(dataDir);
         Deque<AutoCloseable> running = new ArrayDeque<>();
         try {
@@ -161,11 +163,13 @@ public final class Standalone implements AutoCloseable {
     private static ObjectNode processorOverlay(StandaloneConfig config, String bootstrap, Path dataDir) {
         ObjectNode processor = kafka(config, bootstrap);
         processor.put("state_dir", dataDir.resolve("streams").toString());
+        processor.putObject("ops").put("host", config.ops().host()).put("port", config.ops().processorPort());
         return processor;
     }
 
     private static ObjectNode ingestOverlay(StandaloneConfig config, String bootstrap, LlmSimulator sim) {
         ObjectNode ingest = kafka(config, bootstrap);
+        ingest.putObject("ops").put("host", config.ops().host()).put("port", config.ops().ingestPort());
         ObjectNode upstreams = ingest.putObject("upstreams");
         SIM_UPSTREAMS.forEach((name, upstream) -> upstreams.putObject(name).put("format", upstream.format())
                 .put("base_url", sim.baseUrl() + upstream.basePath()));

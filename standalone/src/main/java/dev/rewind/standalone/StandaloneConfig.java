@@ -15,6 +15,7 @@ public record StandaloneConfig(
         Broker broker,
         Http http,
         Sim sim,
+        Ops ops,
         ObjectNode edge,
         ObjectNode ingest,
         ObjectNode processor) {
@@ -25,6 +26,16 @@ public record StandaloneConfig(
         ConfigException.check(broker != null, "broker", "section is missing");
         ConfigException.check(http != null, "http", "section is missing");
         ConfigException.check(sim != null, "sim", "section is missing");
+        ConfigException.check(ops != null, "ops", "section is missing");
+    }
+
+    /** Where ingest's and the processor's /health/live, /health/ready and /metrics listen: two ports, one each. */
+    public record Ops(String host, int ingestPort, int processorPort) {
+        public Ops {
+            checkPort("ingest_port", ingestPort);
+            checkPort("processor_port", processorPort);
+            ConfigException.check(ingestPort != processorPort, "processor_port", "must differ from ingest_port");
+        }
     }
 
     public record Broker(String host, int port, int controllerPort) {

@@ -41,7 +41,7 @@ class StandaloneTest {
 
     @Test
     void servesTheDemoAndReplaysEarlierSessionsInFullAfterARestart() throws Exception {
-        StandaloneConfig config = config(dataDir, freePorts(4));
+        StandaloneConfig config = config(dataDir, freePorts(6));
         String sessionId;
         String token;
         List<SseConnection.Event> live;
@@ -76,7 +76,7 @@ class StandaloneTest {
 
     @Test
     void registersTheSimulatorOncePerFormatInIngestAndInTheEdge() throws Exception {
-        int[] ports = freePorts(4);
+        int[] ports = freePorts(6);
         try (Standalone stack = Standalone.start(config(dataDir, ports));
                 KafkaConsumer<String, ChunkRecord> chunks = new KafkaConsumer<>(Map.of(
                         "bootstrap.servers", "127.0.0.1:" + ports[2], "group.id", "standalone-formats-test",
@@ -112,7 +112,7 @@ class StandaloneTest {
 
     @Test
     void refusesToStartWhenAPortIsTakenAndSaysWhichKeyToChange() throws Exception {
-        int[] ports = freePorts(4);
+        int[] ports = freePorts(6);
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), ports[0]));
             assertThatThrownBy(() -> Standalone.start(config(dataDir, ports)))
@@ -132,10 +132,11 @@ class StandaloneTest {
     void aBadKeyInAComponentSectionStopsStartupNamingTheFullKey() throws Exception {
         var overlay = ConfigLoader.parseYaml("data_dir: \"" + dataDir + "\"\nedge: {sse: {heartbeat_ms: 5}}");
         StandaloneConfig config = ConfigLoader.load(StandaloneConfig.class, overlay, Map.of(), "standalone-defaults.yaml");
-        int[] ports = freePorts(4);
+        int[] ports = freePorts(6);
         StandaloneConfig onFreePorts = new StandaloneConfig(config.dataDir(), config.demo(), config.partitions(),
                 new StandaloneConfig.Broker("127.0.0.1", ports[2], ports[3]), new StandaloneConfig.Http("127.0.0.1", ports[0]),
-                new StandaloneConfig.Sim("127.0.0.1", ports[1], 0, 0), config.edge(), config.ingest(), config.processor());
+                new StandaloneConfig.Sim("127.0.0.1", ports[1], 0, 0),
+                new StandaloneConfig.Ops("127.0.0.1", ports[4], ports[5]), config.edge(), config.ingest(), config.processor());
         assertThatThrownBy(() -> Standalone.start(onFreePorts))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("edge.sse.heartbeat_ms");

@@ -12,14 +12,15 @@ public final class TestStacks {
 
     private TestStacks() {}
 
-    /** A config on the given ports: http, sim, broker, controller; {@code extraYaml} is merged in (e.g. a sim section). */
+    /** A config on the given ports: http, sim, broker, controller, ingest ops, processor ops; {@code extraYaml} is merged in (e.g. a sim section). */
     public static StandaloneConfig config(Path dataDir, int[] ports, String simYaml) {
         return ConfigLoader.load(StandaloneConfig.class, ConfigLoader.parseYaml("""
                 data_dir: "%s"
                 http: {host: 127.0.0.1, port: %d}
                 sim: {host: 127.0.0.1, port: %d, %s}
                 broker: {host: 127.0.0.1, port: %d, controller_port: %d}
-                """.formatted(dataDir, ports[0], ports[1], simYaml, ports[2], ports[3])), Map.of(), "standalone-defaults.yaml");
+                ops: {host: 127.0.0.1, ingest_port: %d, processor_port: %d}
+                """.formatted(dataDir, ports[0], ports[1], simYaml, ports[2], ports[3], ports[4], ports[5])), Map.of(), "standalone-defaults.yaml");
     }
 
     /** {@code count} distinct ports that were free a moment ago (the stack refuses to start on a taken one). */

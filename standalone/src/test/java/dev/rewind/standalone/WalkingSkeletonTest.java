@@ -71,6 +71,7 @@ class WalkingSkeletonTest {
                 Map.of(), "llm-sim-defaults.yaml"));
         processor = StreamProcessor.start(ConfigLoader.load(ProcessorConfig.class, ConfigLoader.parseYaml("""
                 kafka: {bootstrap_servers: "%s"}
+                ops: {host: 127.0.0.1, port: 0}
                 topics: {partitions: %d}
                 state_dir: "%s"
                 """.formatted(bootstrap, PARTITIONS, tmp.resolve("streams"))), Map.of(),
@@ -78,6 +79,7 @@ class WalkingSkeletonTest {
         Path keyFile = java.nio.file.Files.writeString(tmp.resolve("sim.key"), SIM_KEY);
         ingest = IngestService.start(ConfigLoader.load(IngestConfig.class, ConfigLoader.parseYaml("""
                 kafka: {bootstrap_servers: "%s"}
+                ops: {host: 127.0.0.1, port: 0}
                 topics: {partitions: %d}
                 upstreams:
                   sim: {format: openai-chat, base_url: "%s/v1", api_key_file: "%s"}

@@ -3,6 +3,7 @@ package dev.rewind.processor;
 import dev.rewind.protocol.TopicSettings;
 import dev.rewind.protocol.config.ConfigException;
 import dev.rewind.protocol.config.KafkaSettings;
+import dev.rewind.protocol.ops.OpsSettings;
 
 /** The stream processor's configuration; defaults in {@code stream-processor-defaults.yaml}. */
 public record ProcessorConfig(
@@ -17,11 +18,13 @@ public record ProcessorConfig(
         int numStandbyReplicas,
         int numStreamThreads,
         int maxLineBytes,
-        long endedRetentionMs) {
+        long endedRetentionMs,
+        OpsSettings ops) {
 
     public ProcessorConfig {
         ConfigException.check(kafka != null, "kafka", "section is missing");
         ConfigException.check(topics != null, "topics", "section is missing");
+        ConfigException.check(ops != null, "ops", "section is missing");
         ConfigException.check(applicationId != null && applicationId.matches("[A-Za-z0-9._-]+"), "application_id",
                 "must be letters, digits, '.', '_' or '-'");
         ConfigException.check(groupInstanceId == null || groupInstanceId.isEmpty() || groupInstanceId.matches("[A-Za-z0-9._-]+"),

@@ -1,5 +1,6 @@
 package dev.rewind.processor;
 
+import dev.rewind.processor.session.ProcessorMetrics;
 import dev.rewind.processor.session.SessionAssembler;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.Topics;
@@ -9,11 +10,11 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 
 /** The processor's topology and its Kafka Streams settings. */
 public final class ProcessorTopology {
@@ -22,15 +23,17 @@ public final class ProcessorTopology {
 
     /**
      * requests + chunks (co-partitioned by session id) → session-assembler (live sessions' state keyed
-     * by session id, and the ended sessions) → tokens, sessions, and the DLQ.
+     * by session id, and the ended sessions) → tokens, sessions, and the DLQ. The sources read bytes:
+     * the assembler decodes them, so an unreadable value becomes a dead letter (SourceRecords).
      */
-    public static Topology buildTopology(ProcessorConfig config) {
+    public static Topology buildTopology(ProcessorConfig config, ProcessorMetrics metrics) {
         Topology topology = new Topology();
-        topology.addSource("requests-source", new StringDeserializer(), Serdes.REQUEST, Topics.REQUESTS);
-        topology.addSource("chunks-source", new StringDeserializer(), Serdes.CHUNK, Topics.CHUNKS);
-        topology.addProcessor("session-assembler", () -> new SessionAssembler(config.maxLineBytes()),
+        topology.addSource("requests-source", new StringDeserializer(), new ByteArrayDeserializer(), Topics.REQUESTS);
+        topology.addSource("chunks-source", new StringDeserializer(), new ByteArrayDeserializer(), Topics.CHUNKS);
+        topology.addProcessor("session-assembler", () -> new SessionAssembler(config.maxLineBytes(), metrics),
                 "requests-source", "chunks-source");
         topology.addStateStore(SessionAssembler.storeBuilder(), "session-assembler");
+        topology.addStateStore(SessionAssembler.argumentsStoreBuilder(), "session-assembler");
         topology.addStateStore(SessionAssembler.endedStoreBuilder(Duration.ofMillis(config.endedRetentionMs())),
                 "session-assembler");
         topology.addSink(SessionAssembler.TOKENS_SINK, Topics.TOKENS, new StringSerializer(), Serdes.TOKEN,
@@ -55,7 +58,6 @@ public final class ProcessorTopology {
         // a session's request and chunks sit in two topics: 0 waits for records the broker already has for an
         // empty input partition, so both are read in timestamp order, but never for records that do not exist yet
         defaults.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 0L);
-        defaults.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
         // there are no global stores; set only to silence Kafka's start-up warning (the default from Kafka 5)
         defaults.put("processing.exception.handler.global.enabled", true);
         // output is visible only when its transaction commits, and the commit flushes the producer: lingering

@@ -1,6 +1,11 @@
 package dev.rewind.processor;
 
+import dev.rewind.processor.session.ProcessorMetrics;
 import dev.rewind.protocol.TopicProvisioner;
+import dev.rewind.protocol.ops.KafkaReachability;
+import dev.rewind.protocol.ops.OpsServer;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -18,16 +23,26 @@ public final class StreamProcessor implements AutoCloseable {
     private static final long START_TIMEOUT_S = 60;
 
     private final KafkaStreams streams;
+    private final KafkaStreamsMetrics streamsMetrics;
+    private final KafkaReachability kafka;
+    private final OpsServer ops;
 
-    private StreamProcessor(KafkaStreams streams) {
+    private StreamProcessor(KafkaStreams streams, KafkaStreamsMetrics streamsMetrics, KafkaReachability kafka, OpsServer ops) {
         this.streams = streams;
+        this.streamsMetrics = streamsMetrics;
+        this.kafka = kafka;
+        this.ops = ops;
     }
 
     public static StreamProcessor start(ProcessorConfig config) {
         try (Admin admin = Admin.create(config.kafka().clientConfig(Map.of()))) {
             TopicProvisioner.ensure(admin, config.topics());
         }
-        KafkaStreams streams = new KafkaStreams(ProcessorTopology.buildTopology(config), ProcessorTopology.streamsConfig(config));
+        PrometheusMeterRegistry registry = OpsServer.newRegistry();
+        KafkaStreams streams = new KafkaStreams(ProcessorTopology.buildTopology(config, new ProcessorMetrics(registry)),
+                ProcessorTopology.streamsConfig(config));
+        KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(registry);
         CountDownLatch running = new CountDownLatch(1);
         streams.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.RUNNING) {
@@ -51,7 +66,21 @@ public final class StreamProcessor implements AutoCloseable {
             streams.close(Duration.ofSeconds(10));
             throw new IllegalStateException("interrupted while starting the stream processor", e);
         }
-        return new StreamProcessor(streams);
+        KafkaReachability kafka = new KafkaReachability(config.kafka().clientConfig(Map.of()));
+        try {
+            OpsServer ops = OpsServer.start("stream-processor", config.ops(), registry::scrape,
+                    () -> streams.state() == KafkaStreams.State.RUNNING && kafka.reachable());
+            return new StreamProcessor(streams, streamsMetrics, kafka, ops);
+        } catch (RuntimeException e) {
+            kafka.close();
+            streams.close(Duration.ofSeconds(10));
+            throw e;
+        }
+    }
+
+    /** The port of /health and /metrics (useful with {@code ops.port: 0}), or -1 when they are off. */
+    public int opsPort() {
+        return ops == null ? -1 : ops.port();
     }
 
     public boolean isRunning() {
@@ -64,6 +93,11 @@ public final class StreamProcessor implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (ops != null) {
+            ops.close();
+        }
+        kafka.close();
+        streamsMetrics.close();
         streams.close(CloseOptions.timeout(Duration.ofSeconds(5))
                 .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     }

@@ -161,6 +161,7 @@ class ProcessorCrashTest {
         Map<String, String> env = builder.environment();
         env.put("REWIND_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
         env.put("REWIND_TOPICS_PARTITIONS", "3");
+        env.put("REWIND_OPS_PORT", "0");
         env.put("REWIND_APPLICATION_ID", applicationId);
         env.put("REWIND_GROUP_INSTANCE_ID", instanceId);
         env.put("REWIND_STATE_DIR", tmp.resolve("state").toString());

@@ -2,6 +2,7 @@ package dev.rewind.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rewind.processor.session.ProcessorMetrics;
 import dev.rewind.processor.session.SessionAssembler;
 import dev.rewind.protocol.ChunkRecord;
 import dev.rewind.protocol.ChunkRecord.AttemptOutcome;
@@ -15,12 +16,14 @@ import dev.rewind.protocol.SessionSummary;
 import dev.rewind.protocol.TokenEvent;
 import dev.rewind.protocol.Topics;
 import dev.rewind.protocol.config.ConfigLoader;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
@@ -40,24 +43,28 @@ class ProcessorTopologyTest {
     @TempDir
     Path stateDir;
 
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private TopologyTestDriver driver;
     private TestInputTopic<String, RequestRecord> requests;
     private TestInputTopic<String, ChunkRecord> chunks;
     private TestOutputTopic<String, TokenEvent> tokens;
     private TestOutputTopic<String, SessionSummary> sessions;
     private TestOutputTopic<String, DeadLetter> dlq;
+    private TestInputTopic<String, byte[]> rawChunks;
+    private int lastAttempt = 1;
 
     @BeforeEach
     void start() {
         ProcessorConfig config = ConfigLoader.load(ProcessorConfig.class,
                 ConfigLoader.parseYaml("state_dir: \"" + stateDir + "\""), Map.of(),
                 ConfigLoader.KAFKA_DEFAULTS, "stream-processor-defaults.yaml");
-        driver = new TopologyTestDriver(ProcessorTopology.buildTopology(config), ProcessorTopology.streamsConfig(config));
+        driver = new TopologyTestDriver(ProcessorTopology.buildTopology(config, new ProcessorMetrics(registry)), ProcessorTopology.streamsConfig(config));
         requests = driver.createInputTopic(Topics.REQUESTS, new StringSerializer(), Serdes.REQUEST);
         chunks = driver.createInputTopic(Topics.CHUNKS, new StringSerializer(), Serdes.CHUNK);
         tokens = driver.createOutputTopic(Topics.TOKENS, new StringDeserializer(), Serdes.TOKEN);
         sessions = driver.createOutputTopic(Topics.SESSIONS, new StringDeserializer(), Serdes.SESSION);
         dlq = driver.createOutputTopic(Topics.CHUNKS_DLQ, new StringDeserializer(), Serdes.DEAD_LETTER);
+        rawChunks = driver.createInputTopic(Topics.CHUNKS, new StringSerializer(), new ByteArraySerializer());
     }
 
     @AfterEach
@@ -235,6 +242,158 @@ class ProcessorTopologyTest {
         chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n");
         request();
         assertThat(lastSummary().ttftMs()).isEqualTo(101L);
+    }
+
+    @Test
+    void aStaleAttemptEndedFromAWorkerThatLostTheSessionChangesNothingAndIsDeadLettered() {
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n");
+        attemptStarted(2, 200); // the new owner's attempt, while the frozen worker still thinks it runs attempt 1
+        chunk(2, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\n");
+        attemptEnded(1, AttemptOutcome.FAILED); // the frozen worker wakes up and writes its end
+        chunk(2, 2, "data: {\"choices\":[{\"delta\":{\"content\":\"c\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+        attemptEnded(2, AttemptOutcome.COMPLETED);
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+
+        List<TokenEvent> events = tokens.readValuesToList();
+        assertThat(events).extracting(TokenEvent::eventName)
+                .containsExactly("start", "token", "reset", "status", "token", "token", "done");
+        assertThat(events).filteredOn(TokenEvent.Token.class::isInstance).extracting(e -> ((TokenEvent.Token) e).text())
+                .containsExactly("a", "b", "c");
+        assertThat(dlq.readValuesToList()).singleElement().satisfies(letter -> {
+            assertThat(letter.reason()).isEqualTo("unknown-attempt");
+            assertThat(letter.sourceTopic()).isEqualTo(Topics.CHUNKS);
+            assertThat(letter.excerpt()).contains("attempt 1").contains("attempt 2 is current");
+        });
+        assertThat(lastSummary().attempts()).extracting(SessionSummary.Attempt::outcome).containsExactly(null, "completed");
+        assertThat(deadLetters("unknown-attempt")).isEqualTo(1);
+    }
+
+    @Test
+    void anUnreadableEnvelopeIsDeadLetteredWithItsSourceAndCountedAndTheSessionGoesOn() {
+        request();
+        attemptStarted(1, 200);
+        rawChunks.pipeInput(S, "not json at all".getBytes(StandardCharsets.UTF_8), T0.plusMillis(150));
+        rawChunks.pipeInput(S, "{\"type\":\"chunk\",\"session_id\":null}".getBytes(StandardCharsets.UTF_8), T0.plusMillis(151));
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"x\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+
+        assertThat(tokens.readValuesToList()).extracting(TokenEvent::eventName).containsExactly("start", "token", "done");
+        List<DeadLetter> letters = dlq.readValuesToList();
+        assertThat(letters).extracting(DeadLetter::reason).containsExactly("unreadable-record", "unreadable-record");
+        assertThat(letters.get(0)).satisfies(letter -> {
+            assertThat(letter.sessionId()).isEqualTo(S);
+            assertThat(letter.sourceTopic()).isEqualTo(Topics.CHUNKS);
+            assertThat(letter.partition()).isEqualTo(0);
+            assertThat(letter.offset()).isEqualTo(1);
+            assertThat(letter.excerpt()).isEqualTo("not json at all");
+        });
+        assertThat(deadLetters("unreadable-record")).isEqualTo(2);
+    }
+
+    @Test
+    void aRecordOfAnUnknownTypeIsSkippedAndCountedNotDeadLettered() {
+        request();
+        rawChunks.pipeInput(S, ("{\"type\":\"attempt_paused\",\"session_id\":\"" + S + "\",\"attempt\":1}")
+                .getBytes(StandardCharsets.UTF_8), T0.plusMillis(10));
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"x\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+
+        assertThat(tokens.readValuesToList()).extracting(TokenEvent::eventName).containsExactly("start", "token", "done");
+        assertThat(dlq.isEmpty()).isTrue();
+        assertThat(registry.get("rewind.processor.skipped.records").tag("topic", Topics.CHUNKS).counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void aRecordWhoseProcessingThrowsIsDeadLetteredWithTheExceptionAndTheSessionWarnedThenEndedOnASecond() throws Exception {
+        request();
+        var store = driver.<String, byte[]>getKeyValueStore(SessionAssembler.STORE);
+        var broken = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(store.get(S));
+        broken.putArray("attempts").addNull(); // a state this version mishandles: updating its attempts throws
+        store.put(S, Json.MAPPER.writeValueAsBytes(broken));
+        tokens.readValuesToList();
+
+        attemptStarted(1, 200);
+        List<TokenEvent> afterFirst = tokens.readValuesToList();
+        assertThat(afterFirst).singleElement().isInstanceOfSatisfying(TokenEvent.Warning.class, w -> {
+            assertThat(w.seq()).isEqualTo(2);
+            assertThat(w.code()).isEqualTo("processing-error");
+        });
+        assertThat(dlq.readValuesToList()).singleElement().satisfies(letter -> {
+            assertThat(letter.reason()).isEqualTo("processing-error");
+            assertThat(letter.excerpt()).startsWith(NullPointerException.class.getName());
+        });
+
+        attemptStarted(2, 200);
+        assertThat(tokens.readValuesToList()).singleElement().isInstanceOfSatisfying(TokenEvent.Error.class, e -> {
+            assertThat(e.seq()).isEqualTo(3);
+            assertThat(e.code()).isEqualTo("processing_error");
+        });
+        assertThat(dlq.readValuesToList()).extracting(DeadLetter::reason).containsExactly("processing-error");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+        assertThat(tokens.isEmpty()).as("exactly one terminal event").isTrue();
+        assertThat(dlq.readValuesToList()).extracting(DeadLetter::reason).containsExactly("after-end");
+        assertThat(registry.get("rewind.processor.processing.errors").counter().count()).isEqualTo(2);
+    }
+
+    @Test
+    void unreadableStoredStateIsDeadLetteredAndTheSessionEndedWithAnErrorOnce() {
+        request();
+        attemptStarted(1, 200);
+        var store = driver.<String, byte[]>getKeyValueStore(SessionAssembler.STORE);
+        store.put(S, "{\"next_seq\":7,\"attempt\":\"one\"}".getBytes(StandardCharsets.UTF_8));
+        tokens.readValuesToList();
+
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n");
+        chunk(1, 2, "data: {\"choices\":[{\"delta\":{\"content\":\"y\"}}]}\n\n");
+
+        assertThat(tokens.readValuesToList()).singleElement().isInstanceOfSatisfying(TokenEvent.Error.class, e -> {
+            assertThat(e.seq()).isEqualTo(7);
+            assertThat(e.code()).isEqualTo("processing_error");
+        });
+        assertThat(dlq.readValuesToList()).extracting(DeadLetter::reason).containsExactly("unreadable-state", "after-end");
+        assertThat(store.get(S)).isNull();
+    }
+
+    @Test
+    void longToolArgumentsKeepTheStoredStateSmallAndStillGiveEveryFragmentPacedSnapshotsAndTheWholeFinalValue() {
+        request();
+        attemptStarted(1, 200);
+        var store = driver.<String, byte[]>getKeyValueStore(SessionAssembler.STORE);
+        chunk(1, 1, toolCallChunk("{\"index\":0,\"id\":\"c1\",\"function\":{\"name\":\"write\",\"arguments\":\"{\\\"content\\\":\\\"\"}}"));
+        String piece = "abcdefghijklmnopqrst"; // 20 characters: 100 KiB in about 5,000 fragments
+        int largestState = 0;
+        for (int i = 0; i < 5_000; i++) {
+            chunk(1, 2 + i, toolCallChunk("{\"index\":0,\"function\":{\"arguments\":\"" + piece + "\"}}"));
+            largestState = Math.max(largestState, store.get(S).length);
+        }
+        chunk(1, 5_002, toolCallChunk("{\"index\":0,\"function\":{\"arguments\":\"\\\"}\"}}") + "data: [DONE]\n\n");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+
+        assertThat(largestState).as("the state written per record holds at most a segment of the arguments").isLessThan(16 * 1024);
+        List<TokenEvent.ToolCall> calls = tokens.readValuesToList().stream().filter(TokenEvent.ToolCall.class::isInstance)
+                .map(TokenEvent.ToolCall.class::cast).toList();
+        assertThat(calls).hasSize(5_003);
+        assertThat(calls.stream().map(TokenEvent.ToolCall::argumentsDelta).reduce("", String::concat))
+                .isEqualTo("{\"content\":\"" + piece.repeat(5_000) + "\"}");
+        assertThat(calls.getLast().isFinal()).isTrue();
+        assertThat(calls.getLast().arguments().get("content").asText()).isEqualTo(piece.repeat(5_000));
+        List<TokenEvent.ToolCall> snapshots = calls.stream().filter(c -> !c.isFinal() && c.arguments() != null).toList();
+        assertThat(snapshots).as("one per KiB up to 8 KiB, then one per eighth of the length").hasSizeBetween(20, 40);
+        assertThat(snapshots.getLast().arguments().get("content").asText()).startsWith(piece.repeat(1_000));
+        assertThat(store.get(S)).isNull();
+        assertThat(driver.<String, String>getKeyValueStore(SessionAssembler.ARGUMENTS_STORE).approximateNumEntries())
+                .as("the ended session's segments are gone").isZero();
+    }
+
+    private static String toolCallChunk(String toolCall) {
+        return "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[" + toolCall + "]}}]}\n\n";
+    }
+
+    private double deadLetters(String reason) {
+        return registry.get("rewind.processor.dead.letters").tag("reason", reason).counter().count();
     }
 
     @Test
@@ -421,6 +580,7 @@ class ProcessorTopologyTest {
     }
 
     private void attemptStarted(int attempt, int status) {
+        lastAttempt = attempt;
         chunks.pipeInput(S, new ChunkRecord.AttemptStarted(S, attempt, status, status == 200 ? "text/event-stream" : "application/json",
                 "sim", "sim-small", ProviderFormat.OPENAI_CHAT, T0), T0.plusMillis(100L * attempt));
     }
@@ -435,7 +595,7 @@ class ProcessorTopologyTest {
     }
 
     private void sessionEnded(SessionOutcome outcome, String code, Boolean retryable) {
-        chunks.pipeInput(S, new ChunkRecord.SessionEnded(S, 1, outcome, outcome == SessionOutcome.FAILED ? "upstream said no" : "done",
+        chunks.pipeInput(S, new ChunkRecord.SessionEnded(S, lastAttempt, outcome, outcome == SessionOutcome.FAILED ? "upstream said no" : "done",
                 code, retryable, null, T0), T0.plusMillis(900));
     }
 }

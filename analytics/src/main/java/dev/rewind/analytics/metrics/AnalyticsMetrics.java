@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,15 +29,17 @@ public final class AnalyticsMetrics {
 
     private static final double[] QUANTILES = {0.5, 0.95, 0.99};
 
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry registry;
     private final Supplier<ReadOnlyKeyValueStore<String, SeriesAggregate>> totals;
     private final int maxSeries;
     private final Map<String, List<Meter>> meters = new HashMap<>();
     private volatile Map<String, Series> latest = Map.of();
     private volatile long seriesNotExported;
 
-    public AnalyticsMetrics(Supplier<ReadOnlyKeyValueStore<String, SeriesAggregate>> totals, BooleanSupplier running,
-            int maxSeries) {
+    /** {@code registry} is the app's, where Streams' error handler counts too; one scrape serves them all. */
+    public AnalyticsMetrics(PrometheusMeterRegistry registry, Supplier<ReadOnlyKeyValueStore<String, SeriesAggregate>> totals,
+            BooleanSupplier running, int maxSeries) {
+        this.registry = registry;
         this.totals = totals;
         this.maxSeries = maxSeries;
         Gauge.builder("rewind.analytics.up", running, r -> r.getAsBoolean() ? 1 : 0)

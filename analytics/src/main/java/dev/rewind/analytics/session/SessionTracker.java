@@ -1,11 +1,13 @@
 package dev.rewind.analytics.session;
 
+import dev.rewind.analytics.errors.UnreadableStateException;
 import dev.rewind.analytics.stats.SeriesKey;
 import dev.rewind.protocol.JsonSerde;
 import dev.rewind.protocol.TokenEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -58,7 +60,7 @@ public final class SessionTracker implements Processor<String, TokenEvent, Strin
         if (event == null || record.key() == null) {
             return;
         }
-        SessionProgress progress = store.get(record.key());
+        SessionProgress progress = stored(record.key());
         if (event instanceof TokenEvent.Start start) {
             if (progress == null) {
                 SessionProgress started = SessionProgress.started(start, record.timestamp());
@@ -80,6 +82,16 @@ public final class SessionTracker implements Processor<String, TokenEvent, Strin
             forward(record, progress.finish(event, record.timestamp()));
         } else {
             store.put(record.key(), progress.after(event, record.timestamp()));
+        }
+    }
+
+    /** The session's progress; one that cannot be read is forgotten, so only this record is dead-lettered. */
+    private SessionProgress stored(String sessionId) {
+        try {
+            return store.get(sessionId);
+        } catch (SerializationException e) {
+            store.put(sessionId, null); // delete() would read the old value back, and fail again
+            throw new UnreadableStateException("the stored progress of session " + sessionId + " cannot be read; forgotten", e);
         }
     }
 

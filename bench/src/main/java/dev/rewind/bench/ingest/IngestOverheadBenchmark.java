@@ -122,6 +122,7 @@ public final class IngestOverheadBenchmark {
                 kafka: {bootstrap_servers: "%s"}
                 topics: {partitions: %d}
                 group_id: ingest-overhead-bench
+                ops: {host: 127.0.0.1, port: 0}
                 max_concurrent_streams: %d
                 upstreams:
                   sim: {format: openai-chat, base_url: "%s/v1"}

@@ -54,11 +54,13 @@ final class RewindStack implements AutoCloseable {
             String kafka = "kafka: {bootstrap_servers: \"%s\"}\ntopics: {partitions: %d}\n".formatted(bootstrap, options.partitions());
             running.push(StreamProcessor.start(load(ProcessorConfig.class, kafka + """
                     application_id: rewind-load-processor
+                    ops: {host: 127.0.0.1, port: 0}
                     state_dir: "%s"
                     commit_interval_ms: %d
                     """.formatted(dir.resolve("streams"), options.commitIntervalMs()), "stream-processor-defaults.yaml")));
             running.push(IngestService.start(load(IngestConfig.class, kafka + """
                     group_id: rewind-load-ingest
+                    ops: {host: 127.0.0.1, port: 0}
                     max_concurrent_streams: %d
                     upstreams:
                       sim: {format: openai-chat, base_url: "%s/v1"}

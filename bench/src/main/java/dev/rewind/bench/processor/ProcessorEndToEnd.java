@@ -147,6 +147,7 @@ public final class ProcessorEndToEnd {
         return ConfigLoader.load(ProcessorConfig.class, ConfigLoader.parseYaml("""
                 kafka: {bootstrap_servers: "%s"}
                 topics: {partitions: 6}
+                ops: {host: 127.0.0.1, port: 0}
                 application_id: bench-%d
                 state_dir: "%s"
                 commit_interval_ms: %d

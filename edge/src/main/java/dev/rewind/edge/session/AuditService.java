@@ -146,6 +146,9 @@ public final class AuditService implements HttpService {
                 case ChunkRecord.RetryScheduled retry -> {
                     return true;
                 }
+                case ChunkRecord.SessionQueued queued -> {
+                    return true; // waiting for a stream slot, before the attempt started
+                }
             }
         }
 

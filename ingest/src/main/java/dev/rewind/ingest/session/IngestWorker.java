@@ -74,6 +74,8 @@ public final class IngestWorker implements Runnable {
     private final Map<String, Long> announced = new HashMap<>();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private volatile boolean stopping;
+    /** In the group with an assignment (possibly empty); false before the first one and after losing it. */
+    private volatile boolean joined;
 
     /** A session running here, and the duplicate start records that end when it ends. */
     private record Running(SessionRun run, Cancellation cancellation, TopicPartition partition,
@@ -98,6 +100,11 @@ public final class IngestWorker implements Runnable {
         this.historyLookback = historyLookback;
         this.slots = new Semaphore(maxConcurrent);
         this.queue = queue;
+    }
+
+    /** Whether this worker is in its group with an assignment: part of ingest's readiness. */
+    public boolean joined() {
+        return joined;
     }
 
     /** Sessions currently calling upstream. */
@@ -192,9 +199,10 @@ public final class IngestWorker implements Runnable {
         services.producer().flush(); // everything they wrote is in Kafka before the new owner reads the history
     }
 
-    private void stopSessions(Collection<TopicPartition> partitions) {
+    /** The partitions were lost, not revoked: their sessions stop and write nothing more (SessionRun.abandon). */
+    private void abandonSessions(Collection<TopicPartition> partitions) {
         running.values().stream().filter(entry -> entry.run() != null && partitions.contains(entry.partition()))
-                .forEach(entry -> entry.run().handOver());
+                .forEach(entry -> entry.run().abandon());
     }
 
     private void checkProgress() {
@@ -362,7 +370,8 @@ public final class IngestWorker implements Runnable {
         /** This worker was thought dead and its partitions were given away: stop at once, write nothing more. */
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            stopSessions(partitions);
+            joined = false;
+            abandonSessions(partitions);
             dropBacklogOf(partitions);
             partitions.forEach(offsets::forget);
         }
@@ -370,6 +379,7 @@ public final class IngestWorker implements Runnable {
         /** Learns which sessions of the new partitions already ended, and their last attempt numbers. */
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            joined = true;
             if (partitions.isEmpty()) {
                 return;
             }

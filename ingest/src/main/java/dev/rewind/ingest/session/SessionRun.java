@@ -61,6 +61,8 @@ public final class SessionRun {
     private volatile InputStream body;
     private volatile Thread runner;
     private volatile boolean handedOver;
+    /** Set with {@link #handedOver} when the partition was lost, not revoked: nothing more may be written. */
+    private volatile boolean lost;
     private volatile boolean ending;
     /** The attempt whose {@code attempt_started} was sent and whose end was not yet written, or 0. */
     private volatile int openAttempt;
@@ -114,6 +116,25 @@ public final class SessionRun {
         stopReading(Abort.HANDED_OVER);
     }
 
+    /**
+     * This worker was thought dead (frozen past its session timeout) and the session's partition
+     * already belongs to another, which may be running a later attempt: the call stops as in a
+     * hand-over, but nothing more is written — not even a session's end that was being written, as
+     * the new owner decides that now. The processor ignores what slips out in between (DLQ
+     * {@code unknown-attempt}).
+     */
+    public void abandon() {
+        synchronized (this) {
+            lost = true;
+            handedOver = true;
+        }
+        Thread thread = runner;
+        if (thread != null) {
+            thread.interrupt();
+        }
+        stopReading(Abort.HANDED_OVER);
+    }
+
     /** From here the session writes its end; a hand-over that comes now waits for it instead. */
     private void beginEnd() throws InterruptedException {
         synchronized (this) {
@@ -133,6 +154,11 @@ public final class SessionRun {
         if (!handedOver) {
             Thread.currentThread().interrupt();
             LOG.warn("session {} interrupted; its request is re-read by the next owner", start.sessionId());
+            return;
+        }
+        if (lost) {
+            LOG.info("session {} abandoned: its partition was lost to another ingest worker; nothing more is written",
+                    start.sessionId());
             return;
         }
         Thread.interrupted(); // this thread still has a marker to write

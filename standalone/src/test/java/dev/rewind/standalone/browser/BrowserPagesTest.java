@@ -53,7 +53,7 @@ class BrowserPagesTest {
 
     @BeforeAll
     static void start() throws Exception {
-        int[] ports = TestStacks.freePorts(4);
+        int[] ports = TestStacks.freePorts(6);
         stack = Standalone.start(TestStacks.config(dataDir, ports, "tokens_per_second: 40, first_token_delay_ms: 50"));
         // the analytics app beside the stack, so that the dashboard has windows to draw
         analytics = AnalyticsApp.start(ConfigLoader.load(AnalyticsConfig.class, ConfigLoader.parseYaml("""

@@ -2,6 +2,7 @@ package dev.rewind.processor.provider;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /** What every provider's extractor keeps: its tool calls, finish reason, usage and whether its terminal marker came. */
@@ -33,6 +34,11 @@ abstract sealed class ProviderStream implements StreamExtractor
     @Override
     public long toolCallChars() {
         return toolCalls.heldChars();
+    }
+
+    @Override
+    public Map<Integer, ArgumentText> toolCallArguments() {
+        return toolCalls.argumentTexts();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.rewind.processor.provider;
 
+import java.util.Map;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -46,6 +47,9 @@ public sealed interface StreamExtractor permits ProviderStream {
 
     /** Characters kept for tool calls: the one part of the state that grows with the stream (bounded by ingest's response limit). */
     long toolCallChars();
+
+    /** Each tool call's argument text so far, by call index. */
+    Map<Integer, ArgumentText> toolCallArguments();
 
     /** The provider's usage report as it reported it (merged where the provider's counts are cumulative). */
     JsonNode usage();

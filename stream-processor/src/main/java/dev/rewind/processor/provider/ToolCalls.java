@@ -25,7 +25,7 @@ final class ToolCalls {
         Integer providerIndex;
         String id;
         String name;
-        String arguments = "";
+        ArgumentText arguments = new ArgumentText();
         String finalArguments;
         boolean done;
         long argumentBytes;
@@ -62,15 +62,16 @@ final class ToolCalls {
     /**
      * Appends streamed argument text and emits the fragment, with a snapshot once a KiB has arrived
      * since the last one — or an eighth of what arrived so far, when that is more: each snapshot
-     * repairs the whole text, and this keeps the work linear for very long arguments.
+     * repairs the whole text, and this keeps the work linear for very long arguments. Appending
+     * costs only the fragment (ArgumentText).
      */
     void delta(Call call, String fragment, Consumer<Extracted> out) {
-        call.arguments += fragment;
+        call.arguments.append(fragment);
         call.argumentBytes += utf8Length(fragment);
         JsonNode snapshot = null;
         if (call.argumentBytes - call.snapshotAtBytes >= Math.max(SNAPSHOT_BYTES, call.argumentBytes / 8)) {
             call.snapshotAtBytes = call.argumentBytes;
-            snapshot = PartialJson.repair(call.arguments);
+            snapshot = PartialJson.repair(call.arguments.text());
         }
         out.accept(new Extracted.ToolCallDelta(call.index, call.providerIndex, call.id, call.name, fragment, snapshot));
     }
@@ -81,7 +82,7 @@ final class ToolCalls {
      */
     void restate(Call call, String arguments, Consumer<Extracted> out) {
         call.finalArguments = arguments;
-        if (!arguments.equals(call.arguments)) {
+        if (!arguments.equals(call.arguments.text())) {
             out.accept(new Extracted.Malformed("arguments-mismatch",
                     "tool call " + call.index + ": the final arguments differ from the streamed ones"));
         }
@@ -113,7 +114,7 @@ final class ToolCalls {
             return;
         }
         call.done = true;
-        String arguments = call.finalArguments != null ? call.finalArguments : call.arguments;
+        String arguments = call.finalArguments != null ? call.finalArguments : call.arguments.text();
         // a call whose fragments join to nothing had no arguments (Anthropic's first fragment is often "")
         JsonNode complete = arguments.isBlank() ? Json.MAPPER.createObjectNode() : PartialJson.parseComplete(arguments);
         JsonNode shown = complete != null ? complete : PartialJson.repair(arguments);
@@ -123,6 +124,13 @@ final class ToolCalls {
 
     int size() {
         return calls.size();
+    }
+
+    /** Each call's argument text by the call's index (for the processor's segment store). */
+    Map<Integer, ArgumentText> argumentTexts() {
+        Map<Integer, ArgumentText> texts = new LinkedHashMap<>();
+        calls.values().forEach(call -> texts.put(call.index, call.arguments));
+        return texts;
     }
 
     /** Characters kept for the calls (arguments, ids, names), plus a little per call: all of it taken from the input. */

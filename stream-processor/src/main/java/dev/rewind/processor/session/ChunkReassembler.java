@@ -2,6 +2,7 @@ package dev.rewind.processor.session;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.rewind.processor.provider.ArgumentText;
 import dev.rewind.processor.provider.Extracted;
 import dev.rewind.processor.provider.StreamExtractor;
 import dev.rewind.processor.sse.Line;
@@ -10,6 +11,7 @@ import dev.rewind.processor.sse.SseEvent;
 import dev.rewind.processor.sse.SseParser;
 import dev.rewind.protocol.Json;
 import dev.rewind.protocol.ProviderFormat;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -100,6 +102,11 @@ public final class ChunkReassembler {
     /** Characters held for an unfinished SSE event: at most the line limit. */
     public int pendingEventChars() {
         return sse.pendingChars();
+    }
+
+    /** Each tool call's argument text so far, by call index: the processor keeps their full segments apart. */
+    public Map<Integer, ArgumentText> toolCallArguments() {
+        return extractor.toolCallArguments();
     }
 
     /** Characters held for tool calls (their arguments so far, ids and names). */

@@ -6,9 +6,11 @@ import dev.rewind.protocol.DeadLetter;
 import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.SessionSummary;
 import dev.rewind.protocol.TokenEvent;
+import dev.rewind.protocol.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -19,27 +21,35 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns one session's requests and chunk records, in partition order, into its token events,
  * summaries and dead letters. Everything it decides follows from the records alone (no clock, no
  * punctuator), so replaying the same input gives the same output.
  */
-public final class SessionAssembler implements Processor<String, Object, String, Object> {
+public final class SessionAssembler implements Processor<String, byte[], String, Object> {
 
     public static final String STORE = "session-state";
     public static final String ENDED_STORE = "ended-sessions";
+    public static final String ARGUMENTS_STORE = "tool-arguments";
     public static final String TOKENS_SINK = "tokens-sink";
     public static final String SESSIONS_SINK = "sessions-sink";
     public static final String DLQ_SINK = "dlq-sink";
 
+    private static final Logger LOG = LoggerFactory.getLogger(SessionAssembler.class);
+
     private final int maxLineBytes;
+    private final ProcessorMetrics metrics;
+    private final Output output = new Output();
     private ProcessorContext<String, Object> context;
     private SessionStates states;
     private WindowStore<String, Long> endedSessions;
 
-    public SessionAssembler(int maxLineBytes) {
+    public SessionAssembler(int maxLineBytes, ProcessorMetrics metrics) {
         this.maxLineBytes = maxLineBytes;
+        this.metrics = metrics;
     }
 
     /**
@@ -51,6 +61,17 @@ public final class SessionAssembler implements Processor<String, Object, String,
     public static StoreBuilder<KeyValueStore<String, byte[]>> storeBuilder() {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE),
                 org.apache.kafka.common.serialization.Serdes.String(), org.apache.kafka.common.serialization.Serdes.ByteArray())
+                .withCachingEnabled();
+    }
+
+    /**
+     * Live sessions' tool-call arguments in segments of 4,096 characters, keyed by session, attempt,
+     * call and segment number (SessionStates): each is written once, when it fills, and all of a
+     * session's are deleted when it ends. Cached like the session state.
+     */
+    public static StoreBuilder<KeyValueStore<String, String>> argumentsStoreBuilder() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ARGUMENTS_STORE),
+                org.apache.kafka.common.serialization.Serdes.String(), org.apache.kafka.common.serialization.Serdes.String())
                 .withCachingEnabled();
     }
 
@@ -67,25 +88,66 @@ public final class SessionAssembler implements Processor<String, Object, String,
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
-        this.states = new SessionStates(context.getStateStore(STORE));
+        this.states = new SessionStates(context.getStateStore(STORE), context.getStateStore(ARGUMENTS_STORE));
         this.endedSessions = context.getStateStore(ENDED_STORE);
     }
 
     @Override
-    public void process(Record<String, Object> record) {
+    public void process(Record<String, byte[]> record) {
+        try {
+            processOne(record);
+        } finally {
+            output.flush();
+        }
+    }
+
+    private void processOne(Record<String, byte[]> record) {
         String sessionId = record.key();
         if (sessionId == null || record.value() == null) {
+            deadLetter(record, sessionId, sessionId == null ? "no-session-id" : "no-value",
+                    record.value() == null ? "" : SourceRecords.excerpt(record.value()));
             return;
         }
-        SessionState state = states.take(sessionId);
+        String topic = context.recordMetadata().map(RecordMetadata::topic).orElse(Topics.CHUNKS);
+        Object value;
+        switch (SourceRecords.decode(topic, record.value())) {
+            case SourceRecords.Decoded.Value decoded -> value = decoded.value();
+            case SourceRecords.Decoded.UnknownType unknown -> {
+                metrics.skipped(topic);
+                LOG.debug("skipping a {} record of unknown type '{}' (session {})", topic, unknown.type(), sessionId);
+                return;
+            }
+            case SourceRecords.Decoded.Unreadable unreadable -> {
+                deadLetter(record, sessionId, unreadable.reason(), unreadable.excerpt());
+                return;
+            }
+        }
+        SessionState state;
+        try {
+            state = states.take(sessionId);
+        } catch (RuntimeException e) {
+            endUnreadable(record, sessionId, e);
+            return;
+        }
         if (state == null && hasEnded(sessionId)) {
-            deadLetter(record, sessionId, "after-end", describe(record.value()));
+            deadLetter(record, sessionId, "after-end", describe(value));
             return;
         }
         if (state == null) {
             state = new SessionState(sessionId);
         }
-        switch (record.value()) {
+        try {
+            handle(state, value, record);
+        } catch (RuntimeException e) {
+            // what the failed record forwarded is dropped with its changes to the state: the stored state and
+            // the events already out stay consistent, and the task goes on with the next record
+            output.clear();
+            recover(record, sessionId, value, e);
+        }
+    }
+
+    private void handle(SessionState state, Object value, Record<String, byte[]> record) {
+        switch (value) {
             case RequestRecord.Start start -> onRequest(state, start, record);
             case ChunkRecord.AttemptStarted started -> onAttemptStarted(state, started, record);
             case ChunkRecord.RetryScheduled retry -> onRetry(state, retry, record);
@@ -93,14 +155,79 @@ public final class SessionAssembler implements Processor<String, Object, String,
             case ChunkRecord.AttemptEnded ended -> onAttemptEnded(state, ended, record);
             case ChunkRecord.SessionEnded ended -> onSessionEnded(state, ended, record);
             case ChunkRecord.SessionQueued queued -> onQueued(state, queued, record);
-            default -> deadLetter(record, sessionId, "unknown-record", describe(record.value()));
+            default -> deadLetter(record, state.sessionId, "unknown-record", describe(value));
         }
+        keep(state, record);
+    }
+
+    private void keep(SessionState state, Record<String, byte[]> record) {
         if (state.endedAt != null) {
-            states.delete(sessionId);
-            endedSessions.put(sessionId, state.nextSeq - 1, record.timestamp());
+            states.delete(state.sessionId);
+            endedSessions.put(state.sessionId, state.nextSeq - 1, record.timestamp());
         } else {
-            states.put(sessionId, state);
+            states.put(state.sessionId, state);
         }
+    }
+
+    /**
+     * A record whose processing threw (a bug, deterministic under exactly-once: thrown again it would
+     * replace the stream thread for ever). It is dead-lettered with the exception, and the session,
+     * taken back as stored before the record, gets a warning and goes on — or, when it cannot (the
+     * record was its end, or it failed before), ends with {@code error{processing_error}}.
+     */
+    private void recover(Record<String, byte[]> record, String sessionId, Object value, RuntimeException failure) {
+        LOG.error("session {}: processing a {} failed; dead-lettered, the task goes on", sessionId, describe(value), failure);
+        metrics.processingError();
+        deadLetter(record, sessionId, "processing-error", failure.getClass().getName() + ": " + failure.getMessage());
+        try {
+            SessionState state = states.take(sessionId);
+            if (state == null) {
+                state = new SessionState(sessionId);
+            }
+            begin(state, record);
+            if (value instanceof ChunkRecord.SessionEnded || state.processingErrors > 0) {
+                state = state.plainCopy();
+                endWithError(state, record, "processing_error", "the processor failed on a record of this session ("
+                        + failure.getClass().getSimpleName() + ")");
+            } else {
+                state.processingErrors++;
+                warn(state, record, "processing-error", "the processor skipped a record it failed on ("
+                        + failure.getClass().getSimpleName() + "); the session goes on");
+            }
+            keep(state, record);
+        } catch (RuntimeException again) {
+            output.clear();
+            LOG.error("session {}: recovering from a processing error failed too; its state is left as stored", sessionId, again);
+            deadLetter(record, sessionId, "processing-error", again.getClass().getName() + ": " + again.getMessage());
+        }
+    }
+
+    /**
+     * The stored state cannot be read (a change of its shape, a damaged store): the record is
+     * dead-lettered and the session ended with {@code error}, at the seq the stored JSON still names
+     * when it names one, instead of failing on every record of the session.
+     */
+    private void endUnreadable(Record<String, byte[]> record, String sessionId, RuntimeException failure) {
+        LOG.error("session {}: its stored state cannot be read; ending it", sessionId, failure);
+        metrics.processingError();
+        deadLetter(record, sessionId, "unreadable-state", failure.getClass().getName() + ": " + failure.getMessage());
+        long nextSeq = states.storedNextSeq(sessionId);
+        states.delete(sessionId);
+        if (nextSeq > 0) {
+            SessionState ended = new SessionState(sessionId);
+            ended.started = true;
+            ended.nextSeq = nextSeq;
+            endWithError(ended, record, "processing_error", "the processor could not read this session's stored state");
+        }
+        endedSessions.put(sessionId, Math.max(0, nextSeq - 1), record.timestamp());
+    }
+
+    private void endWithError(SessionState state, Record<String, byte[]> record, String code, String message) {
+        state.status = SessionSummary.Status.FAILED;
+        state.error = new SessionSummary.ErrorInfo(code, message, false);
+        emit(state, record, seq -> new TokenEvent.Error(state.sessionId, seq, code, message, false));
+        state.endedAt = record.timestamp();
+        summary(state, record);
     }
 
     private boolean hasEnded(String sessionId) {
@@ -109,7 +236,7 @@ public final class SessionAssembler implements Processor<String, Object, String,
         }
     }
 
-    private void onRequest(SessionState state, RequestRecord.Start start, Record<String, Object> record) {
+    private void onRequest(SessionState state, RequestRecord.Start start, Record<String, byte[]> record) {
         state.owner = start.owner();
         state.createdAt = start.createdAt();
         state.upstream = start.upstream();
@@ -119,7 +246,10 @@ public final class SessionAssembler implements Processor<String, Object, String,
         summary(state, record);
     }
 
-    private void onAttemptStarted(SessionState state, ChunkRecord.AttemptStarted started, Record<String, Object> record) {
+    private void onAttemptStarted(SessionState state, ChunkRecord.AttemptStarted started, Record<String, byte[]> record) {
+        if (stale(state, started, record)) {
+            return;
+        }
         if (state.upstream == null) {
             state.upstream = started.upstream();
             state.model = started.model();
@@ -153,7 +283,10 @@ public final class SessionAssembler implements Processor<String, Object, String,
         summary(state, record);
     }
 
-    private void onRetry(SessionState state, ChunkRecord.RetryScheduled retry, Record<String, Object> record) {
+    private void onRetry(SessionState state, ChunkRecord.RetryScheduled retry, Record<String, byte[]> record) {
+        if (stale(state, retry, record)) {
+            return;
+        }
         begin(state, record);
         emit(state, record, seq -> new TokenEvent.Status(state.sessionId, seq, "retrying", retry.attempt() + 1,
                 retry.delayMs(), retry.reason()));
@@ -165,7 +298,7 @@ public final class SessionAssembler implements Processor<String, Object, String,
     }
 
     /** Ingest has no stream slot for the session yet: clients learn that it waits, and where it is in the queue. */
-    private void onQueued(SessionState state, ChunkRecord.SessionQueued queued, Record<String, Object> record) {
+    private void onQueued(SessionState state, ChunkRecord.SessionQueued queued, Record<String, byte[]> record) {
         begin(state, record);
         int ahead = queued.position() - 1;
         emit(state, record, seq -> new TokenEvent.Status(state.sessionId, seq, "queued", queued.attempt(), null,
@@ -173,7 +306,7 @@ public final class SessionAssembler implements Processor<String, Object, String,
                 queued.position()));
     }
 
-    private void onChunk(SessionState state, ChunkRecord.Chunk chunk, Record<String, Object> record) {
+    private void onChunk(SessionState state, ChunkRecord.Chunk chunk, Record<String, byte[]> record) {
         if (chunk.attempt() != state.attempt) {
             deadLetter(record, state.sessionId, "unknown-attempt",
                     "chunk of attempt " + chunk.attempt() + " while attempt " + state.attempt + " is current");
@@ -185,14 +318,20 @@ public final class SessionAssembler implements Processor<String, Object, String,
         apply(state, state.reassembler.feed(chunk.bytes()), record);
     }
 
-    private void onAttemptEnded(SessionState state, ChunkRecord.AttemptEnded ended, Record<String, Object> record) {
+    private void onAttemptEnded(SessionState state, ChunkRecord.AttemptEnded ended, Record<String, byte[]> record) {
+        if (stale(state, ended, record)) {
+            return;
+        }
         finishAttempt(state, record);
         state.updateAttempt(ended.attempt(), a -> new SessionSummary.Attempt(a.n(), a.startedAt(), a.upstreamStatus(),
                 ended.outcome().wireName(), ended.reason(), a.retryDelayMs()));
         summary(state, record);
     }
 
-    private void onSessionEnded(SessionState state, ChunkRecord.SessionEnded ended, Record<String, Object> record) {
+    private void onSessionEnded(SessionState state, ChunkRecord.SessionEnded ended, Record<String, byte[]> record) {
+        if (stale(state, ended, record)) {
+            return;
+        }
         begin(state, record);
         finishAttempt(state, record);
         TokenEvent terminal = switch (ended.outcome()) {
@@ -204,16 +343,32 @@ public final class SessionAssembler implements Processor<String, Object, String,
                 yield new TokenEvent.Cancelled(state.sessionId, state.takeSeq(), ended.cancelledBy(), ended.reason());
             }
         };
-        context.forward(record.withKey(state.sessionId).withValue(terminal), TOKENS_SINK);
+        output.add(record.withKey(state.sessionId).withValue(terminal), TOKENS_SINK);
         state.endedAt = record.timestamp();
         summary(state, record);
+    }
+
+    /**
+     * A marker of an attempt before the current one changes nothing: it comes from an ingest worker
+     * that lost the session (frozen past its session timeout) while the new owner runs a later attempt.
+     * A marker of a later attempt is current: attempts that fail before the upstream answers have no
+     * {@code attempt_started}. An {@code attempt_started} must be newer than the current attempt.
+     */
+    private boolean stale(SessionState state, ChunkRecord marker, Record<String, byte[]> record) {
+        boolean stale = marker instanceof ChunkRecord.AttemptStarted
+                ? marker.attempt() <= state.attempt : marker.attempt() < state.attempt;
+        if (stale) {
+            deadLetter(record, state.sessionId, "unknown-attempt", describe(marker) + " of attempt " + marker.attempt()
+                    + " while attempt " + state.attempt + " is current");
+        }
+        return stale;
     }
 
     /**
      * Ingest decides how a session ends (DESIGN §3): {@code completed} is a {@code done}. When the
      * last attempt's stream disagrees, clients are told so in a warning first.
      */
-    private TokenEvent completed(SessionState state, Record<String, Object> record) {
+    private TokenEvent completed(SessionState state, Record<String, byte[]> record) {
         if (state.upstreamErrorMessage != null) {
             warn(state, record, "upstream-error", "the upstream reported an error in its stream: " + state.upstreamErrorMessage);
         } else if (state.reassembler != null && !state.reassembler.terminated()) {
@@ -239,7 +394,7 @@ public final class SessionAssembler implements Processor<String, Object, String,
     }
 
     /** Emits {@code start} (seq 1) the first time anything of the session arrives. */
-    private void begin(SessionState state, Record<String, Object> record) {
+    private void begin(SessionState state, Record<String, byte[]> record) {
         if (state.tokensPartition == null) {
             state.tokensPartition = context.recordMetadata().map(RecordMetadata::partition).orElse(null);
         }
@@ -249,7 +404,7 @@ public final class SessionAssembler implements Processor<String, Object, String,
         }
     }
 
-    private void finishAttempt(SessionState state, Record<String, Object> record) {
+    private void finishAttempt(SessionState state, Record<String, byte[]> record) {
         if (state.reassembler != null) {
             apply(state, state.reassembler.end(), record);
             state.finishReason = state.reassembler.finishReason();
@@ -260,7 +415,7 @@ public final class SessionAssembler implements Processor<String, Object, String,
         }
     }
 
-    private void apply(SessionState state, List<Extracted> items, Record<String, Object> record) {
+    private void apply(SessionState state, List<Extracted> items, Record<String, byte[]> record) {
         for (Extracted item : items) {
             switch (item) {
                 case Extracted.Text text -> {
@@ -301,29 +456,57 @@ public final class SessionAssembler implements Processor<String, Object, String,
         }
     }
 
-    private void output(SessionState state, Record<String, Object> record, java.util.function.LongFunction<TokenEvent> event) {
+    private void output(SessionState state, Record<String, byte[]> record, java.util.function.LongFunction<TokenEvent> event) {
         state.attemptHasOutput = true;
         emit(state, record, event);
     }
 
-    private void warn(SessionState state, Record<String, Object> record, String code, String message) {
+    private void warn(SessionState state, Record<String, byte[]> record, String code, String message) {
         emit(state, record, seq -> new TokenEvent.Warning(state.sessionId, seq, code, message));
     }
 
-    private void emit(SessionState state, Record<String, Object> record, java.util.function.LongFunction<TokenEvent> event) {
-        context.forward(record.withKey(state.sessionId).withValue(event.apply(state.takeSeq())), TOKENS_SINK);
+    private void emit(SessionState state, Record<String, byte[]> record, java.util.function.LongFunction<TokenEvent> event) {
+        output.add(record.withKey(state.sessionId).withValue(event.apply(state.takeSeq())), TOKENS_SINK);
     }
 
-    private void summary(SessionState state, Record<String, Object> record) {
-        context.forward(record.withKey(state.sessionId).withValue(state.summary()), SESSIONS_SINK);
+    private void summary(SessionState state, Record<String, byte[]> record) {
+        output.add(record.withKey(state.sessionId).withValue(state.summary()), SESSIONS_SINK);
     }
 
-    private void deadLetter(Record<String, Object> record, String sessionId, String reason, String excerpt) {
+    private void deadLetter(Record<String, byte[]> record, String sessionId, String reason, String excerpt) {
         RecordMetadata source = context.recordMetadata().orElse(null);
         DeadLetter letter = new DeadLetter(sessionId, source == null ? null : source.topic(),
                 source == null ? -1 : source.partition(), source == null ? -1 : source.offset(), reason, excerpt,
                 Instant.ofEpochMilli(record.timestamp()));
-        context.forward(record.withKey(sessionId).withValue(letter), DLQ_SINK);
+        output.add(record.withKey(sessionId).withValue(letter), DLQ_SINK);
+    }
+
+    /**
+     * What one input record forwards, held until it has been processed: a record that fails half-way
+     * forwards nothing of what it began, so no seq is written twice.
+     */
+    private final class Output {
+        private record Pending(Record<String, Object> record, String sink) {}
+
+        private final List<Pending> pending = new ArrayList<>();
+
+        <V> void add(Record<String, V> record, String sink) {
+            pending.add(new Pending(record.withValue(record.value()), sink));
+        }
+
+        void clear() {
+            pending.clear();
+        }
+
+        void flush() {
+            for (Pending each : pending) {
+                if (each.record().value() instanceof DeadLetter letter) {
+                    metrics.deadLetter(letter.reason());
+                }
+                context.forward(each.record(), each.sink());
+            }
+            pending.clear();
+        }
     }
 
     private static String describe(Object value) {

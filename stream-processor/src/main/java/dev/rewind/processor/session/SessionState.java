@@ -41,11 +41,32 @@ final class SessionState {
     SessionSummary.Status status = SessionSummary.Status.PENDING;
     SessionSummary.ErrorInfo error;
     String cancelledBy;
+    /** Records of this session whose processing threw; a second one ends the session. */
+    int processingErrors;
 
     SessionState() {}
 
     SessionState(String sessionId) {
         this.sessionId = sessionId;
+    }
+
+    /**
+     * A copy with the plain fields only (seq, request, counts), none of the parsing state or attempt
+     * list: what ending the session still needs when processing it failed, whatever broke.
+     */
+    SessionState plainCopy() {
+        SessionState copy = new SessionState(sessionId);
+        copy.nextSeq = nextSeq;
+        copy.started = started;
+        copy.owner = owner;
+        copy.upstream = upstream;
+        copy.model = model;
+        copy.providerFormat = providerFormat;
+        copy.createdAt = createdAt;
+        copy.tokensPartition = tokensPartition;
+        copy.tokenCount = tokenCount;
+        copy.firstTokenAt = firstTokenAt;
+        return copy;
     }
 
     long takeSeq() {

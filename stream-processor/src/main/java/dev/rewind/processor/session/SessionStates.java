@@ -1,7 +1,14 @@
 package dev.rewind.processor.session;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rewind.protocol.Json;
 import dev.rewind.protocol.JsonSerde;
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import java.util.LinkedHashMap;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -25,11 +32,13 @@ final class SessionStates {
     private record Kept(byte[] bytes, SessionState state) {}
 
     private final KeyValueStore<String, byte[]> store;
+    private final KeyValueStore<String, String> argumentSegments;
     private final LinkedHashMap<String, Kept> kept = new LinkedHashMap<>(64, 0.75f, true);
     private long keptBytes;
 
-    SessionStates(KeyValueStore<String, byte[]> store) {
+    SessionStates(KeyValueStore<String, byte[]> store, KeyValueStore<String, String> argumentSegments) {
         this.store = store;
+        this.argumentSegments = argumentSegments;
     }
 
     /**
@@ -42,10 +51,24 @@ final class SessionStates {
         if (stored == null) {
             return null;
         }
-        return last != null && Arrays.equals(last.bytes, stored) ? last.state : SERDE.deserialize(SessionAssembler.STORE, stored);
+        SessionState state = last != null && Arrays.equals(last.bytes, stored) ? last.state
+                : SERDE.deserialize(SessionAssembler.STORE, stored);
+        attachArguments(sessionId, state);
+        return state;
     }
 
+    /**
+     * Tool-call arguments live in segments apart from the state ({@link SessionAssembler#ARGUMENTS_STORE}):
+     * each full segment is written there once, so the state written after every record stays small
+     * however long the arguments grow (writing them whole each time was quadratic).
+     */
     void put(String sessionId, SessionState state) {
+        if (state.reassembler != null) {
+            int attempt = state.attempt;
+            state.reassembler.toolCallArguments().forEach((call, text) ->
+                    text.moveSealed((segment, n) -> argumentSegments.put(segmentKey(sessionId, attempt, call, n), segment)));
+            attachArguments(sessionId, state);
+        }
         byte[] bytes = SERDE.serialize(SessionAssembler.STORE, state);
         store.put(sessionId, bytes);
         forget(sessionId);
@@ -59,9 +82,41 @@ final class SessionStates {
         }
     }
 
+    /**
+     * The next seq that the stored JSON names, read without binding the rest of it (for a state that
+     * cannot be read whole), or -1 when it names none.
+     */
+    long storedNextSeq(String sessionId) {
+        byte[] stored = store.get(sessionId);
+        try {
+            JsonNode nextSeq = stored == null ? null : Json.MAPPER.readTree(stored).get("next_seq");
+            return nextSeq != null && nextSeq.canConvertToLong() && nextSeq.asLong() > 0 ? nextSeq.asLong() : -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     void delete(String sessionId) {
         forget(sessionId);
         store.delete(sessionId);
+        List<String> segments = new ArrayList<>();
+        try (KeyValueIterator<String, String> all = argumentSegments.prefixScan(sessionId + "|", new StringSerializer())) {
+            all.forEachRemaining(entry -> segments.add(entry.key));
+        }
+        segments.forEach(key -> argumentSegments.put(key, null));
+    }
+
+    private void attachArguments(String sessionId, SessionState state) {
+        if (state.reassembler != null) {
+            int attempt = state.attempt;
+            state.reassembler.toolCallArguments().forEach((call, text) ->
+                    text.attach(n -> argumentSegments.get(segmentKey(sessionId, attempt, call, n))));
+        }
+    }
+
+    /** Session id first, so that a session's segments are found by prefix when it ends ('|' is not in ids). */
+    private static String segmentKey(String sessionId, int attempt, int call, int segment) {
+        return sessionId + "|" + attempt + "|" + call + "|" + segment;
     }
 
     private Kept forget(String sessionId) {

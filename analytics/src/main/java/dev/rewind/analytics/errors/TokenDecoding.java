@@ -1,0 +1,36 @@
+package dev.rewind.analytics.errors;
+
+import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
+import dev.rewind.protocol.Json;
+import dev.rewind.protocol.TokenEvent;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * The topology's first step: a {@code rewind.tokens} value as bytes to its event. One of a type this
+ * version does not know throws {@link UnknownTypeException}, which {@link DeadLetterHandler} skips and
+ * counts (DESIGN §13); one that does not decode throws {@link UnreadableRecordException}, which it
+ * dead-letters.
+ * Decoded here rather than by the source's deserializer, because Kafka Streams' test driver does not
+ * capture a deserialization handler's dead letters, and this way both paths are one handler's.
+ */
+public final class TokenDecoding {
+
+    private TokenDecoding() {}
+
+    public static List<TokenEvent> decode(byte[] value) {
+        if (value == null) {
+            return List.of();
+        }
+        try {
+            return List.of(Json.MAPPER.readValue(value, TokenEvent.class));
+        } catch (InvalidTypeIdException e) {
+            if (e.getTypeId() == null) {
+                throw new UnreadableRecordException("a token event without a type", e);
+            }
+            throw new UnknownTypeException(e.getTypeId());
+        } catch (IOException | RuntimeException e) {
+            throw new UnreadableRecordException("not a token event: " + e.getMessage(), e);
+        }
+    }
+}
