@@ -2,6 +2,8 @@ package dev.rewind.ingest;
 
 import dev.rewind.ingest.cancel.CancelListener;
 import dev.rewind.ingest.cancel.PendingCancels;
+import dev.rewind.ingest.faults.TaskFailures;
+import dev.rewind.ingest.faults.UnusableRecords;
 import dev.rewind.ingest.retry.UpstreamBreakers;
 import dev.rewind.ingest.retry.UpstreamRetryPolicy;
 import dev.rewind.ingest.session.IngestWorker;
@@ -10,11 +12,12 @@ import dev.rewind.ingest.session.SessionHistory;
 import dev.rewind.ingest.session.SessionLimits;
 import dev.rewind.ingest.upstream.Upstream;
 import dev.rewind.protocol.ChunkRecord;
-import dev.rewind.protocol.ControlRecord;
-import dev.rewind.protocol.RequestRecord;
+import dev.rewind.protocol.DeadLetter;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.TopicProvisioner;
 import dev.rewind.protocol.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
@@ -46,13 +49,15 @@ public final class IngestService implements AutoCloseable {
     private final Thread requestLoop;
     private final Thread cancelLoop;
     private final KafkaProducer<String, ChunkRecord> producer;
+    private final KafkaProducer<String, DeadLetter> deadLetters;
     private final HttpClient http;
 
     private IngestService(IngestWorker worker, CancelListener cancels, KafkaProducer<String, ChunkRecord> producer,
-            HttpClient http) {
+            KafkaProducer<String, DeadLetter> deadLetters, HttpClient http) {
         this.worker = worker;
         this.cancels = cancels;
         this.producer = producer;
+        this.deadLetters = deadLetters;
         this.http = http;
         this.cancelLoop = Thread.ofPlatform().name("ingest-cancels").start(cancels);
         this.requestLoop = Thread.ofPlatform().name("ingest-requests").start(worker);
@@ -63,12 +68,23 @@ public final class IngestService implements AutoCloseable {
         return start(config, env, UnaryOperator.identity());
     }
 
+    /** As {@link #start(IngestConfig, Map)}, with ingest's meters registered in {@code meters}. */
+    public static IngestService start(IngestConfig config, Map<String, String> env, MeterRegistry meters) {
+        return start(config, env, UnaryOperator.identity(), meters);
+    }
+
     /**
      * As {@link #start(IngestConfig, Map)}, with the chunk producer wrapped by {@code instrument}
      * (the ingest benchmark measures read-to-acknowledgement latency this way).
      */
     public static IngestService start(IngestConfig config, Map<String, String> env,
             UnaryOperator<Producer<String, ChunkRecord>> instrument) {
+        return start(config, env, instrument, new SimpleMeterRegistry());
+    }
+
+    /** The whole wiring: {@code meters} receives every counter ingest keeps (a Prometheus registry in production). */
+    public static IngestService start(IngestConfig config, Map<String, String> env,
+            UnaryOperator<Producer<String, ChunkRecord>> instrument, MeterRegistry meters) {
         Map<String, Upstream> upstreams = Upstream.resolveAll(config.upstreams(), env);
         try (Admin admin = Admin.create(config.kafka().clientConfig(Map.of()))) {
             TopicProvisioner.ensure(admin, config.topics());
@@ -85,21 +101,27 @@ public final class IngestService implements AutoCloseable {
                 new SessionLimits(config.readBufferBytes(), config.responseTimeoutMs(), config.stallTimeoutMs(),
                         config.maxSessionDurationMs(), config.maxResponseBytes(), config.producerDeliveryTimeoutMs() + 5_000),
                 new UpstreamRetryPolicy(config.retry()), new UpstreamBreakers(config.circuitBreaker()),
-                new SessionHistory(config.history().maxSessions()), clock);
+                new SessionHistory(config.history().maxSessions()), clock, meters);
+        // its own small producer: the chunk producer is typed for rewind.chunks, and a dead letter is rare
+        KafkaProducer<String, DeadLetter> deadLetters = new KafkaProducer<>(
+                config.kafka().clientConfig(deadLetterProducer()), new StringSerializer(), Serdes.DEAD_LETTER);
+        UnusableRecords unusable = new UnusableRecords(deadLetters, meters);
+        TaskFailures failures = new TaskFailures(meters);
         PendingCancels pending = new PendingCancels(config.cancels().pendingMax(),
                 Duration.ofMillis(config.cancels().pendingTtlMs()), clock);
         IngestWorker worker = new IngestWorker(
-                new KafkaConsumer<>(config.kafka().clientConfig(requestConsumer(config)), new StringDeserializer(), Serdes.REQUEST),
+                new KafkaConsumer<>(config.kafka().clientConfig(requestConsumer(config)), new StringDeserializer(),
+                        new ByteArrayDeserializer()),
                 () -> new KafkaConsumer<>(config.kafka().clientConfig(historyConsumer()), new StringDeserializer(),
                         new ByteArrayDeserializer()),
                 Topics.REQUESTS, upstreams, services, pending, Duration.ofMillis(config.history().lookbackMs()),
-                config.maxConcurrentStreams());
+                config.maxConcurrentStreams(), unusable, failures);
         CancelListener cancels = new CancelListener(
-                new KafkaConsumer<String, ControlRecord>(config.kafka().clientConfig(controlConsumer()),
-                        new StringDeserializer(), Serdes.CONTROL),
-                worker::cancel, Duration.ofMillis(config.cancels().pendingTtlMs()), clock);
+                new KafkaConsumer<>(config.kafka().clientConfig(controlConsumer()), new StringDeserializer(),
+                        new ByteArrayDeserializer()),
+                worker::cancel, Duration.ofMillis(config.cancels().pendingTtlMs()), clock, unusable, failures);
         LOG.info("ingest started: upstreams {}, at most {} concurrent streams", upstreams.keySet(), config.maxConcurrentStreams());
-        return new IngestService(worker, cancels, producer, http);
+        return new IngestService(worker, cancels, producer, deadLetters, http);
     }
 
     static Map<String, Object> producerDefaults(IngestConfig config) {
@@ -115,6 +137,14 @@ public final class IngestService implements AutoCloseable {
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) config.producerDeliveryTimeoutMs(),
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(30_000, (int) config.producerDeliveryTimeoutMs()),
                 ProducerConfig.CLIENT_ID_CONFIG, "rewind-ingest-chunks");
+    }
+
+    static Map<String, Object> deadLetterProducer() {
+        return Map.of(
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000,
+                ProducerConfig.CLIENT_ID_CONFIG, "rewind-ingest-dlq");
     }
 
     static Map<String, Object> requestConsumer(IngestConfig config) {
@@ -167,6 +197,7 @@ public final class IngestService implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         producer.close(Duration.ofSeconds(5));
+        deadLetters.close(Duration.ofSeconds(5));
         http.close();
     }
 }

@@ -2,8 +2,11 @@ package dev.rewind.ingest.session;
 
 import dev.rewind.ingest.cancel.Cancellation;
 import dev.rewind.ingest.cancel.PendingCancels;
+import dev.rewind.ingest.faults.TaskFailures;
+import dev.rewind.ingest.faults.UnusableRecords;
 import dev.rewind.ingest.upstream.Upstream;
 import dev.rewind.protocol.ControlRecord;
+import dev.rewind.protocol.RecordDecoder;
 import dev.rewind.protocol.RequestRecord;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -13,6 +16,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Queue;
@@ -22,7 +26,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -40,6 +43,10 @@ import org.slf4j.LoggerFactory;
  * its own virtual thread, at most {@code maxConcurrent} at once (the consumer pauses while every
  * slot is taken instead of queueing without bound), skips sessions that already ended, and commits
  * offsets by low-water mark. A watchdog ends reads that stall or run past their time limit.
+ *
+ * <p>Values are read as bytes and decoded here: a record that is no start request is dead-lettered
+ * or skipped ({@link UnusableRecords}) and its offset committed with the others, and an exception
+ * in the loop is logged, counted and survived — one bad record never stops the partition.
  */
 public final class IngestWorker implements Runnable {
 
@@ -48,8 +55,10 @@ public final class IngestWorker implements Runnable {
     private static final Duration HISTORY_SCAN_TIMEOUT = Duration.ofSeconds(60);
     /** Within the consumer's rebalance timeout: how long handed-over sessions get to write their ends. */
     private static final Duration HAND_OVER_TIMEOUT = Duration.ofSeconds(15);
+    /** After the loop failed: long enough not to spin on a broken broker, short against a session timeout. */
+    private static final long LOOP_FAILURE_PAUSE_MS = 1_000;
 
-    private final Consumer<String, RequestRecord> consumer;
+    private final Consumer<String, byte[]> consumer;
     private final Supplier<Consumer<String, byte[]>> historyScanner;
     private final String requestsTopic;
     private final Map<String, Upstream> upstreams;
@@ -58,27 +67,30 @@ public final class IngestWorker implements Runnable {
     private final Duration historyLookback;
     private final Semaphore slots;
     private final ExecutorService sessions = Executors.newVirtualThreadPerTaskExecutor();
-    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("ingest-watchdog").daemon().factory());
+    private final UnusableRecords unusable;
+    private final TaskFailures failures;
+    private final Watchdog watchdog;
     private final OffsetTracker offsets = new OffsetTracker();
-    private final Queue<ConsumerRecord<String, RequestRecord>> finished = new ConcurrentLinkedQueue<>();
-    private final Deque<ConsumerRecord<String, RequestRecord>> backlog = new ArrayDeque<>();
+    private final Queue<ConsumerRecord<String, byte[]>> finished = new ConcurrentLinkedQueue<>();
+    private final Deque<ConsumerRecord<String, byte[]>> backlog = new ArrayDeque<>();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private volatile boolean stopping;
 
     /** A session running here, and the duplicate start records that end when it ends. */
-    private record Running(SessionRun run, Cancellation cancellation, TopicPartition partition,
-            List<ConsumerRecord<String, RequestRecord>> duplicates, CountDownLatch done) {}
+    private record Running(RequestRecord.Start start, SessionRun run, Cancellation cancellation, TopicPartition partition,
+            List<ConsumerRecord<String, byte[]>> duplicates, CountDownLatch done) {}
 
     public IngestWorker(
-            Consumer<String, RequestRecord> consumer,
+            Consumer<String, byte[]> consumer,
             Supplier<Consumer<String, byte[]>> historyScanner,
             String requestsTopic,
             Map<String, Upstream> upstreams,
             RunServices services,
             PendingCancels pendingCancels,
             Duration historyLookback,
-            int maxConcurrent) {
+            int maxConcurrent,
+            UnusableRecords unusable,
+            TaskFailures failures) {
         this.consumer = consumer;
         this.historyScanner = historyScanner;
         this.requestsTopic = requestsTopic;
@@ -87,6 +99,10 @@ public final class IngestWorker implements Runnable {
         this.pendingCancels = pendingCancels;
         this.historyLookback = historyLookback;
         this.slots = new Semaphore(maxConcurrent);
+        this.unusable = unusable;
+        this.failures = failures;
+        this.watchdog = new Watchdog(() -> running.values().stream().map(Running::run).filter(Objects::nonNull).toList(),
+                failures, Duration.ofSeconds(1));
     }
 
     /** Sessions currently calling upstream. */
@@ -115,24 +131,27 @@ public final class IngestWorker implements Runnable {
 
     @Override
     public void run() {
-        watchdog.scheduleAtFixedRate(this::checkProgress, 1, 1, TimeUnit.SECONDS);
+        watchdog.start();
         consumer.subscribe(List.of(requestsTopic), new Rebalance());
         try {
             while (!stopping) {
-                for (ConsumerRecord<String, RequestRecord> record : consumer.poll(POLL)) {
-                    backlog.add(record);
+                try {
+                    for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+                        backlog.add(record);
+                    }
+                    startWhatFits();
+                    collectFinished();
+                    commitLowWaterMarks();
+                } catch (WakeupException e) {
+                    // stop() woke it: the loop condition ends it
+                } catch (RuntimeException e) {
+                    failures.record("requests", "reading " + requestsTopic, e);
+                    stopping |= !TaskFailures.pauseAfterFailure(LOOP_FAILURE_PAUSE_MS);
                 }
-                startWhatFits();
-                collectFinished();
-                commitLowWaterMarks();
-            }
-        } catch (WakeupException e) {
-            if (!stopping) {
-                throw e;
             }
         } finally {
             sessions.shutdown();
-            watchdog.shutdown();
+            watchdog.close();
             collectFinished();
             commitLowWaterMarks();
             consumer.close(Duration.ofSeconds(5));
@@ -184,14 +203,9 @@ public final class IngestWorker implements Runnable {
                 .forEach(entry -> entry.run().handOver());
     }
 
-    private void checkProgress() {
-        long now = System.nanoTime();
-        running.values().forEach(entry -> entry.run().checkProgress(now));
-    }
-
     private void startWhatFits() {
         while (!backlog.isEmpty() && slots.tryAcquire()) {
-            ConsumerRecord<String, RequestRecord> record = backlog.poll();
+            ConsumerRecord<String, byte[]> record = backlog.poll();
             offsets.started(new TopicPartition(record.topic(), record.partition()), record.offset());
             Optional<Running> started = admit(record);
             if (started.isEmpty()) {
@@ -213,8 +227,12 @@ public final class IngestWorker implements Runnable {
      * is finished at once — except a duplicate start of a running session (re-read after a
      * rebalance), whose offset must wait for that session's end.
      */
-    private Optional<Running> admit(ConsumerRecord<String, RequestRecord> record) {
-        if (!(record.value() instanceof RequestRecord.Start start)) {
+    private Optional<Running> admit(ConsumerRecord<String, byte[]> record) {
+        Optional<RequestRecord> request = unusable.decode(record, RecordDecoder.REQUEST, () -> finished.add(record));
+        if (request.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!(request.get() instanceof RequestRecord.Start start)) {
             finished.add(record);
             return Optional.empty();
         }
@@ -225,7 +243,7 @@ public final class IngestWorker implements Runnable {
         }
         Cancellation cancellation = new Cancellation();
         Upstream upstream = upstreams.get(start.upstream());
-        Running entry = new Running(upstream == null ? null : new SessionRun(start, upstream, services, cancellation),
+        Running entry = new Running(start, upstream == null ? null : new SessionRun(start, upstream, services, cancellation),
                 cancellation, new TopicPartition(record.topic(), record.partition()), new ArrayList<>(), new CountDownLatch(1));
         synchronized (pendingCancels) {
             Running already = running.putIfAbsent(start.sessionId(), entry);
@@ -238,21 +256,26 @@ public final class IngestWorker implements Runnable {
         return Optional.of(entry);
     }
 
-    private void runSession(ConsumerRecord<String, RequestRecord> record, Running entry) {
-        RequestRecord.Start start = (RequestRecord.Start) record.value();
+    private void runSession(ConsumerRecord<String, byte[]> record, Running entry) {
+        RequestRecord.Start start = entry.start();
+        boolean ended = false;
         try {
             if (entry.run() != null) {
                 entry.run().run();
+                ended = entry.run().ended();
             } else {
                 LOG.error("session {} names unknown upstream {}; the edge should have refused it", start.sessionId(), start.upstream());
-                UnknownUpstream.end(start, services.producer(), services.clock());
-                services.history().record(start.sessionId(), 0, true);
+                ended = UnknownUpstream.end(start, services);
             }
+        } catch (RuntimeException e) {
+            failures.record("session", "running session " + start.sessionId(), e);
         } finally {
             synchronized (pendingCancels) {
                 running.remove(start.sessionId());
-                if (entry.run() == null || !entry.run().handedOver()) {
-                    finished.add(record); // a handed-over session's request stays uncommitted: the new owner runs it
+                // only a session whose end is in Kafka is done: a handed-over one, one interrupted at shutdown or
+                // one whose end Kafka refused keeps its request uncommitted, so the next owner runs it
+                if (ended) {
+                    finished.add(record);
                     finished.addAll(entry.duplicates());
                 }
             }
@@ -262,7 +285,7 @@ public final class IngestWorker implements Runnable {
     }
 
     private void collectFinished() {
-        ConsumerRecord<String, RequestRecord> record;
+        ConsumerRecord<String, byte[]> record;
         while ((record = finished.poll()) != null) {
             offsets.ended(new TopicPartition(record.topic(), record.partition()), record.offset());
         }
