@@ -11,6 +11,7 @@ import dev.rewind.edge.http.RequestChecks;
 import dev.rewind.edge.hub.ReplayReaders;
 import dev.rewind.edge.hub.TokenHub;
 import dev.rewind.edge.ops.EdgeMeters;
+import dev.rewind.edge.ops.UnusableRecords;
 import dev.rewind.edge.ops.OpsService;
 import dev.rewind.edge.pages.PagesService;
 import dev.rewind.edge.session.DemoService;
@@ -59,10 +60,9 @@ public final class EdgeServer implements AutoCloseable {
     private record Streaming(EdgeMeters meters, TokenHub hub, ReplayReaders readers, StreamConnections connections)
             implements AutoCloseable {
 
-        static Streaming start(EdgeConfig config, int partitions) {
-            EdgeMeters meters = new EdgeMeters();
+        static Streaming start(EdgeConfig config, int partitions, EdgeMeters meters) {
             TokenHub hub = new TokenHub(config.hub(), config.sse().pollMs(), config.kafka().clientConfig(TokenHub.consumerDefaults()),
-                    partitions, meters.registry());
+                    partitions, meters.registry(), UnusableRecords.of(config, meters.registry()));
             try {
                 hub.start(Duration.ofSeconds(30));
             } catch (RuntimeException e) {
@@ -94,10 +94,18 @@ public final class EdgeServer implements AutoCloseable {
         }
         ApiKeys apiKeys = new ApiKeys(config.auth().apiKeys());
         ReadTokens readTokens = new ReadTokens(config.auth(), clock);
-        SessionApi sessionApi = SessionApi.start(config, apiKeys, readTokens, partitions, clock);
+        // first: the session store feed counts the records it cannot use in it (Streaming closes it)
+        EdgeMeters meters = new EdgeMeters();
+        SessionApi sessionApi;
+        try {
+            sessionApi = SessionApi.start(config, apiKeys, readTokens, partitions, clock, meters.registry());
+        } catch (RuntimeException e) {
+            meters.close();
+            throw e;
+        }
         Streaming streaming;
         try {
-            streaming = Streaming.start(config, partitions);
+            streaming = Streaming.start(config, partitions, meters);
         } catch (RuntimeException e) {
             sessionApi.close();
             throw e;
@@ -110,7 +118,8 @@ public final class EdgeServer implements AutoCloseable {
         OpsService ops = new OpsService(streaming.hub(), streaming.connections(), streaming.meters().registry(),
                 sessionApi::storeCaughtUp);
         // in the background: the edge starts, and is ready, whether or not rewind.analytics can be read
-        AnalyticsService analytics = AnalyticsService.start(config, new SessionAuth(apiKeys, readTokens), clock);
+        AnalyticsService analytics = AnalyticsService.start(config, new SessionAuth(apiKeys, readTokens), clock,
+                streaming.meters().registry());
         try {
             WebServer server = WebServer.builder()
                     .host(config.http().host())

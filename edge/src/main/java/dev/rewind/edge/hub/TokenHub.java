@@ -1,9 +1,10 @@
 package dev.rewind.edge.hub;
 
 import dev.rewind.edge.EdgeConfig;
+import dev.rewind.edge.ops.UnusableRecords;
 import dev.rewind.protocol.EventId;
 import dev.rewind.protocol.Json;
-import dev.rewind.protocol.Serdes;
+import dev.rewind.protocol.RecordDecoder;
 import dev.rewind.protocol.TokenEvent;
 import dev.rewind.protocol.Topics;
 import io.micrometer.core.instrument.Counter;
@@ -24,7 +25,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -91,15 +91,18 @@ public final class TokenHub implements AutoCloseable {
     private final Counter dispatched;
     private final Counter dropped;
     private final Timer delay;
+    private final UnusableRecords unusable;
     private volatile long lastProbeOkNanos;
     private volatile boolean polledOnce;
     private volatile boolean running = true;
     private volatile Throwable failure;
 
     @SuppressWarnings("unchecked")
+    /** {@code unusable} handles the records of subscribed sessions that do not decode; the hub closes it. */
     public TokenHub(EdgeConfig.Hub settings, long pollMs, Map<String, Object> consumerConfig, int partitionCount,
-            MeterRegistry meters) {
+            MeterRegistry meters, UnusableRecords unusable) {
         this.settings = settings;
+        this.unusable = unusable;
         this.pollMs = pollMs;
         this.consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
         this.partitions = new ArrayList<>(partitionCount);
@@ -285,6 +288,7 @@ public final class TokenHub implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             consumer.close(Duration.ofSeconds(2));
+            unusable.close();
         }
     }
 
@@ -306,7 +310,7 @@ public final class TokenHub implements AutoCloseable {
             Map<String, Channel> local = channels[p];
             for (ConsumerRecord<String, byte[]> record : records) {
                 Channel channel = record.key() == null ? null : local.get(record.key());
-                if (channel != null && record.value() != null) {
+                if (channel != null) {
                     deliver(channel, record);
                 }
             }
@@ -341,19 +345,17 @@ public final class TokenHub implements AutoCloseable {
         delay.record(Math.max(0, System.currentTimeMillis() - record.timestamp()), TimeUnit.MILLISECONDS);
     }
 
-    /** Parses a record of a session with subscribers; an unreadable one is skipped with a warning. */
-    static Delivery decode(ConsumerRecord<String, byte[]> record) {
-        TokenEvent event;
-        try {
-            event = Serdes.TOKEN.deserialize(record.topic(), record.value());
-        } catch (SerializationException e) {
-            LOG.warn("skipping unreadable record {}-{} of session {}", record.partition(), record.offset(), record.key());
-            return null;
-        }
-        if (event == null || !record.key().equals(event.sessionId())) {
-            LOG.warn("skipping record {}-{}: its session id does not match its key", record.partition(), record.offset());
-            return null;
-        }
+    /** Parses a record of a session with subscribers; one it cannot use is skipped or dead-lettered, and counted. */
+    private Delivery decode(ConsumerRecord<String, byte[]> record) {
+        return unusable.decode(record, RecordDecoder.TOKEN).map(event -> delivery(record, event)).orElse(null);
+    }
+
+    /** As {@link #decode}, for a replay read: counted, but not dead-lettered again (the tail did, and replays repeat). */
+    Delivery decodeReplayed(ConsumerRecord<String, byte[]> record) {
+        return unusable.decodeCounted(record, RecordDecoder.TOKEN).map(event -> delivery(record, event)).orElse(null);
+    }
+
+    private static Delivery delivery(ConsumerRecord<String, byte[]> record, TokenEvent event) {
         return new Delivery(new EventId(record.partition(), record.offset(), event.seq()), event, Json.toString(event));
     }
 
@@ -425,6 +427,7 @@ public final class TokenHub implements AutoCloseable {
         stopping.countDown();
         if (thread.getState() == Thread.State.NEW) {
             consumer.close(Duration.ZERO); // start() failed before the tail ran: nobody else closes it
+            unusable.close();
             return;
         }
         consumer.wakeup();

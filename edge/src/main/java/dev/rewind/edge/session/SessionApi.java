@@ -1,6 +1,8 @@
 package dev.rewind.edge.session;
 
 import dev.rewind.edge.EdgeConfig;
+import dev.rewind.edge.ops.UnusableRecords;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.rewind.edge.auth.ApiKeys;
 import dev.rewind.edge.auth.ReadTokens;
 import dev.rewind.edge.auth.SessionAuth;
@@ -47,7 +49,8 @@ public final class SessionApi implements AutoCloseable {
         this.services = services;
     }
 
-    public static SessionApi start(EdgeConfig config, ApiKeys apiKeys, ReadTokens readTokens, int partitions, Clock clock) {
+    public static SessionApi start(EdgeConfig config, ApiKeys apiKeys, ReadTokens readTokens, int partitions, Clock clock,
+            MeterRegistry meters) {
         SessionStore store = SessionStore.open(Path.of(config.store().dir()), config.store().blockCacheBytes());
         SessionStoreFeed feed = null;
         KafkaProducer<String, RequestRecord> requests = null;
@@ -55,7 +58,7 @@ public final class SessionApi implements AutoCloseable {
         try {
             Map<String, Object> feedConfig = new HashMap<>(config.kafka().clientConfig(Map.of()));
             feedConfig.putAll(SessionStoreFeed.consumerDefaults());
-            feed = SessionStoreFeed.start(feedConfig, store);
+            feed = SessionStoreFeed.start(feedConfig, store, UnusableRecords.of(config, meters));
             requests = new KafkaProducer<>(config.kafka().clientConfig(SessionsService.producerDefaults()),
                     new StringSerializer(), Serdes.REQUEST);
             Map<String, Object> controlDefaults = new HashMap<>(SessionsService.producerDefaults());
