@@ -11,7 +11,7 @@ import dev.rewind.edge.http.RequestChecks;
 import dev.rewind.edge.hub.ReplayReaders;
 import dev.rewind.edge.hub.TokenHub;
 import dev.rewind.edge.ops.EdgeMeters;
-import dev.rewind.edge.ops.UnusableRecords;
+import dev.rewind.edge.ops.ReaderFaults;
 import dev.rewind.edge.ops.OpsService;
 import dev.rewind.edge.pages.PagesService;
 import dev.rewind.edge.session.DemoService;
@@ -62,7 +62,7 @@ public final class EdgeServer implements AutoCloseable {
 
         static Streaming start(EdgeConfig config, int partitions, EdgeMeters meters) {
             TokenHub hub = new TokenHub(config.hub(), config.sse().pollMs(), config.kafka().clientConfig(TokenHub.consumerDefaults()),
-                    partitions, meters.registry(), UnusableRecords.of(config, meters.registry()));
+                    partitions, meters.registry(), ReaderFaults.of(config, meters.registry()));
             try {
                 hub.start(Duration.ofSeconds(30));
             } catch (RuntimeException e) {

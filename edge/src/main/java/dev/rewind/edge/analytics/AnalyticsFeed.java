@@ -1,6 +1,6 @@
 package dev.rewind.edge.analytics;
 
-import dev.rewind.edge.ops.UnusableRecords;
+import dev.rewind.edge.ops.ReaderFaults;
 import dev.rewind.protocol.AnalyticsRecord;
 import dev.rewind.protocol.RecordDecoder;
 import dev.rewind.protocol.Topics;
@@ -38,7 +38,7 @@ public final class AnalyticsFeed implements AutoCloseable {
     private final Map<String, Object> consumerConfig;
     private final AnalyticsView view;
     private final Clock clock;
-    private final UnusableRecords unusable;
+    private final ReaderFaults faults;
     private final Thread thread;
     private final Object consumerLock = new Object();
     private final Object pauseLock = new Object();
@@ -47,11 +47,11 @@ public final class AnalyticsFeed implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean caughtUp;
 
-    private AnalyticsFeed(Map<String, Object> consumerConfig, AnalyticsView view, Clock clock, UnusableRecords unusable) {
+    private AnalyticsFeed(Map<String, Object> consumerConfig, AnalyticsView view, Clock clock, ReaderFaults faults) {
         this.consumerConfig = consumerConfig;
         this.view = view;
         this.clock = clock;
-        this.unusable = unusable;
+        this.faults = faults;
         this.thread = Thread.ofPlatform().name("rewind-edge-analytics").daemon().unstarted(this::run);
     }
 
@@ -66,9 +66,9 @@ public final class AnalyticsFeed implements AutoCloseable {
                 "client.id", "rewind-edge-analytics");
     }
 
-    /** {@code unusable} handles records that do not decode; the feed closes it. */
-    static AnalyticsFeed start(Map<String, Object> consumerConfig, AnalyticsView view, Clock clock, UnusableRecords unusable) {
-        AnalyticsFeed feed = new AnalyticsFeed(consumerConfig, view, clock, unusable);
+    /** {@code faults} handles records that do not decode; the feed closes it. */
+    static AnalyticsFeed start(Map<String, Object> consumerConfig, AnalyticsView view, Clock clock, ReaderFaults faults) {
+        AnalyticsFeed feed = new AnalyticsFeed(consumerConfig, view, clock, faults);
         feed.thread.start();
         return feed;
     }
@@ -112,6 +112,7 @@ public final class AnalyticsFeed implements AutoCloseable {
                 break;
             } catch (RuntimeException e) {
                 LOG.warn("reading {} failed, retrying in {} ms: {}", Topics.ANALYTICS, backoffMs, e.toString());
+                faults.loopFailed("analytics-feed");
                 disconnect();
                 target = null;
                 pause(backoffMs);
@@ -119,13 +120,13 @@ public final class AnalyticsFeed implements AutoCloseable {
             }
         }
         disconnect();
-        unusable.close();
+        faults.close();
     }
 
     private void apply(ConsumerRecord<String, byte[]> record, long nowMs) {
         Optional<AnalyticsKey> key = AnalyticsKey.parse(record.key());
         if (key.isEmpty()) {
-            unusable.refuse(record, "wrong-key: not a window or total key of " + Topics.ANALYTICS);
+            faults.refuse(record, "wrong-key: not a window or total key of " + Topics.ANALYTICS);
             return;
         }
         if (key.get().isWindow() && record.value() != null && view.tooOld(key.get().windowStart(), nowMs)) {
@@ -133,7 +134,7 @@ public final class AnalyticsFeed implements AutoCloseable {
         }
         AnalyticsRecord value = null;
         if (record.value() != null) { // null: a tombstone, which removes the series
-            Optional<AnalyticsRecord> decoded = unusable.decodeValue(record, RecordDecoder.ANALYTICS);
+            Optional<AnalyticsRecord> decoded = faults.decodeValue(record, RecordDecoder.ANALYTICS);
             if (decoded.isEmpty()) {
                 return;
             }

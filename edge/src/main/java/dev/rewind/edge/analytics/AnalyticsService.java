@@ -3,7 +3,7 @@ package dev.rewind.edge.analytics;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rewind.edge.EdgeConfig;
-import dev.rewind.edge.ops.UnusableRecords;
+import dev.rewind.edge.ops.ReaderFaults;
 import io.micrometer.core.instrument.MeterRegistry;
 import dev.rewind.edge.auth.SessionAuth;
 import dev.rewind.edge.http.ProblemException;
@@ -52,7 +52,7 @@ public final class AnalyticsService implements HttpService, AutoCloseable {
         }
         AnalyticsView view = new AnalyticsView(settings.horizonMs(), settings.maxSeries());
         AnalyticsFeed feed = AnalyticsFeed.start(config.kafka().clientConfig(AnalyticsFeed.consumerDefaults()), view, clock,
-                UnusableRecords.of(config, meters));
+                ReaderFaults.of(config, meters));
         return new AnalyticsService(settings, auth, clock, view, feed);
     }
 

@@ -1,7 +1,7 @@
 package dev.rewind.edge.hub;
 
 import dev.rewind.edge.EdgeConfig;
-import dev.rewind.edge.ops.UnusableRecords;
+import dev.rewind.edge.ops.ReaderFaults;
 import dev.rewind.protocol.EventId;
 import dev.rewind.protocol.Json;
 import dev.rewind.protocol.RecordDecoder;
@@ -91,18 +91,18 @@ public final class TokenHub implements AutoCloseable {
     private final Counter dispatched;
     private final Counter dropped;
     private final Timer delay;
-    private final UnusableRecords unusable;
+    private final ReaderFaults faults;
     private volatile long lastProbeOkNanos;
     private volatile boolean polledOnce;
     private volatile boolean running = true;
     private volatile Throwable failure;
 
     @SuppressWarnings("unchecked")
-    /** {@code unusable} handles the records of subscribed sessions that do not decode; the hub closes it. */
+    /** {@code faults} handles the records of subscribed sessions that do not decode; the hub closes it. */
     public TokenHub(EdgeConfig.Hub settings, long pollMs, Map<String, Object> consumerConfig, int partitionCount,
-            MeterRegistry meters, UnusableRecords unusable) {
+            MeterRegistry meters, ReaderFaults faults) {
         this.settings = settings;
-        this.unusable = unusable;
+        this.faults = faults;
         this.pollMs = pollMs;
         this.consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
         this.partitions = new ArrayList<>(partitionCount);
@@ -276,6 +276,7 @@ public final class TokenHub implements AutoCloseable {
                     // not ready meanwhile; resume where dispatch stands, so nothing is skipped (a repeat is
                     // dropped by each feed's offset filter)
                     failure = e;
+                    faults.loopFailed("hub");
                     LOG.warn("the token hub's read failed; retrying in {} ms: {}", backoffMs, e.toString());
                     if (stopping.await(backoffMs, TimeUnit.MILLISECONDS)) {
                         break;
@@ -288,7 +289,7 @@ public final class TokenHub implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             consumer.close(Duration.ofSeconds(2));
-            unusable.close();
+            faults.close();
         }
     }
 
@@ -347,12 +348,12 @@ public final class TokenHub implements AutoCloseable {
 
     /** Parses a record of a session with subscribers; one it cannot use is skipped or dead-lettered, and counted. */
     private Delivery decode(ConsumerRecord<String, byte[]> record) {
-        return unusable.decode(record, RecordDecoder.TOKEN).map(event -> delivery(record, event)).orElse(null);
+        return faults.decode(record, RecordDecoder.TOKEN).map(event -> delivery(record, event)).orElse(null);
     }
 
     /** As {@link #decode}, for a replay read: counted, but not dead-lettered again (the tail did, and replays repeat). */
     Delivery decodeReplayed(ConsumerRecord<String, byte[]> record) {
-        return unusable.decodeCounted(record, RecordDecoder.TOKEN).map(event -> delivery(record, event)).orElse(null);
+        return faults.decodeCounted(record, RecordDecoder.TOKEN).map(event -> delivery(record, event)).orElse(null);
     }
 
     private static Delivery delivery(ConsumerRecord<String, byte[]> record, TokenEvent event) {
@@ -427,7 +428,7 @@ public final class TokenHub implements AutoCloseable {
         stopping.countDown();
         if (thread.getState() == Thread.State.NEW) {
             consumer.close(Duration.ZERO); // start() failed before the tail ran: nobody else closes it
-            unusable.close();
+            faults.close();
             return;
         }
         consumer.wakeup();

@@ -1,7 +1,7 @@
 package dev.rewind.edge.session;
 
 import dev.rewind.edge.EdgeConfig;
-import dev.rewind.edge.ops.UnusableRecords;
+import dev.rewind.edge.ops.ReaderFaults;
 import io.micrometer.core.instrument.MeterRegistry;
 import dev.rewind.edge.auth.ApiKeys;
 import dev.rewind.edge.auth.ReadTokens;
@@ -58,7 +58,7 @@ public final class SessionApi implements AutoCloseable {
         try {
             Map<String, Object> feedConfig = new HashMap<>(config.kafka().clientConfig(Map.of()));
             feedConfig.putAll(SessionStoreFeed.consumerDefaults());
-            feed = SessionStoreFeed.start(feedConfig, store, UnusableRecords.of(config, meters));
+            feed = SessionStoreFeed.start(feedConfig, store, ReaderFaults.of(config, meters));
             requests = new KafkaProducer<>(config.kafka().clientConfig(SessionsService.producerDefaults()),
                     new StringSerializer(), Serdes.REQUEST);
             Map<String, Object> controlDefaults = new HashMap<>(SessionsService.producerDefaults());

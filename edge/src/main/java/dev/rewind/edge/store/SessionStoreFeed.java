@@ -1,6 +1,6 @@
 package dev.rewind.edge.store;
 
-import dev.rewind.edge.ops.UnusableRecords;
+import dev.rewind.edge.ops.ReaderFaults;
 import dev.rewind.protocol.RecordDecoder;
 import dev.rewind.protocol.Topics;
 import java.time.Duration;
@@ -33,15 +33,15 @@ public final class SessionStoreFeed implements AutoCloseable {
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final SessionStore store;
-    private final UnusableRecords unusable;
+    private final ReaderFaults faults;
     private final Thread thread;
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private volatile boolean running = true;
 
-    private SessionStoreFeed(KafkaConsumer<String, byte[]> consumer, SessionStore store, UnusableRecords unusable) {
+    private SessionStoreFeed(KafkaConsumer<String, byte[]> consumer, SessionStore store, ReaderFaults faults) {
         this.consumer = consumer;
         this.store = store;
-        this.unusable = unusable;
+        this.faults = faults;
         this.thread = Thread.ofPlatform().name("rewind-edge-session-store").daemon().unstarted(this::run);
     }
 
@@ -56,8 +56,8 @@ public final class SessionStoreFeed implements AutoCloseable {
                 "client.id", "rewind-edge-session-store");
     }
 
-    /** {@code unusable} handles summaries that do not decode; the feed closes it. */
-    public static SessionStoreFeed start(Map<String, Object> consumerConfig, SessionStore store, UnusableRecords unusable) {
+    /** {@code faults} handles summaries that do not decode; the feed closes it. */
+    public static SessionStoreFeed start(Map<String, Object> consumerConfig, SessionStore store, ReaderFaults faults) {
         KafkaConsumer<String, byte[]> consumer =
                 new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
         try {
@@ -68,10 +68,10 @@ public final class SessionStoreFeed implements AutoCloseable {
             consumer.assign(partitions);
         } catch (RuntimeException e) {
             consumer.close(Duration.ZERO);
-            unusable.close();
+            faults.close();
             throw e;
         }
-        SessionStoreFeed feed = new SessionStoreFeed(consumer, store, unusable);
+        SessionStoreFeed feed = new SessionStoreFeed(consumer, store, faults);
         feed.rewind(store.nextOffsets());
         feed.thread.start();
         return feed;
@@ -99,7 +99,7 @@ public final class SessionStoreFeed implements AutoCloseable {
                 for (ConsumerRecord<String, byte[]> record : records) {
                     // a tombstone deletes; a summary is kept only when it decodes and its key is its id
                     boolean tombstone = record.key() != null && record.value() == null;
-                    if (tombstone || unusable.decode(record, RecordDecoder.SESSION).isPresent()) {
+                    if (tombstone || faults.decode(record, RecordDecoder.SESSION).isPresent()) {
                         updates.add(new SessionStore.Update(record.partition(), record.offset(), record.key(), record.value()));
                     }
                 }
@@ -121,12 +121,13 @@ public final class SessionStoreFeed implements AutoCloseable {
                 break;
             } catch (RuntimeException e) {
                 LOG.warn("following {} failed, retrying in 1 s: {}", Topics.SESSIONS, e.toString());
+                faults.loopFailed("session-store");
                 pause();
                 rewind(written);
             }
         }
         consumer.close(Duration.ofSeconds(1));
-        unusable.close();
+        faults.close();
     }
 
     /** Back to what the store holds, so records polled but not applied are read again. */

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.rewind.edge.EdgeConfig;
-import dev.rewind.edge.ops.UnusableRecords;
+import dev.rewind.edge.ops.ReaderFaults;
 import dev.rewind.edge.EdgeTestConfig;
 import dev.rewind.edge.TokenTopicWriter;
 import dev.rewind.kafkatest.KafkaBroker;
@@ -70,7 +70,7 @@ class TokenHubTest {
         EdgeConfig config = EdgeTestConfig.forBroker(broker.bootstrapServers(), PARTITIONS, extraYaml);
         meters = new SimpleMeterRegistry();
         TokenHub hub = new TokenHub(config.hub(), config.sse().pollMs(), config.kafka().clientConfig(TokenHub.consumerDefaults()),
-                PARTITIONS, meters, UnusableRecords.of(config, meters)).start(Duration.ofSeconds(30));
+                PARTITIONS, meters, ReaderFaults.of(config, meters)).start(Duration.ofSeconds(30));
         open.add(hub);
         ReplayReaders readers = new ReplayReaders(config.kafka().clientConfig(ReplayReaders.consumerDefaults()),
                 config.replay().readers(), config.replay().acquireTimeoutMs(), config.sse().pollMs(), meters);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.rewind.edge.EdgeTestConfig;
-import dev.rewind.edge.ops.UnusableRecords;
+import dev.rewind.edge.ops.ReaderFaults;
 import dev.rewind.kafkatest.RawRecords;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -67,7 +67,7 @@ class SessionStoreFeedTest {
         write(early, SessionStoreTest.summary(early, "feed-owner", createdAt, Status.STREAMING));
         write(kept, SessionStoreTest.summary(kept, "feed-owner", createdAt.minusSeconds(1), Status.COMPLETED));
 
-        try (SessionStore store = SessionStore.open(dir, 1 << 20); SessionStoreFeed feed = SessionStoreFeed.start(config(), store, new UnusableRecords(broker.clientConfig(), meters))) {
+        try (SessionStore store = SessionStore.open(dir, 1 << 20); SessionStoreFeed feed = SessionStoreFeed.start(config(), store, new ReaderFaults(broker.clientConfig(), meters))) {
             assertThat(feed.awaitCaughtUp(Duration.ofSeconds(20))).isTrue();
             assertThat(feed.caughtUp()).isTrue();
             assertThat(store.get(early)).map(SessionSummary::status).hasValue(Status.STREAMING);
@@ -85,7 +85,7 @@ class SessionStoreFeedTest {
             // a marker only this store has: were the topic read again from its beginning, `kept` would come back
             assertThat(store.get(kept)).isPresent();
             store.apply(List.of(new SessionStore.Update(0, 0, kept, null)), store.nextOffsets());
-            try (SessionStoreFeed feed = SessionStoreFeed.start(config(), store, new UnusableRecords(broker.clientConfig(), meters))) {
+            try (SessionStoreFeed feed = SessionStoreFeed.start(config(), store, new ReaderFaults(broker.clientConfig(), meters))) {
                 assertThat(feed.awaitCaughtUp(Duration.ofSeconds(20))).isTrue();
                 assertThat(store.get(later)).map(SessionSummary::status).hasValue(Status.FAILED);
                 assertThat(store.get(early)).isEmpty();
@@ -107,7 +107,7 @@ class SessionStoreFeedTest {
                     SessionStoreTest.summary(SessionIds.newId(), "feed-owner", createdAt, Status.STREAMING)));
             write(id, SessionStoreTest.summary(id, "feed-owner", createdAt, Status.COMPLETED));
             try (SessionStore store = SessionStore.open(dir, 1 << 20);
-                    SessionStoreFeed feed = SessionStoreFeed.start(config(), store, new UnusableRecords(broker.clientConfig(), meters))) {
+                    SessionStoreFeed feed = SessionStoreFeed.start(config(), store, new ReaderFaults(broker.clientConfig(), meters))) {
                 assertThat(feed.awaitCaughtUp(Duration.ofSeconds(20))).isTrue();
                 assertThat(store.get(id)).map(SessionSummary::status).hasValue(Status.COMPLETED);
                 assertThat(raw.awaitDeadLetter(garbage, Duration.ofSeconds(20)).reason()).startsWith("not-json: ");

@@ -20,8 +20,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What one of the edge's Kafka readers (the hub, the session store feed, the analytics feed) does
- * with a record it cannot use (DESIGN §13): a record of a {@code type} this version does not know is
+ * What goes wrong for one of the edge's Kafka readers (the hub, the session store feed, the
+ * analytics feed), recorded so that it shows. A failed read, which the reader's loop survives with
+ * a backoff, is counted in {@code rewind.edge.task.failures{task}}. A record it cannot use (DESIGN
+ * §13): a record of a {@code type} this version does not know is
  * skipped and counted in {@code rewind.edge.records.unknown_type{topic}}; one that does not decode
  * goes to {@code rewind.chunks.dlq} with its position, reason and a bounded excerpt, and is counted
  * in {@code rewind.edge.records.undecodable{topic}}. The reader goes on either way.
@@ -29,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * <p>The dead-letter producer is made on the first dead letter, so an edge that never meets one
  * holds no producer; the reader that owns this closes it.
  */
-public final class UnusableRecords implements AutoCloseable {
+public final class ReaderFaults implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(UnusableRecords.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ReaderFaults.class);
 
     private final Map<String, Object> producerConfig;
     private final MeterRegistry meters;
@@ -39,14 +41,14 @@ public final class UnusableRecords implements AutoCloseable {
     private boolean closed;
 
     /** @param producerConfig the Kafka client settings of the dead-letter producer */
-    public UnusableRecords(Map<String, Object> producerConfig, MeterRegistry meters) {
+    public ReaderFaults(Map<String, Object> producerConfig, MeterRegistry meters) {
         this.producerConfig = producerConfig;
         this.meters = meters;
     }
 
     /** For one reader of the edge: dead letters acknowledged by all in-sync replicas, never a wait without bound. */
-    public static UnusableRecords of(EdgeConfig config, MeterRegistry meters) {
-        return new UnusableRecords(config.kafka().clientConfig(Map.of("acks", "all", "enable.idempotence", true,
+    public static ReaderFaults of(EdgeConfig config, MeterRegistry meters) {
+        return new ReaderFaults(config.kafka().clientConfig(Map.of("acks", "all", "enable.idempotence", true,
                 "max.block.ms", 5_000, "client.id", "rewind-edge-dlq")), meters);
     }
 
@@ -71,6 +73,12 @@ public final class UnusableRecords implements AutoCloseable {
     /** Dead-letters a record whose key the reader refused, with the reader's reason. */
     public void refuse(ConsumerRecord<String, byte[]> record, String reason) {
         decided(record, new Outcome.Undecodable<>(reason), true);
+    }
+
+    /** Counts a failure that {@code task}'s loop caught, logged and survived. */
+    public void loopFailed(String task) {
+        Counter.builder("rewind.edge.task.failures").tag("task", task)
+                .description("exceptions a reader's loop caught, logged and survived").register(meters).increment();
     }
 
     private <T> Optional<T> decided(ConsumerRecord<String, byte[]> record, Outcome<T> outcome, boolean deadLetter) {
