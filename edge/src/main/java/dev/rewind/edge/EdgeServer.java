@@ -11,6 +11,7 @@ import dev.rewind.edge.http.RequestChecks;
 import dev.rewind.edge.hub.ReplayReaders;
 import dev.rewind.edge.hub.TokenHub;
 import dev.rewind.edge.ops.EdgeMeters;
+import dev.rewind.edge.ops.ReaderFaults;
 import dev.rewind.edge.ops.OpsService;
 import dev.rewind.edge.pages.PagesService;
 import dev.rewind.edge.session.DemoService;
@@ -61,7 +62,7 @@ public final class EdgeServer implements AutoCloseable {
 
         static Streaming start(EdgeConfig config, int partitions, EdgeMeters meters) {
             TokenHub hub = new TokenHub(config.hub(), config.sse().pollMs(), config.kafka().clientConfig(TokenHub.consumerDefaults()),
-                    partitions, meters.registry());
+                    partitions, meters.registry(), ReaderFaults.of(config, meters.registry()));
             try {
                 hub.start(Duration.ofSeconds(30));
             } catch (RuntimeException e) {
@@ -88,6 +89,7 @@ public final class EdgeServer implements AutoCloseable {
         }
         ApiKeys apiKeys = new ApiKeys(config.auth().apiKeys());
         ReadTokens readTokens = new ReadTokens(config.auth(), clock);
+        // first: the session store feed counts the records it cannot use in it (Streaming closes it)
         EdgeMeters meters = new EdgeMeters();
         SessionApi sessionApi;
         try {
@@ -113,7 +115,8 @@ public final class EdgeServer implements AutoCloseable {
             OpsService ops = new OpsService(streaming.hub(), streaming.connections(), streaming.meters().registry(),
                     sessionApi::storeCaughtUp);
             // in the background: the edge starts, and is ready, whether or not rewind.analytics can be read
-            AnalyticsService started = AnalyticsService.start(config, new SessionAuth(apiKeys, readTokens), clock);
+            AnalyticsService started = AnalyticsService.start(config, new SessionAuth(apiKeys, readTokens), clock,
+                    streaming.meters().registry());
             analytics = started;
             WebServer server = WebServer.builder()
                     .host(config.http().host())

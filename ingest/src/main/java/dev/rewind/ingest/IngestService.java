@@ -2,6 +2,8 @@ package dev.rewind.ingest;
 
 import dev.rewind.ingest.cancel.CancelListener;
 import dev.rewind.ingest.cancel.PendingCancels;
+import dev.rewind.ingest.faults.TaskFailures;
+import dev.rewind.ingest.faults.UnusableRecords;
 import dev.rewind.ingest.retry.UpstreamBreakers;
 import dev.rewind.ingest.retry.UpstreamRetryPolicy;
 import dev.rewind.ingest.session.IngestWorker;
@@ -10,18 +12,21 @@ import dev.rewind.ingest.session.SessionHistory;
 import dev.rewind.ingest.session.SessionLimits;
 import dev.rewind.ingest.upstream.Upstream;
 import dev.rewind.protocol.ChunkRecord;
-import dev.rewind.protocol.ControlRecord;
-import dev.rewind.protocol.RequestRecord;
+import dev.rewind.protocol.DeadLetter;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.TopicProvisioner;
 import dev.rewind.protocol.Topics;
 import dev.rewind.protocol.ops.KafkaReachability;
 import dev.rewind.protocol.ops.OpsServer;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
@@ -50,16 +55,19 @@ public final class IngestService implements AutoCloseable {
     private final Thread requestLoop;
     private final Thread cancelLoop;
     private final KafkaProducer<String, ChunkRecord> producer;
+    private final KafkaProducer<String, DeadLetter> deadLetters;
     private final HttpClient http;
     private final KafkaClientMetrics producerMetrics;
     private final KafkaReachability kafka;
     private final OpsServer ops;
 
     private IngestService(IngestConfig config, IngestWorker worker, CancelListener cancels,
-            KafkaProducer<String, ChunkRecord> producer, HttpClient http, PrometheusMeterRegistry registry) {
+            KafkaProducer<String, ChunkRecord> producer, KafkaProducer<String, DeadLetter> deadLetters, HttpClient http,
+            PrometheusMeterRegistry registry) {
         this.worker = worker;
         this.cancels = cancels;
         this.producer = producer;
+        this.deadLetters = deadLetters;
         this.http = http;
         this.producerMetrics = new KafkaClientMetrics(producer);
         producerMetrics.bindTo(registry);
@@ -91,19 +99,32 @@ public final class IngestService implements AutoCloseable {
         return start(config, env, UnaryOperator.identity());
     }
 
+    /** As {@link #start(IngestConfig, Map)}, with ingest's meters registered in {@code meters}. */
+    public static IngestService start(IngestConfig config, Map<String, String> env, MeterRegistry meters) {
+        return start(config, env, UnaryOperator.identity(), meters);
+    }
+
     /**
      * As {@link #start(IngestConfig, Map)}, with the chunk producer wrapped by {@code instrument}
      * (the ingest benchmark measures read-to-acknowledgement latency this way).
      */
     public static IngestService start(IngestConfig config, Map<String, String> env,
             UnaryOperator<Producer<String, ChunkRecord>> instrument) {
+        return start(config, env, instrument, new SimpleMeterRegistry());
+    }
+
+    /** The whole wiring: ingest's counters go to /metrics and to {@code meters} as well. */
+    public static IngestService start(IngestConfig config, Map<String, String> env,
+            UnaryOperator<Producer<String, ChunkRecord>> instrument, MeterRegistry meters) {
         Map<String, Upstream> upstreams = Upstream.resolveAll(config.upstreams(), env);
         try (Admin admin = Admin.create(config.kafka().clientConfig(Map.of()))) {
             TopicProvisioner.ensure(admin, config.topics());
         }
         Clock clock = Clock.systemUTC();
-        // the one registry of this process: /metrics serves it; ingest's own counters and the Kafka clients' go here
+        // the registry /metrics serves: the Kafka clients' meters, and ingest's own counters, which also go to
+        // the caller's registry (tests read them there)
         PrometheusMeterRegistry registry = OpsServer.newRegistry();
+        MeterRegistry counters = new CompositeMeterRegistry(io.micrometer.core.instrument.Clock.SYSTEM, List.of(registry, meters));
         KafkaProducer<String, ChunkRecord> producer = new KafkaProducer<>(
                 config.kafka().clientConfig(producerDefaults(config)), new StringSerializer(), Serdes.CHUNK);
         HttpClient http = HttpClient.newBuilder()
@@ -115,21 +136,27 @@ public final class IngestService implements AutoCloseable {
                 new SessionLimits(config.readBufferBytes(), config.responseTimeoutMs(), config.stallTimeoutMs(),
                         config.maxSessionDurationMs(), config.maxResponseBytes(), config.producerDeliveryTimeoutMs() + 5_000),
                 new UpstreamRetryPolicy(config.retry()), new UpstreamBreakers(config.circuitBreaker()),
-                new SessionHistory(config.history().maxSessions()), clock);
+                new SessionHistory(config.history().maxSessions()), clock, counters);
+        // its own small producer: the chunk producer is typed for rewind.chunks, and a dead letter is rare
+        KafkaProducer<String, DeadLetter> deadLetters = new KafkaProducer<>(
+                config.kafka().clientConfig(deadLetterProducer()), new StringSerializer(), Serdes.DEAD_LETTER);
+        UnusableRecords unusable = new UnusableRecords(deadLetters, counters);
+        TaskFailures failures = new TaskFailures(counters);
         PendingCancels pending = new PendingCancels(config.cancels().pendingMax(),
                 Duration.ofMillis(config.cancels().pendingTtlMs()), clock);
         IngestWorker worker = new IngestWorker(
-                new KafkaConsumer<>(config.kafka().clientConfig(requestConsumer(config)), new StringDeserializer(), Serdes.REQUEST),
+                new KafkaConsumer<>(config.kafka().clientConfig(requestConsumer(config)), new StringDeserializer(),
+                        new ByteArrayDeserializer()),
                 () -> new KafkaConsumer<>(config.kafka().clientConfig(historyConsumer()), new StringDeserializer(),
                         new ByteArrayDeserializer()),
                 Topics.REQUESTS, upstreams, services, pending, Duration.ofMillis(config.history().lookbackMs()),
-                config.maxConcurrentStreams(), config.queue());
+                config.maxConcurrentStreams(), config.queue(), unusable, failures);
         CancelListener cancels = new CancelListener(
-                new KafkaConsumer<String, ControlRecord>(config.kafka().clientConfig(controlConsumer()),
-                        new StringDeserializer(), Serdes.CONTROL),
-                worker::cancel, Duration.ofMillis(config.cancels().pendingTtlMs()), clock);
+                new KafkaConsumer<>(config.kafka().clientConfig(controlConsumer()), new StringDeserializer(),
+                        new ByteArrayDeserializer()),
+                worker::cancel, Duration.ofMillis(config.cancels().pendingTtlMs()), clock, unusable, failures);
         LOG.info("ingest started: upstreams {}, at most {} concurrent streams", upstreams.keySet(), config.maxConcurrentStreams());
-        return new IngestService(config, worker, cancels, producer, http, registry);
+        return new IngestService(config, worker, cancels, producer, deadLetters, http, registry);
     }
 
     static Map<String, Object> producerDefaults(IngestConfig config) {
@@ -145,6 +172,14 @@ public final class IngestService implements AutoCloseable {
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) config.producerDeliveryTimeoutMs(),
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, config.producerRequestTimeoutMs(),
                 ProducerConfig.CLIENT_ID_CONFIG, "rewind-ingest-chunks");
+    }
+
+    static Map<String, Object> deadLetterProducer() {
+        return Map.of(
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000,
+                ProducerConfig.CLIENT_ID_CONFIG, "rewind-ingest-dlq");
     }
 
     static Map<String, Object> requestConsumer(IngestConfig config) {
@@ -201,6 +236,7 @@ public final class IngestService implements AutoCloseable {
         }
         producerMetrics.close();
         producer.close(Duration.ofSeconds(5));
+        deadLetters.close(Duration.ofSeconds(5));
         http.close();
         if (kafka != null) {
             kafka.close();

@@ -25,7 +25,8 @@ record FaultScript(
         int keepAliveEvery,
         int toolCalls,
         int reasoningTokens,
-        boolean stamp) {
+        boolean stamp,
+        long headersDelayMs) {
 
     enum RetryAfterForm {
         SECONDS,
@@ -98,6 +99,7 @@ record FaultScript(
         private int toolCalls;
         private int reasoningTokens;
         private boolean stamp;
+        private long headersDelayMs;
 
         void apply(String name, String value) {
             switch (name) {
@@ -118,6 +120,7 @@ record FaultScript(
                 case "tools" -> toolCalls = (int) atMost(name, positive(name, value), MAX_TOOL_CALLS);
                 case "reasoning" -> reasoningTokens = (int) atMost(name, positive(name, value), MAX_TOKENS);
                 case "stamp" -> stamp = word(name, value, "micros");
+                case "headers-delay" -> headersDelayMs = atMost(name, number(name, value), MAX_PAUSE_MS);
                 default -> throw new IllegalArgumentException("unknown fault directive '" + name + "'");
             }
         }
@@ -135,7 +138,7 @@ record FaultScript(
         FaultScript build() {
             return new FaultScript(status, statusAttempts, retryAfterMs, retryAfterForm, disconnect, stall, error, malformedAfter,
                     randomSplits, length, tokensPerSecond, firstTokenDelayMs, burst, keepAliveEvery, toolCalls, reasoningTokens,
-                    stamp);
+                    stamp, headersDelayMs);
         }
     }
 

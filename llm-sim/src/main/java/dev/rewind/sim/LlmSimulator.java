@@ -154,11 +154,28 @@ public final class LlmSimulator implements AutoCloseable {
             return;
         }
         int attempt = attempts.next(req.path().path(), body);
+        if (!delayHeaders(script.headersDelayMs())) {
+            return;
+        }
         if (script.status() > 0 && attempt <= script.statusAttempts()) {
             faultStatus(res, script, shape);
             return;
         }
         answer(res, format, body, model, script, attempt);
+    }
+
+    /** A provider that takes its time before it answers at all (nothing is sent meanwhile); false when the server stops. */
+    private static boolean delayHeaders(long ms) {
+        if (ms == 0) {
+            return true;
+        }
+        try {
+            Thread.sleep(ms);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private void answer(ServerResponse res, StreamFormat format, JsonNode body, String model, FaultScript script, int attempt) {

@@ -18,7 +18,8 @@ class FaultScriptTest {
     @Test
     void parsesEveryDirective() {
         FaultScript script = FaultScript.parse("m@status=503x2,retry-after-ms=700,disconnect-after=4x1,stall-after=3,"
-                + "error-after=2x5,malformed-after=6,split=random,length=9,tps=5,ttft=250,burst=4x300,keepalive=3,tools=2,reasoning=8,stamp=micros");
+                + "error-after=2x5,malformed-after=6,split=random,length=9,tps=5,ttft=250,burst=4x300,keepalive=3,tools=2,reasoning=8,stamp=micros,"
+                + "headers-delay=1200");
 
         assertThat(script.status()).isEqualTo(503);
         assertThat(script.statusAttempts()).isEqualTo(2);
@@ -37,6 +38,7 @@ class FaultScriptTest {
         assertThat(script.toolCalls()).isEqualTo(2);
         assertThat(script.reasoningTokens()).isEqualTo(8);
         assertThat(script.stamp()).isTrue();
+        assertThat(script.headersDelayMs()).isEqualTo(1200);
     }
 
     @Test
@@ -58,7 +60,7 @@ class FaultScriptTest {
     @Test
     void refusesBadDirectivesNamingThem() {
         for (String bad : new String[] {"m@explode=1", "m@stamp=on", "m@status", "m@status=abc", "m@status=42", "m@split=even", "m@burst=5",
-                "m@burst=0x10", "m@tools=0", "m@keepalive=-1", "m@tps=x", "m@reasoning=99999999999", "m@length=100001", "m@tools=65", "m@ttft=60001", "m@burst=2x60001"}) {
+                "m@burst=0x10", "m@tools=0", "m@keepalive=-1", "m@tps=x", "m@reasoning=99999999999", "m@length=100001", "m@tools=65", "m@ttft=60001", "m@burst=2x60001", "m@headers-delay=60001"}) {
             assertThatThrownBy(() -> FaultScript.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(bad.substring(2).split("=")[0]);
         }

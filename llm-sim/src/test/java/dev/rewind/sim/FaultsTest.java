@@ -67,6 +67,18 @@ class FaultsTest {
 
     @ParameterizedTest
     @EnumSource(Api.class)
+    void sendsNoHeadersBeforeTheHeadersDelayThenStreams(Api api) {
+        String model = "sim-small@headers-delay=700";
+        ObjectNode body = api.body(model, "slow to answer " + api);
+        long began = System.nanoTime();
+        Exchange streamed = harness.send(api, model, body);
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).isGreaterThanOrEqualTo(Duration.ofMillis(700));
+        assertThat(streamed.status()).isEqualTo(200);
+        assertThat(StreamDecoder.decode(api, streamed.body()).text()).isEqualTo(SimulatedCompletion.plan(model, body).text());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Api.class)
     void wordsRateLimitsAndUnavailabilityAsTheProviderDoes(Api api) {
         for (int status : new int[] {429, 503}) {
             String model = "sim-small@status=" + status;

@@ -1,10 +1,12 @@
 package dev.rewind.protocol;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
 /**
- * A value of {@code rewind.chunks.dlq}: a fragment the processor could not use, with where it came
- * from and why. {@code excerpt} is bounded; the full bytes stay in the source record.
+ * A value of {@code rewind.chunks.dlq}: a record or fragment a reader could not use, with where it
+ * came from and why. {@code excerpt} is bounded; the full bytes stay in the source record. One DLQ
+ * serves every source: {@code sourceTopic} tells them apart.
  */
 public record DeadLetter(
         String sessionId,
@@ -24,5 +26,16 @@ public record DeadLetter(
             int end = Character.isHighSurrogate(excerpt.charAt(MAX_EXCERPT - 1)) ? MAX_EXCERPT - 1 : MAX_EXCERPT;
             excerpt = excerpt.substring(0, end);
         }
+    }
+
+    /**
+     * The dead letter of a whole source record: {@code key} (the session id, when the record has
+     * one), its position, why, and the start of its value as text (invalid UTF-8 replaced).
+     */
+    public static DeadLetter ofRecord(String key, String sourceTopic, int partition, long offset, String reason,
+            byte[] value, Instant at) {
+        String excerpt = value == null ? null
+                : new String(value, 0, Math.min(value.length, MAX_EXCERPT * 4), StandardCharsets.UTF_8);
+        return new DeadLetter(key == null ? "" : key, sourceTopic, partition, offset, reason, excerpt, at);
     }
 }

@@ -32,4 +32,15 @@ class DeadLetterTest {
         DeadLetter letter = new DeadLetter(SampleRecords.SESSION, Topics.CHUNKS, 0, 7, "after-end", "data: [DONE]", AT);
         assertThat(letter.excerpt()).isEqualTo("data: [DONE]");
     }
+
+    @Test
+    void keepsTheStartOfAWholeRecordAsTextWithInvalidBytesReplaced() {
+        byte[] value = new byte[10_000];
+        java.util.Arrays.fill(value, (byte) 'y');
+        value[0] = (byte) 0xff;
+        DeadLetter letter = DeadLetter.ofRecord(null, Topics.REQUESTS, 1, 42, "not-json: x", value, AT);
+        assertThat(letter.sessionId()).isEmpty();
+        assertThat(letter.excerpt()).hasSize(DeadLetter.MAX_EXCERPT).startsWith("\uFFFDyyy");
+        assertThat(DeadLetter.ofRecord("s_k", Topics.REQUESTS, 1, 42, "null-value: x", null, AT).excerpt()).isNull();
+    }
 }

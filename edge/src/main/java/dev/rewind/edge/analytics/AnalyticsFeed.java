@@ -1,9 +1,9 @@
 package dev.rewind.edge.analytics;
 
+import dev.rewind.edge.ops.ReaderFaults;
 import dev.rewind.protocol.AnalyticsRecord;
-import dev.rewind.protocol.Serdes;
+import dev.rewind.protocol.RecordDecoder;
 import dev.rewind.protocol.Topics;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,7 +15,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -39,6 +38,7 @@ public final class AnalyticsFeed implements AutoCloseable {
     private final Map<String, Object> consumerConfig;
     private final AnalyticsView view;
     private final Clock clock;
+    private final ReaderFaults faults;
     private final Thread thread;
     private final Object consumerLock = new Object();
     private final Object pauseLock = new Object();
@@ -47,10 +47,11 @@ public final class AnalyticsFeed implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean caughtUp;
 
-    private AnalyticsFeed(Map<String, Object> consumerConfig, AnalyticsView view, Clock clock) {
+    private AnalyticsFeed(Map<String, Object> consumerConfig, AnalyticsView view, Clock clock, ReaderFaults faults) {
         this.consumerConfig = consumerConfig;
         this.view = view;
         this.clock = clock;
+        this.faults = faults;
         this.thread = Thread.ofPlatform().name("rewind-edge-analytics").daemon().unstarted(this::run);
     }
 
@@ -65,8 +66,9 @@ public final class AnalyticsFeed implements AutoCloseable {
                 "client.id", "rewind-edge-analytics");
     }
 
-    static AnalyticsFeed start(Map<String, Object> consumerConfig, AnalyticsView view, Clock clock) {
-        AnalyticsFeed feed = new AnalyticsFeed(consumerConfig, view, clock);
+    /** {@code faults} handles records that do not decode; the feed closes it. */
+    static AnalyticsFeed start(Map<String, Object> consumerConfig, AnalyticsView view, Clock clock, ReaderFaults faults) {
+        AnalyticsFeed feed = new AnalyticsFeed(consumerConfig, view, clock, faults);
         feed.thread.start();
         return feed;
     }
@@ -110,6 +112,7 @@ public final class AnalyticsFeed implements AutoCloseable {
                 break;
             } catch (RuntimeException e) {
                 LOG.warn("reading {} failed, retrying in {} ms: {}", Topics.ANALYTICS, backoffMs, e.toString());
+                faults.loopFailed("analytics-feed");
                 disconnect();
                 target = null;
                 pause(backoffMs);
@@ -117,21 +120,25 @@ public final class AnalyticsFeed implements AutoCloseable {
             }
         }
         disconnect();
+        faults.close();
     }
 
     private void apply(ConsumerRecord<String, byte[]> record, long nowMs) {
         Optional<AnalyticsKey> key = AnalyticsKey.parse(record.key());
-        if (key.isEmpty() || (key.get().isWindow() && record.value() != null && view.tooOld(key.get().windowStart(), nowMs))) {
+        if (key.isEmpty()) {
+            faults.refuse(record, "wrong-key: not a window or total key of " + Topics.ANALYTICS);
+            return;
+        }
+        if (key.get().isWindow() && record.value() != null && view.tooOld(key.get().windowStart(), nowMs)) {
             return;
         }
         AnalyticsRecord value = null;
-        if (record.value() != null) {
-            try {
-                value = Serdes.ANALYTICS.deserialize(record.topic(), record.value());
-            } catch (SerializationException | UncheckedIOException e) {
-                LOG.warn("skipping unreadable record {}-{}-{}", record.topic(), record.partition(), record.offset());
+        if (record.value() != null) { // null: a tombstone, which removes the series
+            Optional<AnalyticsRecord> decoded = faults.decodeValue(record, RecordDecoder.ANALYTICS);
+            if (decoded.isEmpty()) {
                 return;
             }
+            value = decoded.get();
         }
         view.apply(key.get(), value, record.timestamp(), nowMs);
     }

@@ -3,6 +3,8 @@ package dev.rewind.edge.analytics;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rewind.edge.EdgeConfig;
+import dev.rewind.edge.ops.ReaderFaults;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.rewind.edge.auth.SessionAuth;
 import dev.rewind.edge.http.ProblemException;
 import dev.rewind.protocol.AnalyticsRecord;
@@ -43,13 +45,14 @@ public final class AnalyticsService implements HttpService, AutoCloseable {
     }
 
     /** The service, with its view fed in the background when {@code analytics.enabled} (else every request is 404). */
-    public static AnalyticsService start(EdgeConfig config, SessionAuth auth, Clock clock) {
+    public static AnalyticsService start(EdgeConfig config, SessionAuth auth, Clock clock, MeterRegistry meters) {
         AnalyticsSettings settings = config.analytics();
         if (!settings.enabled()) {
             return new AnalyticsService(settings, auth, clock, null, null);
         }
         AnalyticsView view = new AnalyticsView(settings.horizonMs(), settings.maxSeries());
-        AnalyticsFeed feed = AnalyticsFeed.start(config.kafka().clientConfig(AnalyticsFeed.consumerDefaults()), view, clock);
+        AnalyticsFeed feed = AnalyticsFeed.start(config.kafka().clientConfig(AnalyticsFeed.consumerDefaults()), view, clock,
+                ReaderFaults.of(config, meters));
         return new AnalyticsService(settings, auth, clock, view, feed);
     }
 

@@ -154,7 +154,7 @@ public final class SessionFeed implements AutoCloseable {
                 return feed(hub, readers, tp, subscriber, null, live, bounds.beginning(), id.seq(),
                         new Item.Gap(id, resumedAt), Source.KAFKA, 0);
             }
-            List<Delivery> found = decodeAll(read.records());
+            List<Delivery> found = decodeAll(hub, read.records());
             if (found.isEmpty() && read.reached() <= id.offset()) {
                 throw new ReplayReaders.BusyException("the event log did not answer in time; retry shortly");
             }
@@ -189,10 +189,10 @@ public final class SessionFeed implements AutoCloseable {
                 pending == null ? List.of() : new ArrayList<>(pending), replayUntil, nextOffset, lastSeq, gap, source, scannedTo);
     }
 
-    private static List<Delivery> decodeAll(List<ConsumerRecord<String, byte[]>> records) {
+    private static List<Delivery> decodeAll(TokenHub hub, List<ConsumerRecord<String, byte[]>> records) {
         List<Delivery> found = new ArrayList<>(records.size());
         for (ConsumerRecord<String, byte[]> record : records) {
-            Delivery delivery = TokenHub.decode(record);
+            Delivery delivery = hub.decodeReplayed(record);
             if (delivery != null) {
                 found.add(delivery);
             }
@@ -258,7 +258,7 @@ public final class SessionFeed implements AutoCloseable {
         try (ReplayReaders.Reader reader = readers.acquire()) {
             read = reader.read(partition, sessionId, nextOffset, replayUntil);
         }
-        boolean terminal = acceptAll(decodeAll(read.records()), out);
+        boolean terminal = acceptAll(decodeAll(hub, read.records()), out);
         nextOffset = Math.max(nextOffset, read.reached());
         return terminal;
     }

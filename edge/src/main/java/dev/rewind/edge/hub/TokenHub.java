@@ -2,9 +2,10 @@ package dev.rewind.edge.hub;
 
 import dev.rewind.edge.CloseSteps;
 import dev.rewind.edge.EdgeConfig;
+import dev.rewind.edge.ops.ReaderFaults;
 import dev.rewind.protocol.EventId;
 import dev.rewind.protocol.Json;
-import dev.rewind.protocol.Serdes;
+import dev.rewind.protocol.RecordDecoder;
 import dev.rewind.protocol.TokenEvent;
 import dev.rewind.protocol.Topics;
 import io.micrometer.core.instrument.Counter;
@@ -27,7 +28,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -100,15 +100,18 @@ public final class TokenHub implements AutoCloseable {
      */
     private final KafkaConsumer<String, byte[]> prober;
     private final ScheduledExecutorService probes;
+    private final ReaderFaults faults;
     private volatile long lastProbeOkNanos;
     private volatile boolean polledOnce;
     private volatile boolean running = true;
     private volatile Throwable failure;
 
     @SuppressWarnings("unchecked")
+    /** {@code faults} handles the records of subscribed sessions that do not decode; the hub closes it. */
     public TokenHub(EdgeConfig.Hub settings, long pollMs, Map<String, Object> consumerConfig, int partitionCount,
-            MeterRegistry meters) {
+            MeterRegistry meters, ReaderFaults faults) {
         this.settings = settings;
+        this.faults = faults;
         this.pollMs = pollMs;
         this.consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
         Map<String, Object> proberConfig = new HashMap<>(consumerConfig);
@@ -283,6 +286,7 @@ public final class TokenHub implements AutoCloseable {
                     // not ready meanwhile; resume where dispatch stands, so nothing is skipped (a repeat is
                     // dropped by each feed's offset filter)
                     failure = e;
+                    faults.loopFailed("hub");
                     LOG.warn("the token hub's read failed; retrying in {} ms: {}", backoffMs, e.toString());
                     if (stopping.await(backoffMs, TimeUnit.MILLISECONDS)) {
                         break;
@@ -295,6 +299,7 @@ public final class TokenHub implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             consumer.close(Duration.ofSeconds(2));
+            faults.close();
         }
     }
 
@@ -316,7 +321,7 @@ public final class TokenHub implements AutoCloseable {
             Map<String, Channel> local = channels[p];
             for (ConsumerRecord<String, byte[]> record : records) {
                 Channel channel = record.key() == null ? null : local.get(record.key());
-                if (channel != null && record.value() != null) {
+                if (channel != null) {
                     deliver(channel, record);
                 }
             }
@@ -351,19 +356,17 @@ public final class TokenHub implements AutoCloseable {
         delay.record(Math.max(0, System.currentTimeMillis() - record.timestamp()), TimeUnit.MILLISECONDS);
     }
 
-    /** Parses a record of a session with subscribers; an unreadable one is skipped with a warning. */
-    static Delivery decode(ConsumerRecord<String, byte[]> record) {
-        TokenEvent event;
-        try {
-            event = Serdes.TOKEN.deserialize(record.topic(), record.value());
-        } catch (SerializationException e) {
-            LOG.warn("skipping unreadable record {}-{} of session {}", record.partition(), record.offset(), record.key());
-            return null;
-        }
-        if (event == null || !record.key().equals(event.sessionId())) {
-            LOG.warn("skipping record {}-{}: its session id does not match its key", record.partition(), record.offset());
-            return null;
-        }
+    /** Parses a record of a session with subscribers; one it cannot use is skipped or dead-lettered, and counted. */
+    private Delivery decode(ConsumerRecord<String, byte[]> record) {
+        return faults.decode(record, RecordDecoder.TOKEN).map(event -> delivery(record, event)).orElse(null);
+    }
+
+    /** As {@link #decode}, for a replay read: counted, but not dead-lettered again (the tail did, and replays repeat). */
+    Delivery decodeReplayed(ConsumerRecord<String, byte[]> record) {
+        return faults.decodeCounted(record, RecordDecoder.TOKEN).map(event -> delivery(record, event)).orElse(null);
+    }
+
+    private static Delivery delivery(ConsumerRecord<String, byte[]> record, TokenEvent event) {
         return new Delivery(new EventId(record.partition(), record.offset(), event.seq()), event, Json.toString(event));
     }
 
@@ -452,6 +455,7 @@ public final class TokenHub implements AutoCloseable {
     private void stopTail() throws InterruptedException {
         if (thread.getState() == Thread.State.NEW) {
             consumer.close(Duration.ZERO); // start() failed before the tail ran: nobody else closes it
+            faults.close();
             return;
         }
         consumer.wakeup();

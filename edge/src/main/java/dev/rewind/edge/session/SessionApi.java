@@ -2,6 +2,8 @@ package dev.rewind.edge.session;
 
 import dev.rewind.edge.CloseSteps;
 import dev.rewind.edge.EdgeConfig;
+import dev.rewind.edge.ops.ReaderFaults;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.rewind.edge.auth.ApiKeys;
 import dev.rewind.edge.auth.ReadTokens;
 import dev.rewind.edge.auth.SessionAuth;
@@ -58,7 +60,7 @@ public final class SessionApi implements AutoCloseable {
         try {
             Map<String, Object> feedConfig = new HashMap<>(config.kafka().clientConfig(Map.of()));
             feedConfig.putAll(SessionStoreFeed.consumerDefaults());
-            feed = SessionStoreFeed.start(feedConfig, store);
+            feed = SessionStoreFeed.start(feedConfig, store, ReaderFaults.of(config, meters));
             requests = new KafkaProducer<>(config.kafka().clientConfig(SessionsService.producerDefaults()),
                     new StringSerializer(), Serdes.REQUEST);
             Map<String, Object> controlDefaults = new HashMap<>(SessionsService.producerDefaults());

@@ -1,5 +1,7 @@
 package dev.rewind.edge.store;
 
+import dev.rewind.edge.ops.ReaderFaults;
+import dev.rewind.protocol.RecordDecoder;
 import dev.rewind.protocol.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,13 +33,15 @@ public final class SessionStoreFeed implements AutoCloseable {
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final SessionStore store;
+    private final ReaderFaults faults;
     private final Thread thread;
     private final CountDownLatch caughtUp = new CountDownLatch(1);
     private volatile boolean running = true;
 
-    private SessionStoreFeed(KafkaConsumer<String, byte[]> consumer, SessionStore store) {
+    private SessionStoreFeed(KafkaConsumer<String, byte[]> consumer, SessionStore store, ReaderFaults faults) {
         this.consumer = consumer;
         this.store = store;
+        this.faults = faults;
         this.thread = Thread.ofPlatform().name("rewind-edge-session-store").daemon().unstarted(this::run);
     }
 
@@ -52,7 +56,8 @@ public final class SessionStoreFeed implements AutoCloseable {
                 "client.id", "rewind-edge-session-store");
     }
 
-    public static SessionStoreFeed start(Map<String, Object> consumerConfig, SessionStore store) {
+    /** {@code faults} handles summaries that do not decode; the feed closes it. */
+    public static SessionStoreFeed start(Map<String, Object> consumerConfig, SessionStore store, ReaderFaults faults) {
         KafkaConsumer<String, byte[]> consumer =
                 new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
         try {
@@ -63,9 +68,10 @@ public final class SessionStoreFeed implements AutoCloseable {
             consumer.assign(partitions);
         } catch (RuntimeException e) {
             consumer.close(Duration.ZERO);
+            faults.close();
             throw e;
         }
-        SessionStoreFeed feed = new SessionStoreFeed(consumer, store);
+        SessionStoreFeed feed = new SessionStoreFeed(consumer, store, faults);
         feed.rewind(store.nextOffsets());
         feed.thread.start();
         return feed;
@@ -91,7 +97,9 @@ public final class SessionStoreFeed implements AutoCloseable {
                 ConsumerRecords<String, byte[]> records = consumer.poll(POLL);
                 List<SessionStore.Update> updates = new ArrayList<>(records.count());
                 for (ConsumerRecord<String, byte[]> record : records) {
-                    if (record.key() != null) {
+                    // a tombstone deletes; a summary is kept only when it decodes and its key is its id
+                    boolean tombstone = record.key() != null && record.value() == null;
+                    if (tombstone || faults.decode(record, RecordDecoder.SESSION).isPresent()) {
                         updates.add(new SessionStore.Update(record.partition(), record.offset(), record.key(), record.value()));
                     }
                 }
@@ -113,11 +121,13 @@ public final class SessionStoreFeed implements AutoCloseable {
                 break;
             } catch (RuntimeException e) {
                 LOG.warn("following {} failed, retrying in 1 s: {}", Topics.SESSIONS, e.toString());
+                faults.loopFailed("session-store");
                 pause();
                 rewind(written);
             }
         }
         consumer.close(Duration.ofSeconds(1));
+        faults.close();
     }
 
     /** Back to what the store holds, so records polled but not applied are read again. */

@@ -11,6 +11,7 @@ import dev.rewind.edge.EdgeServer;
 import dev.rewind.edge.EdgeTestConfig;
 import dev.rewind.edge.TokenTopicWriter;
 import dev.rewind.kafkatest.KafkaBroker;
+import dev.rewind.kafkatest.RawRecords;
 import dev.rewind.kafkatest.WithKafka;
 import dev.rewind.protocol.AnalyticsRecord;
 import dev.rewind.protocol.Json;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -118,6 +120,25 @@ class AnalyticsApiTest {
         JsonNode one = json(get("?upstream=" + upstream + "&model=" + encoded, EdgeTestConfig.API_KEY, 200));
         assertThat(one.get("series")).hasSize(1);
         assertThat(one.at("/series/0/model").asText()).isEqualTo("large|v2");
+    }
+
+    @Test
+    void aRecordThatDoesNotDecodeOrHasABadKeyIsDeadLetteredAndTheViewGoesOn() throws Exception {
+        String upstream = "up-" + UUID.randomUUID();
+        Instant minute = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+        try (RawRecords raw = new RawRecords(kafka.bootstrapServers())) {
+            RecordMetadata garbage = raw.write(Topics.ANALYTICS, AnalyticsRecord.windowKey(upstream, "small", minute), "{\"type\":");
+            RecordMetadata badKey = raw.write(Topics.ANALYTICS, "no-such-key", Serdes.ANALYTICS.serialize(Topics.ANALYTICS,
+                    window(upstream, "small", minute, 1)));
+            raw.write(Topics.ANALYTICS, AnalyticsRecord.totalKey(upstream, "small"), "{\"type\":\"percentiles\"}");
+            write(window(upstream, "small", minute, 9));
+
+            JsonNode body = await().atMost(Duration.ofSeconds(30)).until(
+                    () -> json(get("?upstream=" + upstream, EdgeTestConfig.API_KEY, 200)), answer -> answer.get("series").size() == 1);
+            assertThat(body.at("/series/0/windows/0/stats/tokens").asLong()).isEqualTo(9);
+            assertThat(raw.awaitDeadLetter(garbage, Duration.ofSeconds(20)).reason()).startsWith("not-json: ");
+            assertThat(raw.awaitDeadLetter(badKey, Duration.ofSeconds(20)).reason()).startsWith("wrong-key: ");
+        }
     }
 
     @Test

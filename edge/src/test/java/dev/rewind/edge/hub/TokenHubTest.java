@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.rewind.edge.EdgeConfig;
+import dev.rewind.edge.ops.ReaderFaults;
 import dev.rewind.edge.EdgeTestConfig;
 import dev.rewind.edge.TokenTopicWriter;
 import dev.rewind.kafkatest.KafkaBroker;
+import dev.rewind.kafkatest.RawRecords;
 import dev.rewind.kafkatest.WithKafka;
 import dev.rewind.protocol.EventId;
 import dev.rewind.protocol.SessionIds;
@@ -27,6 +29,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -67,7 +70,7 @@ class TokenHubTest {
         EdgeConfig config = EdgeTestConfig.forBroker(broker.bootstrapServers(), PARTITIONS, extraYaml);
         meters = new SimpleMeterRegistry();
         TokenHub hub = new TokenHub(config.hub(), config.sse().pollMs(), config.kafka().clientConfig(TokenHub.consumerDefaults()),
-                PARTITIONS, meters).start(Duration.ofSeconds(30));
+                PARTITIONS, meters, ReaderFaults.of(config, meters)).start(Duration.ofSeconds(30));
         open.add(hub);
         ReplayReaders readers = ReplayReaders.forStreams(config, meters);
         open.add(readers);
@@ -239,6 +242,25 @@ class TokenHubTest {
                 assertThat(first.items()).as("cursor %s", cursor).isEmpty();
                 assertThat(first.end()).isEqualTo(SessionFeed.End.TERMINAL);
             }
+        }
+    }
+
+    @Test
+    void aRecordOfASubscribedSessionThatDoesNotDecodeIsDeadLetteredAndOneOfAnUnknownTypeSkipped() throws Exception {
+        Rig rig = rig("");
+        String sessionId = SessionIds.newId();
+        List<TokenEvent> events = TokenTopicWriter.conversationEvents(sessionId, "a", "b");
+        try (SessionFeed feed = rig.open(sessionId, new Cursor.Live()); RawRecords raw = new RawRecords(broker.bootstrapServers())) {
+            TokenTopicWriter writer = writer();
+            writer.commit(events.subList(0, 2));
+            RecordMetadata garbage = raw.write(Topics.TOKENS, sessionId, new byte[] {(byte) 0xc3, 0x28, '{'});
+            raw.write(Topics.TOKENS, sessionId, "{\"type\":\"thought\",\"session_id\":\"" + sessionId + "\",\"seq\":3}");
+            writer.commit(events.subList(2, events.size()));
+
+            assertThat(seqs(readToEnd(feed, new ArrayList<>()))).isEqualTo(events.stream().map(TokenEvent::seq).toList());
+            assertThat(raw.awaitDeadLetter(garbage, Duration.ofSeconds(20)).reason()).startsWith("not-json: ");
+            assertThat(meters.get("rewind.edge.records.undecodable").tag("topic", Topics.TOKENS).counter().count()).isEqualTo(1);
+            assertThat(meters.get("rewind.edge.records.unknown_type").tag("topic", Topics.TOKENS).counter().count()).isEqualTo(1);
         }
     }
 

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.rewind.edge.EdgeTestConfig;
+import dev.rewind.edge.ops.ReaderFaults;
+import dev.rewind.kafkatest.RawRecords;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import dev.rewind.kafkatest.KafkaBroker;
 import dev.rewind.kafkatest.WithKafka;
 import dev.rewind.protocol.Serdes;
@@ -38,6 +42,7 @@ class SessionStoreFeedTest {
 
     private static KafkaBroker broker;
     private static KafkaProducer<String, byte[]> producer;
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     @BeforeAll
     static void start(KafkaBroker kafka) {
@@ -62,7 +67,7 @@ class SessionStoreFeedTest {
         write(early, SessionStoreTest.summary(early, "feed-owner", createdAt, Status.STREAMING));
         write(kept, SessionStoreTest.summary(kept, "feed-owner", createdAt.minusSeconds(1), Status.COMPLETED));
 
-        try (SessionStore store = SessionStore.open(dir, 1 << 20); SessionStoreFeed feed = SessionStoreFeed.start(config(), store)) {
+        try (SessionStore store = SessionStore.open(dir, 1 << 20); SessionStoreFeed feed = SessionStoreFeed.start(config(), store, new ReaderFaults(broker.clientConfig(), meters))) {
             assertThat(feed.awaitCaughtUp(Duration.ofSeconds(20))).isTrue();
             assertThat(feed.caughtUp()).isTrue();
             assertThat(store.get(early)).map(SessionSummary::status).hasValue(Status.STREAMING);
@@ -80,13 +85,35 @@ class SessionStoreFeedTest {
             // a marker only this store has: were the topic read again from its beginning, `kept` would come back
             assertThat(store.get(kept)).isPresent();
             store.apply(List.of(new SessionStore.Update(0, 0, kept, null)), store.nextOffsets());
-            try (SessionStoreFeed feed = SessionStoreFeed.start(config(), store)) {
+            try (SessionStoreFeed feed = SessionStoreFeed.start(config(), store, new ReaderFaults(broker.clientConfig(), meters))) {
                 assertThat(feed.awaitCaughtUp(Duration.ofSeconds(20))).isTrue();
                 assertThat(store.get(later)).map(SessionSummary::status).hasValue(Status.FAILED);
                 assertThat(store.get(early)).isEmpty();
                 assertThat(store.get(kept)).isEmpty();
                 assertThat(store.page("feed-owner", new SessionStore.PageQuery(createdAt, Set.of(), 10, null, 100))
                         .sessions()).extracting(SessionSummary::id).containsExactly(later);
+            }
+        }
+    }
+
+    @Test
+    void aSummaryThatDoesNotDecodeOrHasTheWrongKeyIsDeadLetteredAndTheFeedGoesOn() throws Exception {
+        Path dir = Path.of(EdgeTestConfig.freshStoreDir());
+        String id = SessionIds.newId();
+        Instant createdAt = Instant.parse("2032-06-01T00:00:00Z");
+        try (RawRecords raw = new RawRecords(broker.bootstrapServers())) {
+            RecordMetadata garbage = raw.write(Topics.SESSIONS, id, "{\"id\": [not json");
+            RecordMetadata wrongKey = raw.write(Topics.SESSIONS, id, Serdes.SESSION.serialize(Topics.SESSIONS,
+                    SessionStoreTest.summary(SessionIds.newId(), "feed-owner", createdAt, Status.STREAMING)));
+            write(id, SessionStoreTest.summary(id, "feed-owner", createdAt, Status.COMPLETED));
+            try (SessionStore store = SessionStore.open(dir, 1 << 20);
+                    SessionStoreFeed feed = SessionStoreFeed.start(config(), store, new ReaderFaults(broker.clientConfig(), meters))) {
+                assertThat(feed.awaitCaughtUp(Duration.ofSeconds(20))).isTrue();
+                assertThat(store.get(id)).map(SessionSummary::status).hasValue(Status.COMPLETED);
+                assertThat(raw.awaitDeadLetter(garbage, Duration.ofSeconds(20)).reason()).startsWith("not-json: ");
+                assertThat(raw.awaitDeadLetter(wrongKey, Duration.ofSeconds(20)).reason()).startsWith("wrong-key: ");
+                assertThat(meters.get("rewind.edge.records.undecodable").tag("topic", Topics.SESSIONS).counter().count())
+                        .isGreaterThanOrEqualTo(2);
             }
         }
     }

@@ -2,6 +2,8 @@ package dev.rewind.ingest.session;
 
 import dev.rewind.protocol.ChunkRecord;
 import dev.rewind.protocol.Topics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -9,28 +11,35 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RetriableException;
 
 /**
  * Writes one session's records to {@code rewind.chunks}, in order (one thread, one idempotent
  * producer, one key). The first failed send of the current attempt is remembered so that the
  * session stops reading upstream instead of reading bytes it could not keep; markers that must be
- * in the topic are delivered, waiting for Kafka for as long as it is away.
+ * in the topic are delivered, waiting for Kafka for as long as it is away. Only an error Kafka calls
+ * retriable (and a timeout, which is one) is worth waiting out; any other refusal is final
+ * ({@link ChunkWriteRefused}). Every failed write is counted in
+ * {@code rewind.ingest.chunk_writes.failed{cause}}.
  */
 final class ChunkWriter {
 
     private final Producer<String, ChunkRecord> producer;
     private final String sessionId;
     private final long retryPauseMs;
+    private final MeterRegistry meters;
     private volatile Exception failure;
     /** Failures of an earlier attempt's sends, reported late, must not fail the current one. */
     private volatile int generation;
     private Future<RecordMetadata> last;
 
-    ChunkWriter(Producer<String, ChunkRecord> producer, String sessionId, long retryPauseMs) {
+    ChunkWriter(Producer<String, ChunkRecord> producer, String sessionId, long retryPauseMs, MeterRegistry meters) {
         this.producer = producer;
         this.sessionId = sessionId;
         this.retryPauseMs = retryPauseMs;
+        this.meters = meters;
     }
 
     /** Sends without waiting; a failure shows in {@link #failure()}. */
@@ -39,17 +48,21 @@ final class ChunkWriter {
         last = producer.send(new ProducerRecord<>(Topics.CHUNKS, sessionId, record), (metadata, error) -> {
             if (error != null && failure == null && sentIn == generation) {
                 failure = error;
+                counted(error);
             }
         });
     }
 
     /**
-     * Sends {@code record} and waits until Kafka has it. While Kafka refuses, the send is repeated
-     * after each definite failure — never while one is still pending, so a marker is not written twice.
-     * Clears the remembered failure: from here on, sends belong to what comes next.
+     * Sends {@code record} and waits until Kafka has it. While Kafka is away (a retriable error), the
+     * send is repeated after each definite failure — never while one is still pending, so a marker is
+     * not written twice. Clears the remembered failure: from here on, sends belong to what comes next.
+     *
+     * @throws ChunkWriteRefused when Kafka refuses the record for good
      */
     void deliver(ChunkRecord record) throws InterruptedException {
         while (true) {
+            Throwable error;
             try {
                 last = producer.send(new ProducerRecord<>(Topics.CHUNKS, sessionId, record));
                 last.get();
@@ -57,11 +70,31 @@ final class ChunkWriter {
                 failure = null;
                 return;
             } catch (ExecutionException e) {
-                Thread.sleep(retryPauseMs); // Kafka is away: ask again in a moment
+                error = e.getCause();
             } catch (InterruptException e) {
                 throw new InterruptedException("interrupted while waiting for Kafka");
+            } catch (KafkaException e) {
+                error = e; // refused before it was sent: a full buffer or missing metadata (retriable), or worse
             }
+            counted(error);
+            if (!(error instanceof RetriableException)) {
+                throw new ChunkWriteRefused(error);
+            }
+            Thread.sleep(retryPauseMs); // Kafka is away: ask again in a moment
         }
+    }
+
+    /** Throws when the remembered failure is one that asking again cannot mend. */
+    void throwIfRefused() {
+        Exception failed = failure;
+        if (failed != null && !(failed instanceof RetriableException)) {
+            throw new ChunkWriteRefused(failed);
+        }
+    }
+
+    private void counted(Throwable error) {
+        Counter.builder("rewind.ingest.chunk_writes.failed").tag("cause", error.getClass().getSimpleName())
+                .description("writes to rewind.chunks that Kafka refused or timed out").register(meters).increment();
     }
 
     /** The first send of the current attempt that failed, if any. */

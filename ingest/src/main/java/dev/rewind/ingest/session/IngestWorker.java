@@ -3,9 +3,12 @@ package dev.rewind.ingest.session;
 import dev.rewind.ingest.IngestConfig;
 import dev.rewind.ingest.cancel.Cancellation;
 import dev.rewind.ingest.cancel.PendingCancels;
+import dev.rewind.ingest.faults.TaskFailures;
+import dev.rewind.ingest.faults.UnusableRecords;
 import dev.rewind.ingest.upstream.Upstream;
 import dev.rewind.protocol.ChunkRecord;
 import dev.rewind.protocol.ControlRecord;
+import dev.rewind.protocol.RecordDecoder;
 import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.Topics;
 import java.time.Duration;
@@ -16,6 +19,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Queue;
@@ -25,15 +29,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -45,6 +48,10 @@ import org.slf4j.LoggerFactory;
  * bounded queue (the consumer pauses when it is full) and each is told its position with a
  * {@code session_queued} marker, so no session waits silently. Skips sessions that already ended,
  * and commits offsets by low-water mark. A watchdog ends reads that stall or run past their time limit.
+ *
+ * <p>Values are read as bytes and decoded here: a record that is no start request is dead-lettered
+ * or skipped ({@link UnusableRecords}) and its offset committed with the others, and an exception
+ * in the loop is logged, counted and survived — one bad record never stops the partition.
  */
 public final class IngestWorker implements Runnable {
 
@@ -53,8 +60,10 @@ public final class IngestWorker implements Runnable {
     private static final Duration HISTORY_SCAN_TIMEOUT = Duration.ofSeconds(60);
     /** Within the consumer's rebalance timeout: how long handed-over sessions get to write their ends. */
     private static final Duration HAND_OVER_TIMEOUT = Duration.ofSeconds(15);
+    /** After the loop failed: long enough not to spin on a broken broker, short against a session timeout. */
+    private static final long LOOP_FAILURE_PAUSE_MS = 1_000;
 
-    private final Consumer<String, RequestRecord> consumer;
+    private final Consumer<String, byte[]> consumer;
     private final Supplier<Consumer<String, byte[]>> historyScanner;
     private final String requestsTopic;
     private final Map<String, Upstream> upstreams;
@@ -63,11 +72,12 @@ public final class IngestWorker implements Runnable {
     private final Duration historyLookback;
     private final Semaphore slots;
     private final ExecutorService sessions = Executors.newVirtualThreadPerTaskExecutor();
-    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("ingest-watchdog").daemon().factory());
+    private final UnusableRecords unusable;
+    private final TaskFailures failures;
+    private final Watchdog watchdog;
     private final OffsetTracker offsets = new OffsetTracker();
-    private final Queue<ConsumerRecord<String, RequestRecord>> finished = new ConcurrentLinkedQueue<>();
-    private final Deque<ConsumerRecord<String, RequestRecord>> backlog = new ArrayDeque<>();
+    private final Queue<ConsumerRecord<String, byte[]>> finished = new ConcurrentLinkedQueue<>();
+    private final Deque<ConsumerRecord<String, byte[]>> backlog = new ArrayDeque<>();
     private final IngestConfig.Queue queue;
     private long backlogBytes;
     /** When each queued session was last told its position (nanoTime); only the poll thread touches it. */
@@ -78,11 +88,11 @@ public final class IngestWorker implements Runnable {
     private volatile boolean joined;
 
     /** A session running here, and the duplicate start records that end when it ends. */
-    private record Running(SessionRun run, Cancellation cancellation, TopicPartition partition,
-            List<ConsumerRecord<String, RequestRecord>> duplicates, CountDownLatch done) {}
+    private record Running(RequestRecord.Start start, SessionRun run, Cancellation cancellation, TopicPartition partition,
+            List<ConsumerRecord<String, byte[]>> duplicates, CountDownLatch done) {}
 
     public IngestWorker(
-            Consumer<String, RequestRecord> consumer,
+            Consumer<String, byte[]> consumer,
             Supplier<Consumer<String, byte[]>> historyScanner,
             String requestsTopic,
             Map<String, Upstream> upstreams,
@@ -90,7 +100,9 @@ public final class IngestWorker implements Runnable {
             PendingCancels pendingCancels,
             Duration historyLookback,
             int maxConcurrent,
-            IngestConfig.Queue queue) {
+            IngestConfig.Queue queue,
+            UnusableRecords unusable,
+            TaskFailures failures) {
         this.consumer = consumer;
         this.historyScanner = historyScanner;
         this.requestsTopic = requestsTopic;
@@ -100,6 +112,10 @@ public final class IngestWorker implements Runnable {
         this.historyLookback = historyLookback;
         this.slots = new Semaphore(maxConcurrent);
         this.queue = queue;
+        this.unusable = unusable;
+        this.failures = failures;
+        this.watchdog = new Watchdog(() -> running.values().stream().map(Running::run).filter(Objects::nonNull).toList(),
+                failures, Duration.ofSeconds(1));
     }
 
     /** Whether this worker is in its group with an assignment: part of ingest's readiness. */
@@ -133,26 +149,29 @@ public final class IngestWorker implements Runnable {
 
     @Override
     public void run() {
-        watchdog.scheduleAtFixedRate(this::checkProgress, 1, 1, TimeUnit.SECONDS);
+        watchdog.start();
         consumer.subscribe(List.of(requestsTopic), new Rebalance());
         try {
             while (!stopping) {
-                for (ConsumerRecord<String, RequestRecord> record : consumer.poll(POLL)) {
-                    backlog.add(record);
-                    backlogBytes += Math.max(0, record.serializedValueSize());
+                try {
+                    for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
+                        backlog.add(record);
+                        backlogBytes += Math.max(0, record.serializedValueSize());
+                    }
+                    startWhatFits();
+                    announceQueued();
+                    collectFinished();
+                    commitLowWaterMarks();
+                } catch (WakeupException e) {
+                    // stop() woke it: the loop condition ends it
+                } catch (RuntimeException e) {
+                    failures.record("requests", "reading " + requestsTopic, e);
+                    stopping |= !TaskFailures.pauseAfterFailure(LOOP_FAILURE_PAUSE_MS);
                 }
-                startWhatFits();
-                announceQueued();
-                collectFinished();
-                commitLowWaterMarks();
-            }
-        } catch (WakeupException e) {
-            if (!stopping) {
-                throw e;
             }
         } finally {
             sessions.shutdown();
-            watchdog.shutdown();
+            watchdog.close();
             collectFinished();
             commitLowWaterMarks();
             consumer.close(Duration.ofSeconds(5));
@@ -205,14 +224,9 @@ public final class IngestWorker implements Runnable {
                 .forEach(entry -> entry.run().abandon());
     }
 
-    private void checkProgress() {
-        long now = System.nanoTime();
-        running.values().forEach(entry -> entry.run().checkProgress(now));
-    }
-
     private void startWhatFits() {
         while (!backlog.isEmpty() && slots.tryAcquire()) {
-            ConsumerRecord<String, RequestRecord> record = backlog.poll();
+            ConsumerRecord<String, byte[]> record = backlog.poll();
             backlogBytes -= Math.max(0, record.serializedValueSize());
             announced.remove(record.key());
             offsets.started(new TopicPartition(record.topic(), record.partition()), record.offset());
@@ -234,6 +248,7 @@ public final class IngestWorker implements Runnable {
     /**
      * Tells every queued session where it waits, when it joins the queue and again every
      * {@code status_interval_ms}; fire-and-forget, since a lost position is followed by the next one.
+     * Only a readable start request is announced: a bad record is dead-lettered when its turn comes.
      */
     private void announceQueued() {
         if (backlog.isEmpty()) {
@@ -243,15 +258,20 @@ public final class IngestWorker implements Runnable {
         long now = System.nanoTime();
         long interval = TimeUnit.MILLISECONDS.toNanos(queue.statusIntervalMs());
         int position = 0;
-        for (ConsumerRecord<String, RequestRecord> record : backlog) {
-            if (!(record.value() instanceof RequestRecord.Start start) || running.containsKey(start.sessionId())) {
+        for (ConsumerRecord<String, byte[]> record : backlog) {
+            if (record.key() == null || running.containsKey(record.key())) {
+                continue;
+            }
+            Long last = announced.get(record.key());
+            if (last != null && now - last < interval) {
+                position++;
+                continue;
+            }
+            if (!(RecordDecoder.REQUEST.decode(record.key(), record.value())
+                    instanceof RecordDecoder.Outcome.Decoded<RequestRecord>(RequestRecord.Start start))) {
                 continue;
             }
             position++;
-            Long last = announced.get(start.sessionId());
-            if (last != null && now - last < interval) {
-                continue;
-            }
             SessionHistory.Past past = services.history().get(start.sessionId());
             if (past.ended()) {
                 continue;
@@ -278,8 +298,12 @@ public final class IngestWorker implements Runnable {
      * is finished at once — except a duplicate start of a running session (re-read after a
      * rebalance), whose offset must wait for that session's end.
      */
-    private Optional<Running> admit(ConsumerRecord<String, RequestRecord> record) {
-        if (!(record.value() instanceof RequestRecord.Start start)) {
+    private Optional<Running> admit(ConsumerRecord<String, byte[]> record) {
+        Optional<RequestRecord> request = unusable.decode(record, RecordDecoder.REQUEST, () -> finished.add(record));
+        if (request.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!(request.get() instanceof RequestRecord.Start start)) {
             finished.add(record);
             return Optional.empty();
         }
@@ -290,7 +314,7 @@ public final class IngestWorker implements Runnable {
         }
         Cancellation cancellation = new Cancellation();
         Upstream upstream = upstreams.get(start.upstream());
-        Running entry = new Running(upstream == null ? null : new SessionRun(start, upstream, services, cancellation),
+        Running entry = new Running(start, upstream == null ? null : new SessionRun(start, upstream, services, cancellation),
                 cancellation, new TopicPartition(record.topic(), record.partition()), new ArrayList<>(), new CountDownLatch(1));
         synchronized (pendingCancels) {
             Running already = running.putIfAbsent(start.sessionId(), entry);
@@ -303,21 +327,26 @@ public final class IngestWorker implements Runnable {
         return Optional.of(entry);
     }
 
-    private void runSession(ConsumerRecord<String, RequestRecord> record, Running entry) {
-        RequestRecord.Start start = (RequestRecord.Start) record.value();
+    private void runSession(ConsumerRecord<String, byte[]> record, Running entry) {
+        RequestRecord.Start start = entry.start();
+        boolean ended = false;
         try {
             if (entry.run() != null) {
                 entry.run().run();
+                ended = entry.run().ended();
             } else {
                 LOG.error("session {} names unknown upstream {}; the edge should have refused it", start.sessionId(), start.upstream());
-                UnknownUpstream.end(start, services.producer(), services.clock());
-                services.history().record(start.sessionId(), 0, true);
+                ended = UnknownUpstream.end(start, services);
             }
+        } catch (RuntimeException e) {
+            failures.record("session", "running session " + start.sessionId(), e);
         } finally {
             synchronized (pendingCancels) {
                 running.remove(start.sessionId());
-                if (entry.run() == null || !entry.run().handedOver()) {
-                    finished.add(record); // a handed-over session's request stays uncommitted: the new owner runs it
+                // only a session whose end is in Kafka is done: a handed-over one, one interrupted at shutdown or
+                // one whose end Kafka refused keeps its request uncommitted, so the next owner runs it
+                if (ended) {
+                    finished.add(record);
                     finished.addAll(entry.duplicates());
                 }
             }
@@ -327,7 +356,7 @@ public final class IngestWorker implements Runnable {
     }
 
     private void collectFinished() {
-        ConsumerRecord<String, RequestRecord> record;
+        ConsumerRecord<String, byte[]> record;
         while ((record = finished.poll()) != null) {
             offsets.ended(new TopicPartition(record.topic(), record.partition()), record.offset());
         }

@@ -4,6 +4,7 @@ import dev.rewind.ingest.retry.UpstreamBreakers;
 import dev.rewind.ingest.retry.UpstreamRetryPolicy;
 import dev.rewind.protocol.ChunkRecord;
 import java.net.http.HttpClient;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import org.apache.kafka.clients.producer.Producer;
 
@@ -15,4 +16,5 @@ public record RunServices(
         UpstreamRetryPolicy retryPolicy,
         UpstreamBreakers breakers,
         SessionHistory history,
-        Clock clock) {}
+        Clock clock,
+        MeterRegistry meters) {}

@@ -20,6 +20,9 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.OptionalLong;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -33,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * arrives, framed by attempt markers. Failed attempts are retried per {@link RetrySettings} behind
  * the upstream's circuit breaker; the session ends with exactly one {@code session_ended}.
  */
-public final class SessionRun {
+public final class SessionRun implements Watchdog.Watched {
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionRun.class);
     private static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
@@ -59,11 +62,14 @@ public final class SessionRun {
     private final AtomicReference<Abort> abort = new AtomicReference<>();
     private final long startedNanos = System.nanoTime();
     private volatile InputStream body;
+    /** The upstream call while it waits for the answer's headers; a stop aborts it. */
+    private volatile CompletableFuture<HttpResponse<InputStream>> pending;
     private volatile Thread runner;
     private volatile boolean handedOver;
     /** Set with {@link #handedOver} when the partition was lost, not revoked: nothing more may be written. */
     private volatile boolean lost;
     private volatile boolean ending;
+    private volatile boolean ended;
     /** The attempt whose {@code attempt_started} was sent and whose end was not yet written, or 0. */
     private volatile int openAttempt;
     private volatile long lastProgressNanos = System.nanoTime();
@@ -73,18 +79,25 @@ public final class SessionRun {
         this.upstream = upstream;
         this.services = services;
         this.cancellation = cancellation;
-        this.writer = new ChunkWriter(services.producer(), start.sessionId(), KAFKA_RETRY_PAUSE_MS);
+        this.writer = new ChunkWriter(services.producer(), start.sessionId(), KAFKA_RETRY_PAUSE_MS, services.meters());
         cancellation.onCancel(() -> stopReading(Abort.CANCELLED));
     }
 
+    @Override
     public String sessionId() {
         return start.sessionId();
+    }
+
+    /** Whether the session's {@code session_ended} is in Kafka: only then may its request's offset be committed. */
+    public boolean ended() {
+        return ended;
     }
 
     /**
      * Called by the worker's watchdog: ends a read that made no progress, a session over its time
      * limit, or a read whose chunks Kafka refused (also when upstream is quiet).
      */
+    @Override
     public void checkProgress(long nowNanos) {
         SessionLimits limits = services.limits();
         if (writer.failure() != null) {
@@ -198,6 +211,7 @@ public final class SessionRun {
                 if (!again) {
                     writer.deliver(sessionEnded(attempt, result));
                     services.history().record(start.sessionId(), attempt, true);
+                    ended = true;
                     return;
                 }
                 scheduleRetry(attempt, (AttemptResult.Failed) result, delay);
@@ -210,7 +224,11 @@ public final class SessionRun {
                 stopped(); // what the interrupt broke on its way out (a send, a closed body)
                 return;
             }
-            LOG.error("session {} failed in ingest", start.sessionId(), e);
+            if (e instanceof ChunkWriteRefused refused) {
+                LOG.error("session {}: {}; ending it with ingest_error", start.sessionId(), refused.getMessage());
+            } else {
+                LOG.error("session {} failed in ingest", start.sessionId(), e);
+            }
             endAfterIngestError(attempt, e);
         }
     }
@@ -237,7 +255,9 @@ public final class SessionRun {
         return result;
     }
 
-    private static AttemptResult.Failed kafkaUnavailable(boolean outputFlowed) {
+    /** Kafka did not take the attempt's records: wait for it, unless it refused them for good (that throws). */
+    private AttemptResult.Failed kafkaUnavailable(boolean outputFlowed) {
+        writer.throwIfRefused();
         return failed(new UpstreamFailure(KAFKA_UNAVAILABLE,
                 "stopped reading upstream: chunks could not be written to Kafka", true), outputFlowed, false);
     }
@@ -372,13 +392,17 @@ public final class SessionRun {
 
     /** A bug in ingest still gives the session its one ending, when Kafka takes it. */
     private void endAfterIngestError(int attempt, RuntimeException e) {
-        AttemptResult failed = new AttemptResult.Failed(new UpstreamFailure("ingest_error",
-                "ingest failed: " + e.getClass().getSimpleName(), true), AttemptOutcome.FAILED, null,
+        // a refusal names its cause (asking again meets the same one); any other bug only its class
+        UpstreamFailure failure = e instanceof ChunkWriteRefused
+                ? new UpstreamFailure("ingest_error", "ingest failed: " + e.getMessage(), false)
+                : new UpstreamFailure("ingest_error", "ingest failed: " + e.getClass().getSimpleName(), true);
+        AttemptResult failed = new AttemptResult.Failed(failure, AttemptOutcome.FAILED, null,
                 OptionalLong.empty(), false, false);
         try {
             writer.deliver(attemptEnded(attempt, failed, false));
             writer.deliver(sessionEnded(attempt, failed));
             services.history().record(start.sessionId(), attempt, true);
+            ended = true;
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException again) {
@@ -396,11 +420,13 @@ public final class SessionRun {
         request.headers().forEach(builder::header);
         HttpResponse<InputStream> response;
         try {
-            response = services.http().send(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
+            response = awaitAnswer(builder.build());
         } catch (IOException e) {
             return new AttemptResult.Failed(new UpstreamFailure("upstream_unreachable",
                     "cannot reach upstream " + upstream.name() + ": " + e.getClass().getSimpleName(), true),
                     AttemptOutcome.FAILED, null, OptionalLong.empty(), false, true);
+        } catch (CancellationException e) {
+            return aborted(abort.get(), null, false);
         }
         body = response.body();
         lastProgressNanos = System.nanoTime();
@@ -421,6 +447,38 @@ public final class SessionRun {
         }
         answered.run();
         return stream(attempt);
+    }
+
+    /**
+     * Sends the request and waits for the answer's headers. The call is asynchronous so that a stop
+     * (cancel, hand-over, duration limit) can abort it before the upstream answered: cancelling the
+     * future aborts the exchange and closes its connection.
+     */
+    private HttpResponse<InputStream> awaitAnswer(HttpRequest request) throws IOException, InterruptedException {
+        CompletableFuture<HttpResponse<InputStream>> call = services.http().sendAsync(request,
+                HttpResponse.BodyHandlers.ofInputStream());
+        pending = call;
+        if (cancellation.isCancelled()) {
+            stopReading(Abort.CANCELLED); // a cancel that came while the call was being set up
+        } else if (abort.get() != null) {
+            call.cancel(true);
+        }
+        try {
+            return call.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof CancellationException cancelled) {
+                throw cancelled;
+            }
+            throw new IllegalStateException("the upstream call failed", e.getCause());
+        } catch (InterruptedException e) {
+            call.cancel(true);
+            throw e;
+        } finally {
+            pending = null;
+        }
     }
 
     private String expectedContentType() {
@@ -459,18 +517,12 @@ public final class SessionRun {
             if (Thread.currentThread().isInterrupted()) {
                 throw new InterruptedException("stopped while reading upstream"); // the worker shuts down
             }
-            return switch (abort.get()) {
-                case CANCELLED -> new AttemptResult.Cancelled();
-                case STALLED -> new AttemptResult.Failed(new UpstreamFailure("upstream_stalled",
-                        "no bytes from upstream for " + limits.stallTimeoutMs() + " ms", true), AttemptOutcome.STALLED,
-                        200, OptionalLong.empty(), seq > 0, true);
-                case DURATION_LIMIT -> failed(new UpstreamFailure("limit",
-                        "session exceeded " + limits.maxSessionDurationMs() + " ms", false), seq > 0, false);
-                case KAFKA_UNAVAILABLE -> kafkaUnavailable(seq > 0);
-                case HANDED_OVER -> throw new InterruptedException("handed over");
-                case null -> failed(new UpstreamFailure("upstream_disconnected",
+            Abort why = abort.get();
+            if (why == null) {
+                return failed(new UpstreamFailure("upstream_disconnected",
                         "upstream connection broke mid-stream: " + e.getClass().getSimpleName(), true), seq > 0, true);
-            };
+            }
+            return aborted(why, 200, seq > 0);
         } finally {
             body = null;
         }
@@ -484,6 +536,23 @@ public final class SessionRun {
                     seq > 0, true);
         }
         return new AttemptResult.Completed();
+    }
+
+    /** The attempt's result after {@link #stopReading} stopped it, before the answer ({@code status} null) or in its body. */
+    private AttemptResult aborted(Abort why, Integer status, boolean outputFlowed) throws InterruptedException {
+        SessionLimits limits = services.limits();
+        return switch (why) {
+            case CANCELLED -> new AttemptResult.Cancelled();
+            case STALLED -> new AttemptResult.Failed(new UpstreamFailure("upstream_stalled",
+                    "no bytes from upstream for " + limits.stallTimeoutMs() + " ms", true), AttemptOutcome.STALLED,
+                    status, OptionalLong.empty(), outputFlowed, true);
+            case DURATION_LIMIT -> new AttemptResult.Failed(new UpstreamFailure("limit",
+                    "session exceeded " + limits.maxSessionDurationMs() + " ms", false), AttemptOutcome.FAILED, status,
+                    OptionalLong.empty(), outputFlowed, false);
+            case KAFKA_UNAVAILABLE -> kafkaUnavailable(outputFlowed);
+            case HANDED_OVER -> throw new InterruptedException("handed over");
+            case null -> throw new IllegalStateException("the upstream call was aborted without a reason");
+        };
     }
 
     private static AttemptResult.Failed failed(UpstreamFailure failure, boolean outputFlowed, boolean upstreamFault) {
@@ -508,6 +577,10 @@ public final class SessionRun {
 
     private void stopReading(Abort why) {
         abort.compareAndSet(null, why);
+        CompletableFuture<HttpResponse<InputStream>> call = pending;
+        if (call != null) {
+            call.cancel(true); // no answer yet: abort the exchange instead of waiting for its headers
+        }
         InputStream in = body;
         if (in != null) {
             try {
