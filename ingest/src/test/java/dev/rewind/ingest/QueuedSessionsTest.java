@@ -59,8 +59,10 @@ class QueuedSessionsTest {
             assertThat(queued).allSatisfy(q -> {
                 assertThat(q.attempt()).as("the attempt that will start").isEqualTo(1);
                 assertThat(q.running()).isEqualTo(1);
-                assertThat(q.position()).isBetween(1, 2);
+                assertThat(q.position()).isPositive();
             });
+            // other test classes' requests on the shared broker may be ahead: positions only fall
+            assertThat(queued).extracting(ChunkRecord.SessionQueued::position).isSortedAccordingTo(java.util.Comparator.reverseOrder());
             int lastQueued = records.indexOf(queued.getLast());
             assertThat(records.subList(0, lastQueued)).noneMatch(ChunkRecord.AttemptStarted.class::isInstance);
             assertThat(records).filteredOn(ChunkRecord.AttemptStarted.class::isInstance).singleElement()

@@ -21,4 +21,23 @@ public final class Ports {
                     + " Kafka?); choose a free one in standalone.yaml or with " + ConfigLoader.envName(key));
         }
     }
+
+    /** {@code count} distinct loopback ports that were free a moment ago (for tests and the AOT training run). */
+    public static int[] freeLoopbackPorts(int count) throws IOException {
+        int[] ports = new int[count];
+        ServerSocket[] sockets = new ServerSocket[count];
+        try {
+            for (int i = 0; i < count; i++) {
+                sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                ports[i] = sockets[i].getLocalPort();
+            }
+        } finally {
+            for (ServerSocket socket : sockets) {
+                if (socket != null) {
+                    socket.close();
+                }
+            }
+        }
+        return ports;
+    }
 }

@@ -2,8 +2,6 @@ package dev.rewind.standalone;
 
 import dev.rewind.protocol.config.ConfigLoader;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -25,20 +23,6 @@ public final class TestStacks {
 
     /** {@code count} distinct ports that were free a moment ago (the stack refuses to start on a taken one). */
     public static int[] freePorts(int count) throws IOException {
-        int[] ports = new int[count];
-        ServerSocket[] sockets = new ServerSocket[count];
-        try {
-            for (int i = 0; i < count; i++) {
-                sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                ports[i] = sockets[i].getLocalPort();
-            }
-        } finally {
-            for (ServerSocket socket : sockets) {
-                if (socket != null) {
-                    socket.close();
-                }
-            }
-        }
-        return ports;
+        return Ports.freeLoopbackPorts(count);
     }
 }
