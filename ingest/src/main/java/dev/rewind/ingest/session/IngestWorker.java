@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -83,6 +84,8 @@ public final class IngestWorker implements Runnable {
     /** When each queued session was last told its position (nanoTime); only the poll thread touches it. */
     private final Map<String, Long> announced = new HashMap<>();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
+    /** Assigned partitions whose chunk history could not be read yet: paused, since their ended sessions are unknown. */
+    private final Set<TopicPartition> unscanned = new HashSet<>();
     private volatile boolean stopping;
     /** In the group with an assignment (possibly empty); false before the first one and after losing it. */
     private volatile boolean joined;
@@ -154,6 +157,9 @@ public final class IngestWorker implements Runnable {
         try {
             while (!stopping) {
                 try {
+                    if (!unscanned.isEmpty()) {
+                        scanHistory(List.copyOf(unscanned));
+                    }
                     for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
                         backlog.add(record);
                         backlogBytes += Math.max(0, record.serializedValueSize());
@@ -239,7 +245,7 @@ public final class IngestWorker implements Runnable {
         }
         Set<TopicPartition> assignment = consumer.assignment();
         if (backlog.size() < queue.maxSessions() && backlogBytes < queue.maxBytes()) {
-            consumer.resume(assignment);
+            consumer.resume(assignment.stream().filter(tp -> !unscanned.contains(tp)).toList());
         } else {
             consumer.pause(assignment); // the queue is full: the rest wait in Kafka, unread
         }
@@ -394,6 +400,7 @@ public final class IngestWorker implements Runnable {
             commitLowWaterMarks();
             dropBacklogOf(partitions);
             partitions.forEach(offsets::forget);
+            unscanned.removeAll(partitions);
         }
 
         /** This worker was thought dead and its partitions were given away: stop at once, write nothing more. */
@@ -403,19 +410,34 @@ public final class IngestWorker implements Runnable {
             abandonSessions(partitions);
             dropBacklogOf(partitions);
             partitions.forEach(offsets::forget);
+            unscanned.removeAll(partitions);
         }
 
         /** Learns which sessions of the new partitions already ended, and their last attempt numbers. */
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             joined = true;
-            if (partitions.isEmpty()) {
-                return;
+            if (!partitions.isEmpty()) {
+                unscanned.addAll(partitions);
+                scanHistory(List.copyOf(partitions));
             }
-            try (Consumer<String, byte[]> scanner = historyScanner.get()) {
-                services.history().scan(scanner, partitions.stream().map(TopicPartition::partition).toList(),
-                        services.clock().instant().minus(historyLookback), HISTORY_SCAN_TIMEOUT);
-            }
+        }
+    }
+
+    /**
+     * Reads the chunk history of {@code partitions}; until that succeeds they stay paused (and the
+     * loop tries again), since starting their requests without it could call upstream again for a
+     * session that already ended.
+     */
+    private void scanHistory(List<TopicPartition> partitions) {
+        try (Consumer<String, byte[]> scanner = historyScanner.get()) {
+            services.history().scan(scanner, partitions.stream().map(TopicPartition::partition).toList(),
+                    services.clock().instant().minus(historyLookback), HISTORY_SCAN_TIMEOUT);
+            partitions.forEach(unscanned::remove); // the loop resumes them with the others
+        } catch (RuntimeException e) {
+            consumer.pause(partitions);
+            failures.record("requests", "reading the chunk history of " + partitions, e);
+            stopping |= !TaskFailures.pauseAfterFailure(LOOP_FAILURE_PAUSE_MS);
         }
     }
 }
