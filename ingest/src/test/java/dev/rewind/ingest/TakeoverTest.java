@@ -1,12 +1,14 @@
 package dev.rewind.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.rewind.kafkatest.KafkaBroker;
 import dev.rewind.kafkatest.WithKafka;
 import dev.rewind.protocol.ChunkRecord;
 import dev.rewind.protocol.ChunkRecord.SessionOutcome;
 import dev.rewind.sim.LlmSimulator;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -82,6 +84,50 @@ class TakeoverTest {
         }
     }
 
+    /**
+     * A worker frozen (SIGSTOP) past its session timeout loses its partitions while it sleeps; the
+     * survivor re-runs the session as attempt 2 and ends it. When the frozen worker wakes up it must
+     * write nothing more for the session: before, it wrote the end of attempt 1 as a hand-over, after
+     * the new owner's records (item 4 of issue 14).
+     */
+    @Test
+    void aWorkerFrozenPastItsSessionTimeoutWritesNothingForTheLostSessionWhenItWakes(KafkaBroker broker) throws Exception {
+        Process worker = startWorkerProcess(broker.bootstrapServers());
+        try {
+            String inFlight = start("sim-small@stall-after=3x1");
+            chunks.awaitFirst(inFlight, ChunkRecord.Chunk.class, Duration.ofSeconds(30));
+            signal(worker, "STOP");
+            List<ChunkRecord> ended;
+            try (IngestService survivor = IngestService.start(config(broker.bootstrapServers()), Map.of())) {
+                ended = chunks.awaitSessionEnd(inFlight, Duration.ofSeconds(60));
+                assertThat(ended.getLast().attempt()).isEqualTo(2);
+
+                signal(worker, "CONT");
+                Path log = tmp.resolve("worker.log");
+                // the woken worker learns that its partitions are gone (or, before the fix, hands the session over)
+                await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    String text = Files.readString(log);
+                    return text.contains("abandoned") || text.contains("handed over to another ingest worker after");
+                });
+                for (int i = 0; i < 5; i++) {
+                    chunks.pollOnce();
+                }
+                List<ChunkRecord> all = chunks.records(inFlight);
+                assertThat(all.subList(ended.size(), all.size())).as("records after the new owner ended the session").isEmpty();
+                assertThat(all).filteredOn(ChunkRecord.AttemptEnded.class::isInstance).extracting(ChunkRecord::attempt)
+                        .as("attempt 1 ended by nobody: its worker lost it").containsExactly(2);
+                assertThat(Files.readString(log)).contains("session " + inFlight + " abandoned");
+            }
+        } finally {
+            signal(worker, "CONT");
+            worker.destroyForcibly();
+        }
+    }
+
+    private static void signal(Process process, String signal) throws Exception {
+        new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor();
+    }
+
     private static IngestConfig config(String bootstrap) {
         return TestSetup.ingestConfig("""
                 kafka: {bootstrap_servers: "%s"}
@@ -95,6 +141,7 @@ class TakeoverTest {
     private static Process startWorkerProcess(String bootstrap) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dlog4j2.configurationFile=log4j2.xml", // the production logging: what a worker did is in its log
                 "-cp", System.getProperty("java.class.path"), IngestMain.class.getName());
         builder.environment().put("REWIND_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
         builder.environment().put("REWIND_TOPICS_PARTITIONS", "3");
