@@ -59,6 +59,8 @@ public final class SessionFeed implements AutoCloseable {
     private final long replayUntil;
     private final Source source;
     private final long scannedTo;
+    /** Where each wake-up drains the queue to: kept, since one thread reads the feed and every wake-up needs one. */
+    private final List<Delivery> live = new ArrayList<>();
     private Item.Gap gap;
     private long nextOffset;
     private long lastSeq;
@@ -241,9 +243,11 @@ public final class SessionFeed implements AutoCloseable {
                 return new Batch(out, null);
             }
         }
-        List<Delivery> live = new ArrayList<>();
+        live.clear();
         Subscriber.Ending ending = subscriber.drainTo(live, out.isEmpty() ? waitNanos : 0);
-        if (acceptAll(live, out)) {
+        boolean terminal = acceptAll(live, out);
+        live.clear();
+        if (terminal) {
             return end(out, End.TERMINAL);
         }
         if (ending != null) {
