@@ -176,13 +176,29 @@ public final class ReplayReaders implements AutoCloseable {
             }
         }
 
-        /** The first offset at or after {@code epochMillis} in Kafka's time index, or {@code end} when nothing is that new. */
-        public long offsetAt(TopicPartition tp, long epochMillis, long end) {
+        /** The next-to-be-written offset of the partition (read_committed: the last stable offset): one request. */
+        public long end(TopicPartition tp) {
+            boolean ok = false;
+            try {
+                long end = consumer.endOffsets(List.of(tp), metadataTimeout).get(tp);
+                ok = true;
+                return end;
+            } finally {
+                failed |= !ok;
+            }
+        }
+
+        /**
+         * The first offset at or after {@code epochMillis} in Kafka's time index (never below the log's
+         * start), or the partition's end when nothing is that new: one request in the usual case.
+         */
+        public long offsetAt(TopicPartition tp, long epochMillis) {
             boolean ok = false;
             try {
                 OffsetAndTimestamp found = consumer.offsetsForTimes(Map.of(tp, Math.max(0, epochMillis)), metadataTimeout).get(tp);
+                long offset = found == null ? consumer.endOffsets(List.of(tp), metadataTimeout).get(tp) : found.offset();
                 ok = true;
-                return found == null ? end : found.offset();
+                return offset;
             } finally {
                 failed |= !ok;
             }

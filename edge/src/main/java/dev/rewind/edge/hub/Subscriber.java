@@ -99,8 +99,10 @@ public final class Subscriber {
             if (ending == Ending.OVERFLOW) {
                 return ending;
             }
-            into.addAll(queue);
-            queue.clear();
+            // one by one: addAll would copy the queue into a fresh array on every wake-up
+            for (Delivery next = queue.pollFirst(); next != null; next = queue.pollFirst()) {
+                into.add(next);
+            }
             bytes = 0;
             return into.isEmpty() ? ending : null;
         } finally {

@@ -43,8 +43,8 @@ final class SessionRecordReader implements AutoCloseable {
         long deadline = System.nanoTime() + timeoutNanos;
         TopicPartition tp = new TopicPartition(topic, SessionPartitioner.partitionFor(sessionId, partitions));
         try (ReplayReaders.Reader reader = readers.acquire()) {
-            long end = reader.bounds(tp).end();
-            long first = reader.offsetAt(tp, createdAt.minusMillis(skewMarginMs).toEpochMilli(), end);
+            long end = reader.end(tp);
+            long first = Math.min(end, reader.offsetAt(tp, createdAt.minusMillis(skewMarginMs).toEpochMilli()));
             if (first < end && !reader.scan(tp, sessionId, first, end, deadline, visitor)) {
                 throw ProblemException.unavailable("reading the session from " + topic + " took too long; try again", 1);
             }
