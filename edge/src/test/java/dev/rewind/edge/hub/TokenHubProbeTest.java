@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.rewind.edge.EdgeConfig;
+import dev.rewind.edge.ops.ReaderFaults;
 import dev.rewind.edge.EdgeTestConfig;
 import dev.rewind.edge.TokenTopicWriter;
 import dev.rewind.kafkatest.KafkaBroker;
@@ -25,7 +26,8 @@ class TokenHubProbeTest {
         EdgeConfig config = EdgeTestConfig.forBroker(broker.bootstrapServers(), PARTITIONS);
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (TokenHub hub = new TokenHub(config.hub(), config.sse().pollMs(),
-                config.kafka().clientConfig(TokenHub.consumerDefaults()), PARTITIONS, meters).start(Duration.ofSeconds(30));
+                config.kafka().clientConfig(TokenHub.consumerDefaults()), PARTITIONS, meters, ReaderFaults.of(config, meters))
+                        .start(Duration.ofSeconds(30));
                 TokenTopicWriter writer = new TokenTopicWriter(broker.bootstrapServers())) {
             writer.conversation(SessionIds.newId(), "probe", "d");
             await().atMost(Duration.ofSeconds(20)).until(() -> hub.readiness().ready()
