@@ -62,7 +62,7 @@ class BrowserPagesTest {
                 application_id: browser-test-analytics
                 state_dir: "%s"
                 commit_interval_ms: 100
-                http: {host: 127.0.0.1, port: 0}
+                ops: {host: 127.0.0.1, port: 0}
                 """.formatted(ports[2], dataDir.resolve("analytics"))), Map.of(), ConfigLoader.KAFKA_DEFAULTS,
                 "analytics-defaults.yaml"));
         browser = Chromium.start();
