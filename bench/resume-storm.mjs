@@ -82,7 +82,7 @@ async function run(session) {
     await new Promise((resolve) => setTimeout(resolve, Math.random() * SPREAD_MS));
     for (let attempt = 0; !state.ended && attempt < 5 && performance.now() - started < DEADLINE_MS; attempt++) {
       state.resumes++;
-      await follow(session, state, AbortSignal.timeout(Math.max(1000, DEADLINE_MS - (performance.now() - started))))
+      await follow(session, state, AbortSignal.timeout(Math.round(Math.max(1000, DEADLINE_MS - (performance.now() - started)))))
         .catch((e) => { state.statuses.push(`error:${e.name}`); });
       if (!state.ended) await new Promise((resolve) => setTimeout(resolve, 500)); // refused: back off, then resume
     }
