@@ -24,6 +24,10 @@ import dev.rewind.sim.SimConfig;
 import dev.rewind.sim.SimulatedCompletion;
 import java.io.ByteArrayOutputStream;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +37,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -112,6 +117,24 @@ class IngestServiceTest {
         } finally {
             logs.close();
         }
+    }
+
+    @Test
+    void servesLivenessReadinessAndPrometheusMetricsOnItsOpsPort() throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        Function<String, HttpResponse<String>> get = path -> {
+            try {
+                return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ingest.opsPort() + path))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        await().atMost(Duration.ofSeconds(30)).until(() -> get.apply("/health/ready").statusCode() == 200);
+        assertThat(ingest.isReady()).isTrue();
+        assertThat(get.apply("/health/live").statusCode()).isEqualTo(200);
+        assertThat(get.apply("/metrics").body()).contains("kafka_producer_");
+        client.close();
     }
 
     @Test

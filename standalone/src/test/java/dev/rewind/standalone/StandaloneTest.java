@@ -63,6 +63,13 @@ class StandaloneTest {
             }
             assertThat(live.getLast().event()).isEqualTo("done");
             assertThat(live).filteredOn(e -> e.event().equals("token")).isNotEmpty();
+            // ingest's and the processor's health and metrics, each on its own port
+            for (int port : List.of(config.ops().ingestPort(), config.ops().processorPort())) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> opsGet(port, "/health/ready").statusCode() == 200);
+                assertThat(opsGet(port, "/health/live").statusCode()).isEqualTo(200);
+                assertThat(opsGet(port, "/metrics").body()).contains("# TYPE");
+            }
+            assertThat(opsGet(config.ops().processorPort(), "/metrics").body()).contains("rewind_processor_processing_errors_total");
         }
 
         try (Standalone restarted = Standalone.start(config)) {
@@ -108,6 +115,11 @@ class StandaloneTest {
             });
             assertThat(upstreamBySession.values()).contains("sim-ollama", "sim-gemini");
         }
+    }
+
+    private static HttpResponse<String> opsGet(int port, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

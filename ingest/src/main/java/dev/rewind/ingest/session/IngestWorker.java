@@ -211,9 +211,32 @@ public final class IngestWorker implements Runnable {
         }
         LOG.info("handing {} running sessions over with partitions {}", moving.size(), partitions);
         moving.forEach(entry -> entry.run().handOver());
+        awaitStopped(moving);
+        services.producer().flush(); // everything they wrote is in Kafka before the new owner reads the history
+    }
+
+    /**
+     * The partitions were lost, not revoked: their sessions stop and write nothing more
+     * (SessionRun.abandon). They are awaited as in a hand-over, so that a partition given back at
+     * once finds none of them still running (a start re-read while its old run is alive would wait
+     * for that run, which ends without running it).
+     */
+    private void abandonSessions(Collection<TopicPartition> partitions) {
+        List<Running> lost = running.values().stream()
+                .filter(entry -> entry.run() != null && partitions.contains(entry.partition())).toList();
+        if (lost.isEmpty()) {
+            return;
+        }
+        LOG.warn("partitions {} were lost (this worker was presumed dead); abandoning {} running sessions", partitions,
+                lost.size());
+        lost.forEach(entry -> entry.run().abandon());
+        awaitStopped(lost);
+    }
+
+    private void awaitStopped(List<Running> stopping) {
         long deadline = System.nanoTime() + HAND_OVER_TIMEOUT.toNanos();
         try {
-            for (Running entry : moving) {
+            for (Running entry : stopping) {
                 if (!entry.done().await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                     LOG.warn("session {} did not stop within {}", entry.run().sessionId(), HAND_OVER_TIMEOUT);
                 }
@@ -221,13 +244,6 @@ public final class IngestWorker implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        services.producer().flush(); // everything they wrote is in Kafka before the new owner reads the history
-    }
-
-    /** The partitions were lost, not revoked: their sessions stop and write nothing more (SessionRun.abandon). */
-    private void abandonSessions(Collection<TopicPartition> partitions) {
-        running.values().stream().filter(entry -> entry.run() != null && partitions.contains(entry.partition()))
-                .forEach(entry -> entry.run().abandon());
     }
 
     private void startWhatFits() {

@@ -128,6 +128,9 @@ final class ToolCalls {
 
     /** Each call's argument text by the call's index (for the processor's segment store). */
     Map<Integer, ArgumentText> argumentTexts() {
+        if (calls.isEmpty()) {
+            return Map.of(); // the common case, asked twice per record: no allocation
+        }
         Map<Integer, ArgumentText> texts = new LinkedHashMap<>();
         calls.values().forEach(call -> texts.put(call.index, call.arguments));
         return texts;
