@@ -58,6 +58,17 @@ public final class EdgeTestClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
     }
 
+    /** One sample of the edge's Prometheus {@code /metrics} (0 when absent), e.g. {@code rewind_edge_connections{transport="ws"}}. */
+    public static double metric(HttpClient http, String base, String sample) throws Exception {
+        String body = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        for (String line : body.split("\n")) {
+            if (line.startsWith(sample + " ")) {
+                return Double.parseDouble(line.substring(sample.length() + 1).strip());
+            }
+        }
+        return 0;
+    }
+
     public static URI eventsUri(String base, String sessionId) {
         return URI.create(base + "/v1/sessions/" + sessionId + "/events");
     }

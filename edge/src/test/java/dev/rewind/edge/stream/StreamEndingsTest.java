@@ -169,13 +169,6 @@ class StreamEndingsTest {
     }
 
     private static double metric(String sample) throws Exception {
-        String body = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        for (String line : body.split("\n")) {
-            if (line.startsWith(sample + " ")) {
-                return Double.parseDouble(line.substring(sample.length() + 1).strip());
-            }
-        }
-        return 0;
+        return EdgeTestClient.metric(HTTP, base(), sample);
     }
 }
