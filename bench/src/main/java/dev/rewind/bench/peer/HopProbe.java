@@ -33,11 +33,14 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * {@code <arrival epoch ms> <hop> <latency µs>}, hop = {@code read} (ingest read: the chunk's
  * {@code received_at} − emit), {@code chunk} (chunk visible − emit) or {@code token} (token committed
  * − emit). {@code bench/peer-bench-table.mjs} splits the lines by run. Runs until it is killed.
+ * It reads one session in {@value #SAMPLE_MODULO} (by key hash), so that its own CPU stays small on
+ * the box it measures; a probe that falls behind would report its own lag as latency.
  *
  * <p>Usage: {@code HopProbe <bootstrap servers> <output file>}
  */
 public final class HopProbe {
 
+    private static final int SAMPLE_MODULO = 8;
     private static final Pattern STAMP = Pattern.compile("\u27e6(\\d{10,20})#\\d+\u27e7");
 
     private final AtomicBoolean running = new AtomicBoolean(true);
@@ -93,6 +96,9 @@ public final class HopProbe {
                 consumer.seekToEnd(partitions);
                 while (running.get()) {
                     for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                        if (record.key() == null || Math.floorMod(record.key().hashCode(), SAMPLE_MODULO) != 0) {
+                            continue;
+                        }
                         try {
                             handler.on(record, nowMicros());
                         } catch (RuntimeException e) {
