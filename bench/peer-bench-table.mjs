@@ -50,7 +50,8 @@ if (hopsFile && fs.existsSync(hopsFile)) {
   console.log('| run | ingest read | chunk acked and visible | token committed | client |');
   console.log('|---|---|---|---|---|');
   for (const [name, run] of Object.entries(runs).filter(([, x]) => x.target === 'rewind').sort((a, b) => a[1].n - b[1].n || a[1].cuts - b[1].cuts)) {
-    const from = Date.parse(run.r.date), to = from + run.r.wall_s * 1000;
+    // the load generator stamps its report when the run ends
+    const to = Date.parse(run.r.date), from = to - run.r.wall_s * 1000;
     for (const k of Object.keys(samples)) samples[k] = [];
     for (const line of lines) {
       const [at, hop, us] = line.split(' ');

@@ -81,8 +81,10 @@ public final class HopProbe {
 
     private Thread tail(String bootstrap, String topic, String isolation, OnRecord handler) {
         return Thread.ofPlatform().daemon().name("hop-probe-" + topic).start(() -> {
+            // the default fetch.max.wait.ms: a fetch returns as soon as a record exists, and an idle probe costs
+            // the broker (in Rewind's JVM) two requests a second instead of hundreds
             try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
-                    "isolation.level", isolation, "enable.auto.commit", false, "fetch.max.wait.ms", 5,
+                    "isolation.level", isolation, "enable.auto.commit", false,
                     "client.id", "rewind-hop-probe-" + topic), new StringDeserializer(), new ByteArrayDeserializer())) {
                 List<TopicPartition> partitions = List.of();
                 while (partitions.isEmpty() && running.get()) { // the stack creates its topics after the broker is up
