@@ -78,7 +78,7 @@ public final class ReaderFaults implements AutoCloseable {
     /** Counts a failure that {@code task}'s loop caught, logged and survived. */
     public void loopFailed(String task) {
         Counter.builder("rewind.edge.task.failures").tag("task", task)
-                .description("exceptions a reader's loop caught, logged and survived").register(meters).increment();
+                .description("exceptions a background loop or task caught, logged and survived").register(meters).increment();
     }
 
     private <T> Optional<T> decided(ConsumerRecord<String, byte[]> record, Outcome<T> outcome, boolean deadLetter) {

@@ -124,7 +124,17 @@ public final class StreamConnections implements AutoCloseable {
                 .description("streams cut because one write blocked longer than sse.write_timeout_ms").register(meters);
         this.watchdog = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("rewind-edge-write-watchdog").daemon(true).factory());
         long every = Math.max(100, Math.min(1000, writeTimeoutMs / 4));
-        watchdog.scheduleWithFixedDelay(this::cutStalledWrites, every, every, TimeUnit.MILLISECONDS);
+        Counter failures = Counter.builder("rewind.edge.task.failures").tag("task", "write-watchdog")
+                .description("exceptions a background loop or task caught, logged and survived").register(meters);
+        // a scheduled task that throws is never run again: the watchdog logs, counts and goes on
+        watchdog.scheduleWithFixedDelay(() -> {
+            try {
+                cutStalledWrites();
+            } catch (RuntimeException e) {
+                failures.increment();
+                LOG.error("the write watchdog failed; it runs again in {} ms", every, e);
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
     }
 
     /** Registers the stream of {@code subscriber} written by {@code writer}; refused while draining or at the limit. */
