@@ -124,6 +124,18 @@ class ProcessorTopologyTest {
     }
 
     @Test
+    void aChunkUnderAnotherSessionsKeyIsDeadLetteredNotApplied() {
+        request();
+        attemptStarted(1, 200);
+        String other = "s_BBBBBBBBBBBBBBBBBBBBBB";
+        chunks.pipeInput(S, new ChunkRecord.Chunk(other, 1, 1, ProviderFormat.OPENAI_CHAT,
+                "data: {\"choices\":[{\"delta\":{\"content\":\"injected\"}}]}\n\n".getBytes(StandardCharsets.UTF_8), T0),
+                T0.plusMillis(20));
+        assertThat(tokens.readValuesToList()).noneMatch(TokenEvent.Token.class::isInstance);
+        assertThat(dlq.readValuesToList()).singleElement().satisfies(letter -> assertThat(letter.reason()).isEqualTo("wrong-key"));
+    }
+
+    @Test
     void aQueuedSessionSaysWhereItWaitsBeforeItsAttemptStarts() {
         request();
         chunks.pipeInput(S, new ChunkRecord.SessionQueued(S, 1, 3, 256, T0), T0.plusMillis(10));

@@ -122,6 +122,12 @@ public final class SessionAssembler implements Processor<String, byte[], String,
                 return;
             }
         }
+        String named = value instanceof ChunkRecord chunk ? chunk.sessionId()
+                : value instanceof RequestRecord request ? request.sessionId() : null;
+        if (!sessionId.equals(named)) { // under another session's key it would be applied to that session
+            deadLetter(record, sessionId, "wrong-key", "a record of session " + named + " under the key " + sessionId);
+            return;
+        }
         SessionState state;
         try {
             state = states.take(sessionId);
