@@ -2,7 +2,6 @@ package dev.rewind.standalone;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rewind.protocol.Json;
-import dev.rewind.protocol.config.ConfigLoader;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -16,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -52,15 +50,8 @@ public final class AotTraining {
     static int run(int sessions) throws Exception {
         Path dataDir = Files.createTempDirectory("rewind-aot-training");
         int[] ports = Ports.freeLoopbackPorts(6);
-        StandaloneConfig config = ConfigLoader.load(StandaloneConfig.class, ConfigLoader.parseYaml("""
-                data_dir: "%s"
-                http: {host: 127.0.0.1, port: %d}
-                sim: {host: 127.0.0.1, port: %d, tokens_per_second: 50, first_token_delay_ms: 20}
-                broker: {host: 127.0.0.1, port: %d, controller_port: %d}
-                ops: {host: 127.0.0.1, ingest_port: %d, processor_port: %d}
-                edge: {rate_limit: {sessions_per_period: 100000, period_ms: 1000}}
-                """.formatted(dataDir, ports[0], ports[1], ports[2], ports[3], ports[4], ports[5])),
-                Map.of(), "standalone-defaults.yaml");
+        StandaloneConfig config = StandaloneConfig.onLoopback(dataDir, ports, "tokens_per_second: 50, first_token_delay_ms: 20",
+                "edge: {rate_limit: {sessions_per_period: 100000, period_ms: 1000}}");
         try (Standalone stack = Standalone.start(config)) {
             return drive("http://127.0.0.1:" + stack.httpPort(), stack.demoApiKey(), sessions);
         } finally {

@@ -2,6 +2,9 @@ package dev.rewind.standalone;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rewind.protocol.config.ConfigException;
+import dev.rewind.protocol.config.ConfigLoader;
+import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * The laptop stack: where its data lives, its fixed ports, and raw overrides merged into each
@@ -27,6 +30,23 @@ public record StandaloneConfig(
         ConfigException.check(http != null, "http", "section is missing");
         ConfigException.check(sim != null, "sim", "section is missing");
         ConfigException.check(ops != null, "ops", "section is missing");
+    }
+
+    /**
+     * A stack on loopback {@code ports} (http, sim, broker, controller, ingest ops, processor ops) in
+     * {@code dataDir}: the simulator section takes {@code simKeys}, and {@code extraYaml} is merged in.
+     * For tests and the AOT training run.
+     */
+    public static StandaloneConfig onLoopback(Path dataDir, int[] ports, String simKeys, String extraYaml) {
+        return ConfigLoader.load(StandaloneConfig.class, ConfigLoader.parseYaml("""
+                data_dir: "%s"
+                http: {host: 127.0.0.1, port: %d}
+                sim: {host: 127.0.0.1, port: %d, %s}
+                broker: {host: 127.0.0.1, port: %d, controller_port: %d}
+                ops: {host: 127.0.0.1, ingest_port: %d, processor_port: %d}
+                %s
+                """.formatted(dataDir, ports[0], ports[1], simKeys, ports[2], ports[3], ports[4], ports[5], extraYaml)),
+                Map.of(), "standalone-defaults.yaml");
     }
 
     /** Where ingest's and the processor's /health/live, /health/ready and /metrics listen: two ports, one each. */

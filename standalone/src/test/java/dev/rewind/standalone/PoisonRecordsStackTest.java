@@ -13,7 +13,6 @@ import dev.rewind.protocol.Json;
 import dev.rewind.protocol.ProviderFormat;
 import dev.rewind.protocol.SessionIds;
 import dev.rewind.protocol.Topics;
-import dev.rewind.protocol.config.ConfigLoader;
 import dev.rewind.sim.RecordedRequest;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,7 +25,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,15 +46,8 @@ class PoisonRecordsStackTest {
     @Test
     void badRecordsOnEveryTopicCostOnlyThemselves() throws Exception {
         int[] ports = Ports.freeLoopbackPorts(6);
-        StandaloneConfig config = ConfigLoader.load(StandaloneConfig.class, ConfigLoader.parseYaml("""
-                data_dir: "%s"
-                http: {host: 127.0.0.1, port: %d}
-                sim: {host: 127.0.0.1, port: %d, tokens_per_second: 30, first_token_delay_ms: 50}
-                broker: {host: 127.0.0.1, port: %d, controller_port: %d}
-                ops: {host: 127.0.0.1, ingest_port: %d, processor_port: %d}
-                edge: {rate_limit: {sessions_per_period: 100000, period_ms: 1000}}
-                """.formatted(dataDir, ports[0], ports[1], ports[2], ports[3], ports[4], ports[5])),
-                Map.of(), "standalone-defaults.yaml");
+        StandaloneConfig config = StandaloneConfig.onLoopback(dataDir, ports, "tokens_per_second: 30, first_token_delay_ms: 50",
+                "edge: {rate_limit: {sessions_per_period: 100000, period_ms: 1000}}");
         try (Standalone stack = Standalone.start(config);
                 RawRecords raw = new RawRecords("127.0.0.1:" + ports[2])) {
             String base = "http://127.0.0.1:" + stack.httpPort();
