@@ -34,6 +34,7 @@ public final class AotTraining {
     private static final int SESSIONS = 300;
     private static final int CONCURRENT = 60;
     private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration TRAINING_DEADLINE = Duration.ofMinutes(3);
 
     private AotTraining() {}
 
@@ -73,11 +74,14 @@ public final class AotTraining {
                     return null;
                 });
             }
+            long deadline = System.nanoTime() + TRAINING_DEADLINE.toNanos();
             for (Future<?> run : runs) {
                 try {
-                    run.get();
+                    run.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
                 } catch (java.util.concurrent.ExecutionException e) {
                     // a failed session only makes the training shorter: the cache is still valid
+                } catch (java.util.concurrent.TimeoutException e) {
+                    run.cancel(true); // a stalled stream never holds bin/run up for longer than the deadline
                 }
             }
         }

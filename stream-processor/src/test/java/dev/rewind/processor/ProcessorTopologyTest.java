@@ -124,6 +124,16 @@ class ProcessorTopologyTest {
     }
 
     @Test
+    void aQueueMarkerThatArrivesAfterItsAttemptStartedSaysNothing() {
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n");
+        chunks.pipeInput(S, new ChunkRecord.SessionQueued(S, 1, 4, 256, T0), T0.plusMillis(60));
+        assertThat(tokens.readValuesToList()).extracting(TokenEvent::eventName).containsExactly("start", "token");
+        assertThat(dlq.isEmpty()).isTrue();
+    }
+
+    @Test
     void aChunkUnderAnotherSessionsKeyIsDeadLetteredNotApplied() {
         request();
         attemptStarted(1, 200);

@@ -60,7 +60,15 @@ public final class HopProbe {
         Thread chunks = tail(bootstrap, Topics.CHUNKS, "read_uncommitted", this::onChunk);
         Thread tokens = tail(bootstrap, Topics.TOKENS, "read_committed", this::onToken);
         try (BufferedWriter writer = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> running.set(false)));
+            Thread main = Thread.currentThread();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                running.set(false);
+                try {
+                    main.join(3_000); // the lines still queued are written before the JVM halts
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
             while (running.get() || !lines.isEmpty()) {
                 String line = lines.poll(200, TimeUnit.MILLISECONDS);
                 if (line != null) {
@@ -125,7 +133,9 @@ public final class HopProbe {
             Matcher stamps = STAMP.matcher(new String(chunk.bytes(), StandardCharsets.UTF_8));
             while (stamps.find()) {
                 long emitted = Long.parseLong(stamps.group(1));
-                emit(arrivalMicros, "read", micros(chunk.receivedAt()) - emitted);
+                if (chunk.receivedAt() != null) {
+                    emit(arrivalMicros, "read", micros(chunk.receivedAt()) - emitted);
+                }
                 emit(arrivalMicros, "chunk", arrivalMicros - emitted);
             }
         }

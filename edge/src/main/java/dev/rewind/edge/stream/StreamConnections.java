@@ -130,7 +130,7 @@ public final class StreamConnections implements AutoCloseable {
         watchdog.scheduleWithFixedDelay(() -> {
             try {
                 cutStalledWrites();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException e) { // the next sweep goes on with the other connections
                 failures.increment();
                 LOG.error("the write watchdog failed; it runs again in {} ms", every, e);
             }
@@ -181,8 +181,11 @@ public final class StreamConnections implements AutoCloseable {
             if (since != 0 && (now - since > writeTimeoutNanos || connection.subscriber.ending() == Subscriber.Ending.OVERFLOW)) {
                 connection.writingSince = 0;
                 stalled.increment();
-                connection.subscriber.end(Subscriber.Ending.OVERFLOW);
-                connection.writer.interrupt();
+                try {
+                    connection.subscriber.end(Subscriber.Ending.OVERFLOW);
+                } finally {
+                    connection.writer.interrupt(); // the blocked write is cut whatever ending the subscriber threw
+                }
             }
         }
     }

@@ -18,6 +18,7 @@ import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -32,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -83,6 +85,10 @@ public final class IngestWorker implements Runnable {
     private long backlogBytes;
     /** When each queued session was last told its position (nanoTime); only the poll thread touches it. */
     private final Map<String, Long> announced = new HashMap<>();
+    /** Queued records that are never announced (not a readable start, or their session ended). */
+    private final Set<String> unannounced = new HashSet<>();
+    private final ExecutorService announcer = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("ingest-queue-status").factory());
+    private final AtomicBoolean announcing = new AtomicBoolean();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     /** Assigned partitions whose chunk history could not be read yet: paused, since their ended sessions are unknown. */
     private final Set<TopicPartition> unscanned = new HashSet<>();
@@ -177,6 +183,7 @@ public final class IngestWorker implements Runnable {
             }
         } finally {
             sessions.shutdown();
+            announcer.shutdown();
             watchdog.close();
             collectFinished();
             commitLowWaterMarks();
@@ -251,6 +258,7 @@ public final class IngestWorker implements Runnable {
             ConsumerRecord<String, byte[]> record = backlog.poll();
             backlogBytes -= Math.max(0, record.serializedValueSize());
             announced.remove(record.key());
+            unannounced.remove(record.key());
             offsets.started(new TopicPartition(record.topic(), record.partition()), record.offset());
             Optional<Running> started = admit(record);
             if (started.isEmpty()) {
@@ -269,50 +277,78 @@ public final class IngestWorker implements Runnable {
 
     /**
      * Tells every queued session where it waits, when it joins the queue and again every
-     * {@code status_interval_ms}; fire-and-forget, since a lost position is followed by the next one.
+     * {@code status_interval_ms}. The poll thread only works out the positions; the markers are sent
+     * from their own thread, one pass at a time (a pass still sending skips the next), because a send
+     * blocks while the producer's buffer is full and the poll loop must never wait for Kafka here.
      * Only a readable start request is announced: a bad record is dead-lettered when its turn comes.
      */
     private void announceQueued() {
         if (backlog.isEmpty()) {
             announced.clear();
+            unannounced.clear();
+            return;
+        }
+        if (announcing.get()) {
             return;
         }
         long now = System.nanoTime();
         long interval = TimeUnit.MILLISECONDS.toNanos(queue.statusIntervalMs());
+        List<ChunkRecord.SessionQueued> due = new ArrayList<>();
         int position = 0;
         for (ConsumerRecord<String, byte[]> record : backlog) {
-            if (record.key() == null || running.containsKey(record.key())) {
+            String key = record.key();
+            if (key == null || running.containsKey(key) || unannounced.contains(key)) {
                 continue;
             }
-            Long last = announced.get(record.key());
-            if (last != null && now - last < interval) {
+            Long last = announced.get(key);
+            if (last != null) {
                 position++;
+                if (now - last >= interval) {
+                    announced.put(key, now);
+                    due.add(new ChunkRecord.SessionQueued(key, services.history().get(key).lastAttempt() + 1, position,
+                            running.size(), services.clock().instant()));
+                }
                 continue;
             }
-            if (!(RecordDecoder.REQUEST.decode(record.key(), record.value())
-                    instanceof RecordDecoder.Outcome.Decoded<RequestRecord>(RequestRecord.Start start))) {
+            // decoded once: a record that is no start request, or whose session ended, is never announced
+            if (!(RecordDecoder.REQUEST.decode(key, record.value())
+                    instanceof RecordDecoder.Outcome.Decoded<RequestRecord>(RequestRecord.Start start))
+                    || services.history().get(start.sessionId()).ended()) {
+                unannounced.add(key);
                 continue;
             }
             position++;
-            SessionHistory.Past past = services.history().get(start.sessionId());
-            if (past.ended()) {
-                continue;
-            }
-            announced.put(start.sessionId(), now);
-            ChunkRecord.SessionQueued queued = new ChunkRecord.SessionQueued(start.sessionId(), past.lastAttempt() + 1,
-                    position, running.size(), services.clock().instant());
-            services.producer().send(new ProducerRecord<>(Topics.CHUNKS, start.sessionId(), queued), (metadata, error) -> {
-                if (error != null) {
-                    LOG.debug("the queue position of session {} was not written: {}", start.sessionId(), error.toString());
-                }
-            });
+            announced.put(key, now);
+            due.add(new ChunkRecord.SessionQueued(key, services.history().get(key).lastAttempt() + 1, position,
+                    running.size(), services.clock().instant()));
         }
+        if (due.isEmpty()) {
+            return;
+        }
+        announcing.set(true);
+        announcer.execute(() -> {
+            try {
+                for (ChunkRecord.SessionQueued queued : due) {
+                    services.producer().send(new ProducerRecord<>(Topics.CHUNKS, queued.sessionId(), queued), (metadata, error) -> {
+                        if (error != null) {
+                            LOG.debug("the queue position of session {} was not written: {}", queued.sessionId(), error.toString());
+                        }
+                    });
+                }
+            } catch (RuntimeException e) {
+                failures.record("queue-status", "announcing queue positions", e);
+            } finally {
+                announcing.set(false);
+            }
+        });
     }
 
     private void dropBacklogOf(Collection<TopicPartition> partitions) {
         backlog.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
         backlogBytes = backlog.stream().mapToLong(r -> Math.max(0, r.serializedValueSize())).sum();
-        announced.keySet().retainAll(backlog.stream().map(ConsumerRecord::key).toList());
+        Set<String> left = new HashSet<>(backlog.stream().map(ConsumerRecord::key).toList());
+        announced.keySet().retainAll(left);
+        unannounced.retainAll(left);
     }
 
     /**

@@ -305,6 +305,9 @@ public final class SessionAssembler implements Processor<String, byte[], String,
 
     /** Ingest has no stream slot for the session yet: clients learn that it waits, and where it is in the queue. */
     private void onQueued(SessionState state, ChunkRecord.SessionQueued queued, Record<String, byte[]> record) {
+        if (queued.attempt() <= state.attempt) {
+            return; // written before that attempt started (a late marker of a worker that lost the session): nothing to say
+        }
         begin(state, record);
         int ahead = queued.position() - 1;
         emit(state, record, seq -> new TokenEvent.Status(state.sessionId, seq, "queued", queued.attempt(), null,
