@@ -19,8 +19,10 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -39,7 +41,8 @@ class PoisonRecordsTest {
 
     private static final Duration WITHIN = Duration.ofSeconds(30);
     /** Sessions whose chunk writes the test slows down: Kafka taking its time for them. */
-    private static final Set<String> SLOW_SESSIONS = ConcurrentHashMap.newKeySet();
+    /** Sessions whose chunk sends are held until the test opens their gate. */
+    private static final Map<String, CountDownLatch> HELD = new ConcurrentHashMap<>();
     private static final SimpleMeterRegistry METERS = new SimpleMeterRegistry();
     private static IngestRig rig;
     private static RawRecords raw;
@@ -106,7 +109,8 @@ class PoisonRecordsTest {
     @Test
     void theWatchdogStillEndsAStalledReadAfterMeetingASessionWithoutARun() {
         String unknown = SessionIds.newId();
-        SLOW_SESSIONS.add(unknown);
+        CountDownLatch gate = new CountDownLatch(1);
+        HELD.put(unknown, gate);
         rig.requests.start(unknown, "not-configured", "sim-small", "no such upstream " + unknown);
         await().atMost(WITHIN).until(() -> rig.ingest.inFlight() > 0);
         String stalled = rig.requests.start("sim", "sim-small@stall-after=2", "stalls ");
@@ -114,6 +118,7 @@ class PoisonRecordsTest {
         List<ChunkRecord> records = rig.chunks.awaitSessionEnd(stalled, WITHIN);
         assertThat(records).filteredOn(ChunkRecord.AttemptEnded.class::isInstance).map(ChunkRecord.AttemptEnded.class::cast)
                 .extracting(ChunkRecord.AttemptEnded::outcome).containsExactly(AttemptOutcome.STALLED);
+        gate.countDown(); // the session without a run was in flight the whole time the watchdog ended the stall
         ChunkRecord.SessionEnded unknownEnd = IngestRig.ended(rig.chunks.awaitSessionEnd(unknown, WITHIN));
         assertThat(unknownEnd.code()).isEqualTo("unknown_upstream");
     }
@@ -132,14 +137,14 @@ class PoisonRecordsTest {
         assertThat(records).noneMatch(ChunkRecord.AttemptStarted.class::isInstance); // no answer was ever read
     }
 
-    /** The chunk producer, with the sends of {@link #SLOW_SESSIONS} held back 2.5 s each. */
+    /** The chunk producer, with the sends of {@link #HELD} sessions held until their gate opens. */
     @SuppressWarnings("unchecked")
     private static Producer<String, ChunkRecord> slowedFor(Producer<String, ChunkRecord> producer) {
         return (Producer<String, ChunkRecord>) Proxy.newProxyInstance(Producer.class.getClassLoader(),
                 new Class<?>[] {Producer.class}, (proxy, method, args) -> {
                     if (method.getName().equals("send") && args[0] instanceof ProducerRecord<?, ?> record
-                            && SLOW_SESSIONS.contains(record.key())) {
-                        Thread.sleep(2_500);
+                            && HELD.get(record.key()) instanceof CountDownLatch gate) {
+                        gate.await(WITHIN.toMillis(), TimeUnit.MILLISECONDS);
                     }
                     try {
                         return method.invoke(producer, args);
