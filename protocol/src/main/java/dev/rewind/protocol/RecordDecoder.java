@@ -78,11 +78,26 @@ public final class RecordDecoder<T> {
         return outcome;
     }
 
-    /** Decodes {@code value} alone. */
+    /**
+     * Decodes {@code value} alone. A good record is bound in one pass (readers decode every record on
+     * their hot path); only a value that fails is read again as a tree to say why.
+     */
     public Outcome<T> decode(byte[] value) {
         if (value == null) {
             return new Outcome.Undecodable<>("null-value: the record has no value");
         }
+        try {
+            T record = Json.MAPPER.readValue(value, type);
+            if (record != null) {
+                return new Outcome.Decoded<>(record);
+            }
+        } catch (IOException | RuntimeException e) {
+            // classified below
+        }
+        return classify(value);
+    }
+
+    private Outcome<T> classify(byte[] value) {
         JsonNode tree;
         try {
             tree = Json.MAPPER.readTree(value);

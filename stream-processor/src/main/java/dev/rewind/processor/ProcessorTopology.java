@@ -24,7 +24,7 @@ public final class ProcessorTopology {
     /**
      * requests + chunks (co-partitioned by session id) → session-assembler (live sessions' state keyed
      * by session id, and the ended sessions) → tokens, sessions, and the DLQ. The sources read bytes:
-     * the assembler decodes them, so an unreadable value becomes a dead letter (SourceRecords).
+     * the assembler decodes them, so an unreadable value becomes a dead letter (protocol's RecordDecoder).
      */
     public static Topology buildTopology(ProcessorConfig config, ProcessorMetrics metrics) {
         Topology topology = new Topology();

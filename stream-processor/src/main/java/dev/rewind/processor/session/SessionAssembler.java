@@ -3,6 +3,7 @@ package dev.rewind.processor.session;
 import dev.rewind.processor.provider.Extracted;
 import dev.rewind.protocol.ChunkRecord;
 import dev.rewind.protocol.DeadLetter;
+import dev.rewind.protocol.RecordDecoder;
 import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.SessionSummary;
 import dev.rewind.protocol.TokenEvent;
@@ -105,28 +106,28 @@ public final class SessionAssembler implements Processor<String, byte[], String,
         String sessionId = record.key();
         if (sessionId == null || record.value() == null) {
             deadLetter(record, sessionId, sessionId == null ? "no-session-id" : "no-value",
-                    record.value() == null ? "" : SourceRecords.excerpt(record.value()));
+                    record.value() == null ? "" : excerpt(record.value()));
             return;
         }
         String topic = context.recordMetadata().map(RecordMetadata::topic).orElse(Topics.CHUNKS);
+        RecordDecoder<?> decoder = Topics.REQUESTS.equals(topic) ? RecordDecoder.REQUEST : RecordDecoder.CHUNK;
         Object value;
-        switch (SourceRecords.decode(topic, record.value())) {
-            case SourceRecords.Decoded.Value decoded -> value = decoded.value();
-            case SourceRecords.Decoded.UnknownType unknown -> {
+        switch (decoder.decode(sessionId, record.value())) {
+            case RecordDecoder.Outcome.Decoded<?> decoded -> value = decoded.value();
+            case RecordDecoder.Outcome.UnknownType<?> unknown -> {
                 metrics.skipped(topic);
                 LOG.debug("skipping a {} record of unknown type '{}' (session {})", topic, unknown.type(), sessionId);
                 return;
             }
-            case SourceRecords.Decoded.Unreadable unreadable -> {
-                deadLetter(record, sessionId, unreadable.reason(), unreadable.excerpt());
+            case RecordDecoder.Outcome.Undecodable<?> undecodable -> {
+                // under another session's key a record would be applied to that session
+                if (undecodable.reason().startsWith("wrong-key")) {
+                    deadLetter(record, sessionId, "wrong-key", undecodable.reason());
+                } else {
+                    deadLetter(record, sessionId, "unreadable-record", excerpt(record.value()));
+                }
                 return;
             }
-        }
-        String named = value instanceof ChunkRecord chunk ? chunk.sessionId()
-                : value instanceof RequestRecord request ? request.sessionId() : null;
-        if (!sessionId.equals(named)) { // under another session's key it would be applied to that session
-            deadLetter(record, sessionId, "wrong-key", "a record of session " + named + " under the key " + sessionId);
-            return;
         }
         SessionState state;
         try {
@@ -518,11 +519,12 @@ public final class SessionAssembler implements Processor<String, byte[], String,
         }
     }
 
+    /** The value's first bytes as text: enough to recognise it, never the whole record. */
+    private static String excerpt(byte[] bytes) {
+        return new String(bytes, 0, Math.min(bytes.length, DeadLetter.MAX_EXCERPT), StandardCharsets.UTF_8);
+    }
+
     private static String describe(Object value) {
-        if (value instanceof ChunkRecord.Chunk chunk) {
-            byte[] bytes = chunk.bytes();
-            return new String(bytes, 0, Math.min(bytes.length, DeadLetter.MAX_EXCERPT), StandardCharsets.UTF_8);
-        }
-        return value.getClass().getSimpleName();
+        return value instanceof ChunkRecord.Chunk chunk ? excerpt(chunk.bytes()) : value.getClass().getSimpleName();
     }
 }
