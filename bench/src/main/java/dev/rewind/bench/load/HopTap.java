@@ -6,16 +6,11 @@ import dev.rewind.protocol.TokenEvent;
 import dev.rewind.protocol.Topics;
 import dev.rewind.sim.EmitStamp;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * The per-hop breakdown, from the stamps the tokens carry: a tailing reader of {@code rewind.chunks}
@@ -40,28 +35,13 @@ final class HopTap implements AutoCloseable {
                 tail(bootstrap, Topics.TOKENS, "read_committed", this::onToken));
     }
 
-    private interface OnRecord {
-        void on(ConsumerRecord<String, byte[]> record, long receivedMicros);
-    }
-
-    private Thread tail(String bootstrap, String topic, String isolation, OnRecord handler) {
-        return Thread.ofPlatform().daemon().name("hop-tap-" + topic).start(() -> {
-            try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
-                    "isolation.level", isolation, "enable.auto.commit", false, "fetch.max.wait.ms", 5),
-                    new StringDeserializer(), new ByteArrayDeserializer())) {
-                List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                        .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-                consumer.assign(partitions);
-                consumer.seekToEnd(partitions);
-                while (running.get()) {
-                    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                        if (stats.measuring.get() && Math.floorMod(record.key().hashCode(), sampleModulo) == 0) {
-                            handler.on(record, EmitStamp.nowMicros());
-                        }
+    private Thread tail(String bootstrap, String topic, String isolation, TopicTail.OnRecord handler) {
+        return TopicTail.start(bootstrap, topic, isolation, Map.of("fetch.max.wait.ms", 5), sampleModulo, running::get,
+                EmitStamp::nowMicros, (record, receivedMicros) -> {
+                    if (stats.measuring.get()) {
+                        handler.on(record, receivedMicros);
                     }
-                }
-            }
-        });
+                });
     }
 
     private void onChunk(ConsumerRecord<String, byte[]> record, long receivedMicros) {

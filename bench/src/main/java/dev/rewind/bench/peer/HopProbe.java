@@ -1,5 +1,6 @@
 package dev.rewind.bench.peer;
 
+import dev.rewind.bench.load.TopicTail;
 import dev.rewind.protocol.ChunkRecord;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.TokenEvent;
@@ -9,9 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -20,10 +19,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * The per-hop latency of the side-by-side benchmark (../shared/peer-bench): its upstream simulator
@@ -83,49 +78,11 @@ public final class HopProbe {
         tokens.join(2_000);
     }
 
-    private interface OnRecord {
-        void on(ConsumerRecord<String, byte[]> record, long arrivalMicros);
-    }
-
-    private Thread tail(String bootstrap, String topic, String isolation, OnRecord handler) {
-        return Thread.ofPlatform().daemon().name("hop-probe-" + topic).start(() -> {
-            // the default fetch.max.wait.ms: a fetch returns as soon as a record exists, and an idle probe costs
-            // the broker (in Rewind's JVM) two requests a second instead of hundreds
-            try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
-                    "isolation.level", isolation, "enable.auto.commit", false,
-                    "client.id", "rewind-hop-probe-" + topic), new StringDeserializer(), new ByteArrayDeserializer())) {
-                List<TopicPartition> partitions = List.of();
-                while (partitions.isEmpty() && running.get()) { // the stack creates its topics after the broker is up
-                    partitions = consumer.partitionsFor(topic).stream()
-                            .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-                    if (partitions.isEmpty()) {
-                        sleepQuietly();
-                    }
-                }
-                consumer.assign(partitions);
-                consumer.seekToEnd(partitions);
-                while (running.get()) {
-                    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                        if (record.key() == null || Math.floorMod(record.key().hashCode(), SAMPLE_MODULO) != 0) {
-                            continue;
-                        }
-                        try {
-                            handler.on(record, nowMicros());
-                        } catch (RuntimeException e) {
-                            // a record the probe cannot read is not a measurement: skip it
-                        }
-                    }
-                }
-            }
-        });
-    }
-
-    private static void sleepQuietly() {
-        try {
-            Thread.sleep(500); // polling for the topic's metadata; nothing to wait on
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    private Thread tail(String bootstrap, String topic, String isolation, TopicTail.OnRecord handler) {
+        // Kafka's default fetch wait: a fetch returns as soon as a record exists, and an idle probe costs the
+        // broker (in Rewind's JVM) two requests a second instead of hundreds
+        return TopicTail.start(bootstrap, topic, isolation, Map.of("client.id", "rewind-hop-probe-" + topic),
+                SAMPLE_MODULO, running::get, HopProbe::nowMicros, handler);
     }
 
     private void onChunk(ConsumerRecord<String, byte[]> record, long arrivalMicros) {
