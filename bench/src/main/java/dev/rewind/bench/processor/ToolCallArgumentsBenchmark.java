@@ -1,28 +1,15 @@
 package dev.rewind.bench.processor;
 
-import dev.rewind.processor.ProcessorConfig;
-import dev.rewind.processor.ProcessorTopology;
-import dev.rewind.processor.session.ProcessorMetrics;
 import dev.rewind.protocol.ChunkRecord;
 import dev.rewind.protocol.ProviderFormat;
-import dev.rewind.protocol.Serdes;
-import dev.rewind.protocol.Topics;
-import dev.rewind.protocol.config.ConfigLoader;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -57,23 +44,17 @@ public class ToolCallArgumentsBenchmark {
     @Param({"5000"})
     public int fragments;
 
-    private Path stateDir;
-    private TopologyTestDriver driver;
+    private ProcessorDriver driver;
     private TestInputTopic<String, ChunkRecord> chunks;
-    private TestOutputTopic<String, Object> tokens;
+    private TestOutputTopic<String, byte[]> tokens;
     private List<byte[]> reads;
     private long session;
 
     @Setup
     public void start() throws IOException {
-        stateDir = Files.createTempDirectory("tool-call-bench");
-        ProcessorConfig config = ConfigLoader.load(ProcessorConfig.class,
-                ConfigLoader.parseYaml("{state_dir: \"" + stateDir + "\", ops: {enabled: false}}"), Map.of(),
-                ConfigLoader.KAFKA_DEFAULTS, "stream-processor-defaults.yaml");
-        driver = new TopologyTestDriver(ProcessorTopology.buildTopology(config, new ProcessorMetrics(new SimpleMeterRegistry())),
-                ProcessorTopology.streamsConfig(config));
-        chunks = driver.createInputTopic(Topics.CHUNKS, new StringSerializer(), Serdes.CHUNK);
-        tokens = driver.createOutputTopic(Topics.TOKENS, new StringDeserializer(), (topic, bytes) -> bytes);
+        driver = ProcessorDriver.open("tool-call-bench");
+        chunks = driver.chunks();
+        tokens = driver.tokens();
         reads = new ArrayList<>();
         int each = argumentBytes / fragments;
         reads.add(sse("{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"write_file\","
@@ -109,8 +90,5 @@ public class ToolCallArgumentsBenchmark {
     @TearDown
     public void stop() throws IOException {
         driver.close();
-        try (var paths = Files.walk(stateDir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
     }
 }
