@@ -91,18 +91,14 @@ public final class EdgeServer implements AutoCloseable {
         ReadTokens readTokens = new ReadTokens(config.auth(), clock);
         // first: the session store feed counts the records it cannot use in it (Streaming closes it)
         EdgeMeters meters = new EdgeMeters();
+        // streaming first: a session created here has its window opened by the hub before its start is written
+        Streaming streaming = Streaming.start(config, partitions, meters);
         SessionApi sessionApi;
         try {
-            sessionApi = SessionApi.start(config, apiKeys, readTokens, partitions, clock, meters.registry());
+            sessionApi = SessionApi.start(config, apiKeys, readTokens, partitions, streaming.hub()::expectNewSession, clock,
+                    meters.registry());
         } catch (RuntimeException e) {
-            CloseSteps.afterFailure(e, meters::close);
-            throw e;
-        }
-        Streaming streaming;
-        try {
-            streaming = Streaming.start(config, partitions, meters);
-        } catch (RuntimeException e) {
-            CloseSteps.afterFailure(e, sessionApi::close);
+            CloseSteps.afterFailure(e, streaming::close);
             throw e;
         }
         AnalyticsService analytics = null;

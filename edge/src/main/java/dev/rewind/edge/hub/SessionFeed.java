@@ -108,7 +108,10 @@ public final class SessionFeed implements AutoCloseable {
         }
     }
 
-    /** The window serves an id at or after where it is complete, and a seq when it still holds the next one. */
+    /**
+     * The window serves an id at or after where it is complete, and a seq when it still holds the
+     * next one — or holds the whole session, which may have no event yet.
+     */
     private static TokenHub.WindowReader windowReader(Cursor cursor) {
         return switch (cursor) {
             case Cursor.Live live -> null;
@@ -116,9 +119,10 @@ public final class SessionFeed implements AutoCloseable {
                 long offset = after.id().offset();
                 return offset < live && offset >= window.coveredFrom() ? window.from(offset) : null;
             };
-            case Cursor.FromStart start -> (window, live) -> window.firstSeq() == 1 ? window.from(0) : null;
-            case Cursor.AfterSeq seq -> (window, live) ->
-                    window.firstSeq() >= 1 && window.firstSeq() <= seq.seq() + 1 ? window.from(0) : null;
+            case Cursor.FromStart start -> (window, live) ->
+                    window.holdsWholeSession() || window.firstSeq() == 1 ? window.from(0) : null;
+            case Cursor.AfterSeq seq -> (window, live) -> window.holdsWholeSession()
+                    || window.firstSeq() >= 1 && window.firstSeq() <= seq.seq() + 1 ? window.from(0) : null;
         };
     }
 

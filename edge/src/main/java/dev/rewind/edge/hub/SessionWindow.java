@@ -7,7 +7,9 @@ import java.util.List;
 /**
  * The recent events of one session that has local subscribers, bounded by count and bytes. It holds
  * every event of the session at offsets {@code coveredFrom} and later that the hub dispatched, so a
- * resume at or after {@code coveredFrom} is served from memory. Guarded by the hub's partition lock.
+ * resume at or after {@code coveredFrom} is served from memory. A window opened before its session
+ * existed ({@link #fromBirth}) holds the whole session until it first evicts. Guarded by the hub's
+ * partition lock.
  */
 final class SessionWindow {
 
@@ -16,11 +18,24 @@ final class SessionWindow {
     private final ArrayDeque<Delivery> events = new ArrayDeque<>();
     private long bytes;
     private long coveredFrom;
+    private boolean wholeSession;
 
     SessionWindow(long coveredFrom, int maxEvents, long maxBytes) {
         this.coveredFrom = coveredFrom;
         this.maxEvents = maxEvents;
         this.maxBytes = maxBytes;
+    }
+
+    /** A window opened at {@code position} before any event of its session can be in the log. */
+    static SessionWindow fromBirth(long position, int maxEvents, long maxBytes) {
+        SessionWindow window = new SessionWindow(position, maxEvents, maxBytes);
+        window.wholeSession = true;
+        return window;
+    }
+
+    /** Whether every event of the session before the hub's position is here (none evicted since its birth). */
+    boolean holdsWholeSession() {
+        return wholeSession;
     }
 
     void add(Delivery delivery) {
@@ -30,6 +45,7 @@ final class SessionWindow {
             Delivery evicted = events.removeFirst();
             bytes -= evicted.weight();
             coveredFrom = evicted.offset() + 1;
+            wholeSession = false;
         }
     }
 

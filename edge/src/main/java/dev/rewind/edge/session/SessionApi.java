@@ -20,6 +20,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.Optional;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -51,8 +52,8 @@ public final class SessionApi implements AutoCloseable {
         this.services = services;
     }
 
-    public static SessionApi start(EdgeConfig config, ApiKeys apiKeys, ReadTokens readTokens, int partitions, Clock clock,
-            MeterRegistry meters) {
+    public static SessionApi start(EdgeConfig config, ApiKeys apiKeys, ReadTokens readTokens, int partitions,
+            Consumer<String> expectEvents, Clock clock, MeterRegistry meters) {
         SessionStore store = SessionStore.open(Path.of(config.store().dir()), config.store().blockCacheBytes());
         SessionStoreFeed feed = null;
         KafkaProducer<String, RequestRecord> requests = null;
@@ -72,7 +73,7 @@ public final class SessionApi implements AutoCloseable {
             SessionRecordReader reader = new SessionRecordReader(config, partitions, meters);
             SessionRecords records = new SessionRecords(reader);
             SessionCreation creation = new SessionCreation(config, readTokens, requests,
-                    new IdempotentReplays(recent, store, records), clock);
+                    new IdempotentReplays(recent, store, records), expectEvents, clock);
             HttpService[] services = {
                 new SessionsService(config, auth, creation, store),
                 new SessionService(config, auth, readTokens, directory, records, control, clock),

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.Producer;
 
 /**
@@ -38,15 +39,18 @@ public final class SessionCreation {
     private final Producer<String, RequestRecord> requests;
     private final IdempotentReplays replays;
     private final CreationRateLimit rateLimit;
+    private final Consumer<String> expectEvents;
     private final Clock clock;
 
+    /** {@code expectEvents} hears of each new session before its start request is written (the hub opens its window). */
     SessionCreation(EdgeConfig config, ReadTokens readTokens, Producer<String, RequestRecord> requests,
-            IdempotentReplays replays, Clock clock) {
+            IdempotentReplays replays, Consumer<String> expectEvents, Clock clock) {
         this.config = config;
         this.readTokens = readTokens;
         this.requests = requests;
         this.replays = replays;
         this.rateLimit = new CreationRateLimit(config.rateLimit());
+        this.expectEvents = expectEvents;
         this.clock = clock;
     }
 
@@ -72,6 +76,7 @@ public final class SessionCreation {
         if (earlier.isPresent()) {
             return new Created(sessionId, earlier.get(), upstream, readTokens.issue(sessionId, earlier.get()), true);
         }
+        expectEvents.accept(sessionId);
         publish(new RequestRecord.Start(sessionId, owner, upstream, ref.format(), request.model(), request.messages(), params,
                 entry.createdAt(), key.orElse(null)), entry);
         return new Created(sessionId, entry.createdAt(), upstream, readTokens.issue(sessionId, entry.createdAt()), false);

@@ -227,6 +227,43 @@ class TokenHubTest {
     }
 
     @Test
+    void aSessionExpectedBeforeItsEventsIsServedWholeFromMemoryUntilItsWindowEvicts() throws Exception {
+        Rig rig = rig("hub: {window_events: 12}");
+        String expected = SessionIds.newId();
+        String evicting = SessionIds.newId();
+        String unannounced = SessionIds.newId();
+        rig.hub().expectNewSession(expected);
+        rig.hub().expectNewSession(evicting);
+        TokenTopicWriter writer = writer();
+        writer.conversation(expected, TokenTopicWriter.numbered(8));
+        writer.conversation(evicting, TokenTopicWriter.numbered(20));
+        writer.conversation(unannounced, TokenTopicWriter.numbered(8));
+        // the hub has put all 32 events of the two expected sessions in their windows
+        await().atMost(Duration.ofSeconds(30)).until(() -> meters.counter("rewind.edge.hub.events").count() >= 32);
+
+        double readsBefore = meters.counter("rewind.edge.replay.reads").count();
+        try (SessionFeed fromStart = rig.open(expected, new Cursor.FromStart())) {
+            assertThat(fromStart.source()).isEqualTo(SessionFeed.Source.MEMORY);
+            assertThat(seqs(readToEnd(fromStart, new ArrayList<>()))).isEqualTo(range(1, 10));
+        }
+        try (SessionFeed afterSeq = rig.open(expected, new Cursor.AfterSeq(3))) {
+            assertThat(afterSeq.source()).isEqualTo(SessionFeed.Source.MEMORY);
+            assertThat(seqs(readToEnd(afterSeq, new ArrayList<>()))).isEqualTo(range(4, 10));
+        }
+        assertThat(meters.counter("rewind.edge.replay.reads").count()).as("no Kafka read").isEqualTo(readsBefore);
+
+        // a window that lost the session's first events, and a session this hub was never told of, read Kafka
+        try (SessionFeed evicted = rig.open(evicting, new Cursor.FromStart())) {
+            assertThat(evicted.source()).isEqualTo(SessionFeed.Source.KAFKA);
+            assertThat(seqs(readToEnd(evicted, new ArrayList<>()))).isEqualTo(range(1, 22));
+        }
+        try (SessionFeed notExpected = rig.open(unannounced, new Cursor.FromStart())) {
+            assertThat(notExpected.source()).isEqualTo(SessionFeed.Source.KAFKA);
+            assertThat(seqs(readToEnd(notExpected, new ArrayList<>()))).isEqualTo(range(1, 10));
+        }
+    }
+
+    @Test
     void aCursorAtTheTerminalEventEndsTheFeedBeforeAnyEvent() throws Exception {
         Rig rig = rig("");
         String sessionId = SessionIds.newId();

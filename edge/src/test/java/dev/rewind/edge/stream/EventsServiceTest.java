@@ -99,6 +99,22 @@ class EventsServiceTest {
     }
 
     @Test
+    void aSessionCreatedOnThisEdgeIsStreamedFromItsWindowWithoutReadingKafka() throws Exception {
+        String fromMemory = "rewind_edge_streams_opened_total{cursor=\"start\",source=\"memory\"}";
+        String fromKafka = "rewind_edge_streams_opened_total{cursor=\"start\",source=\"kafka\"}";
+        double memoryBefore = metric(fromMemory);
+        double kafkaBefore = metric(fromKafka);
+        double readsBefore = metric("rewind_edge_replay_reads_total");
+        CreatedSession session = createSession();
+        writeConversation(session.id(), "served", " from", " memory");
+
+        assertThat(readAll(session, Map.of())).extracting(e -> e.json().get("seq").asLong()).containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThat(metric(fromMemory)).isEqualTo(memoryBefore + 1);
+        assertThat(metric(fromKafka)).isEqualTo(kafkaBefore);
+        assertThat(metric("rewind_edge_replay_reads_total")).isEqualTo(readsBefore);
+    }
+
+    @Test
     void clientConnectingBeforeTheFirstEventWaitsWithHeartbeats() throws Exception {
         CreatedSession session = createSession();
         try (SseConnection sse = SseConnection.open(HTTP, eventsUri(session), bearer(session.token()))) {
