@@ -21,7 +21,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 final class ChunkTopicReader implements AutoCloseable {
 
     private final KafkaConsumer<String, byte[]> consumer;
-    private final Map<String, List<byte[]>> raw = new ConcurrentHashMap<>();
+    private final Map<String, List<ConsumerRecord<String, byte[]>>> raw = new ConcurrentHashMap<>();
     /** The next offset to keep per partition: a group that rebalanced re-reads from its last commit. */
     private final Map<Integer, Long> nextOffset = new ConcurrentHashMap<>();
 
@@ -52,13 +52,13 @@ final class ChunkTopicReader implements AutoCloseable {
 
     List<ChunkRecord> records(String sessionId) {
         return raw.getOrDefault(sessionId, List.of()).stream()
-                .map(bytes -> Serdes.CHUNK.deserialize(Topics.CHUNKS, bytes)).toList();
+                .map(r -> Serdes.CHUNK.deserialize(Topics.CHUNKS, r.headers(), r.value())).toList();
     }
 
     /** Every raw value read so far, of every session. */
     List<byte[]> allRaw() {
         List<byte[]> all = new ArrayList<>();
-        raw.values().forEach(all::addAll);
+        raw.values().forEach(records -> records.forEach(r -> all.add(r.value())));
         return all;
     }
 
@@ -68,7 +68,7 @@ final class ChunkTopicReader implements AutoCloseable {
                 continue;
             }
             nextOffset.put(r.partition(), r.offset() + 1);
-            raw.computeIfAbsent(r.key(), k -> Collections.synchronizedList(new ArrayList<>())).add(r.value());
+            raw.computeIfAbsent(r.key(), k -> Collections.synchronizedList(new ArrayList<>())).add(r);
         }
     }
 

@@ -64,7 +64,7 @@ class IngestServiceTest {
     private static IngestService ingest;
     private static KafkaProducer<String, RequestRecord> requests;
     private static KafkaConsumer<String, byte[]> chunks;
-    private static final Map<String, List<byte[]>> rawBySession = new ConcurrentHashMap<>();
+    private static final Map<String, List<ConsumerRecord<String, byte[]>>> rawBySession = new ConcurrentHashMap<>();
     private static int closedPort;
     private static CapturedLogs logs;
 
@@ -296,9 +296,10 @@ class IngestServiceTest {
                     e -> assertThat(e.outcome()).as(session.upstream()).isEqualTo(ChunkRecord.SessionOutcome.COMPLETED));
         }
         assertThat(rawBySession).containsKeys(sessions.stream().map(RequestRecord.Start::sessionId).toArray(String[]::new));
-        for (List<byte[]> raws : rawBySession.values()) {
-            for (byte[] raw : raws) {
-                assertThat(new String(raw, StandardCharsets.UTF_8)).doesNotContain(SIM_KEY);
+        for (List<ConsumerRecord<String, byte[]>> raws : rawBySession.values()) {
+            for (ConsumerRecord<String, byte[]> raw : raws) {
+                assertThat(new String(raw.value(), StandardCharsets.UTF_8)).doesNotContain(SIM_KEY);
+                raw.headers().forEach(h -> assertThat(new String(h.value(), StandardCharsets.UTF_8)).doesNotContain(SIM_KEY));
             }
         }
     }
@@ -395,13 +396,16 @@ class IngestServiceTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             for (ConsumerRecord<String, byte[]> r : chunks.poll(Duration.ofMillis(200))) {
                 rawBySession.computeIfAbsent(r.key(), k -> java.util.Collections.synchronizedList(new ArrayList<>()))
-                        .add(r.value());
+                        .add(r);
             }
-            List<byte[]> raws = rawBySession.getOrDefault(sessionId, List.of());
-            return !raws.isEmpty() && Serdes.CHUNK.deserialize(Topics.CHUNKS, raws.getLast())
-                    instanceof ChunkRecord.SessionEnded;
+            List<ConsumerRecord<String, byte[]>> raws = rawBySession.getOrDefault(sessionId, List.of());
+            return !raws.isEmpty() && decode(raws.getLast()) instanceof ChunkRecord.SessionEnded;
         });
-        return rawBySession.get(sessionId).stream().map(raw -> Serdes.CHUNK.deserialize(Topics.CHUNKS, raw)).toList();
+        return rawBySession.get(sessionId).stream().map(IngestServiceTest::decode).toList();
+    }
+
+    private static ChunkRecord decode(ConsumerRecord<String, byte[]> record) {
+        return Serdes.CHUNK.deserialize(Topics.CHUNKS, record.headers(), record.value());
     }
 
     private static JsonNode sentBodyFor(RequestRecord.Start start) {

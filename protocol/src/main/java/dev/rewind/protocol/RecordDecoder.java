@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import org.apache.kafka.common.header.Headers;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.function.Function;
@@ -25,7 +26,8 @@ public final class RecordDecoder<T> {
 
     public static final RecordDecoder<RequestRecord> REQUEST = keyedBySession(RequestRecord.class, RequestRecord::sessionId);
     public static final RecordDecoder<ControlRecord> CONTROL = keyedBySession(ControlRecord.class, ControlRecord::sessionId);
-    public static final RecordDecoder<ChunkRecord> CHUNK = keyedBySession(ChunkRecord.class, ChunkRecord::sessionId);
+    /** Chunks written raw, their metadata in headers ({@link ChunkSerde}), and JSON markers. */
+    public static final RecordDecoder<ChunkRecord> CHUNK = new RecordDecoder<>(ChunkRecord.class, ChunkRecord::sessionId, ChunkSerde::decode);
     public static final RecordDecoder<TokenEvent> TOKEN = keyedBySession(TokenEvent.class, TokenEvent::sessionId);
     public static final RecordDecoder<SessionSummary> SESSION = keyedBySession(SessionSummary.class, SessionSummary::id);
     /** Keyed by series and window, not by session: its key is the reader's to check. */
@@ -43,15 +45,27 @@ public final class RecordDecoder<T> {
         record Undecodable<T>(String reason) implements Outcome<T> {}
     }
 
+    /** A form of the topic's records told apart by their headers; gives null for a record in JSON. */
+    @FunctionalInterface
+    interface HeaderForm<T> {
+        Outcome<T> decode(Headers headers, byte[] value);
+    }
+
     private final Class<T> type;
     private final Function<T, String> sessionIdOf;
+    private final HeaderForm<T> headerForm;
     /** The discriminator's property and its known values; null for a family without kinds. */
     private final String typeProperty;
     private final Set<String> knownTypes;
 
     private RecordDecoder(Class<T> type, Function<T, String> sessionIdOf) {
+        this(type, sessionIdOf, null);
+    }
+
+    private RecordDecoder(Class<T> type, Function<T, String> sessionIdOf, HeaderForm<T> headerForm) {
         this.type = type;
         this.sessionIdOf = sessionIdOf;
+        this.headerForm = headerForm;
         // the known kinds come from the family's own Jackson annotations, so they cannot drift from the mapping
         JsonTypeInfo info = type.getAnnotation(JsonTypeInfo.class);
         JsonSubTypes subtypes = type.getAnnotation(JsonSubTypes.class);
@@ -67,7 +81,17 @@ public final class RecordDecoder<T> {
 
     /** Decodes {@code value} and checks that {@code key} is the record's session id (for session-keyed topics). */
     public Outcome<T> decode(String key, byte[] value) {
-        Outcome<T> outcome = decode(value);
+        return decode(key, null, value);
+    }
+
+    /**
+     * As {@link #decode(String, byte[])}, for a record whose headers may say how it is written (a
+     * chunk of {@code rewind.chunks} is its raw bytes): what a consumer loop calls with the record's
+     * headers.
+     */
+    public Outcome<T> decode(String key, Headers headers, byte[] value) {
+        Outcome<T> raw = headerForm == null || headers == null ? null : headerForm.decode(headers, value);
+        Outcome<T> outcome = raw != null ? raw : decode(value);
         if (sessionIdOf != null && outcome instanceof Outcome.Decoded<T>(T record)) {
             String sessionId = sessionIdOf.apply(record);
             if (key == null || !key.equals(sessionId)) {

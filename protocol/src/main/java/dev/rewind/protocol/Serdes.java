@@ -5,7 +5,8 @@ public final class Serdes {
 
     public static final JsonSerde<RequestRecord> REQUEST = new JsonSerde<>(RequestRecord.class);
     public static final JsonSerde<ControlRecord> CONTROL = new JsonSerde<>(ControlRecord.class);
-    public static final JsonSerde<ChunkRecord> CHUNK = new JsonSerde<>(ChunkRecord.class);
+    /** Chunks raw with their metadata in headers, markers as JSON: {@link ChunkSerde}. */
+    public static final ChunkSerde CHUNK = new ChunkSerde();
     public static final JsonSerde<TokenEvent> TOKEN = new JsonSerde<>(TokenEvent.class);
     public static final JsonSerde<SessionSummary> SESSION = new JsonSerde<>(SessionSummary.class);
     public static final JsonSerde<DeadLetter> DEAD_LETTER = new JsonSerde<>(DeadLetter.class);

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.kafka.common.serialization.Serde;
 
 /** Realistic values of every record type of every topic, with and without their optional fields. */
 final class SampleRecords {
@@ -24,12 +25,12 @@ final class SampleRecords {
     /** One value written to one topic; the label names it in test reports. */
     record Sample(String topic, String label, Object value) {
         @SuppressWarnings("unchecked")
-        JsonSerde<Object> serde() {
-            return (JsonSerde<Object>) SERDES.get(topic);
+        Serde<Object> serde() {
+            return (Serde<Object>) SERDES.get(topic);
         }
 
         byte[] write() {
-            return serde().serialize(topic, value);
+            return serde().serializer().serialize(topic, value);
         }
 
         @Override
@@ -38,7 +39,7 @@ final class SampleRecords {
         }
     }
 
-    static final Map<String, JsonSerde<?>> SERDES = Map.of(
+    static final Map<String, Serde<?>> SERDES = Map.of(
             Topics.REQUESTS, Serdes.REQUEST,
             Topics.CONTROL, Serdes.CONTROL,
             Topics.CHUNKS, Serdes.CHUNK,

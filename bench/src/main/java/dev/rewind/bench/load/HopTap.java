@@ -45,7 +45,7 @@ final class HopTap implements AutoCloseable {
     }
 
     private void onChunk(ConsumerRecord<String, byte[]> record, long receivedMicros) {
-        if (Serdes.CHUNK.deserializer().deserialize(record.topic(), record.value()) instanceof ChunkRecord.Chunk chunk) {
+        if (Serdes.CHUNK.deserialize(record.topic(), record.headers(), record.value()) instanceof ChunkRecord.Chunk chunk) {
             EmitStamp.micros(new String(chunk.bytes(), StandardCharsets.UTF_8)).ifPresent(emitted -> {
                 if (emitted >= startMicros) {
                     stats.ingestRead.record(micros(chunk.receivedAt()) - emitted);

@@ -86,7 +86,7 @@ public final class HopProbe {
     }
 
     private void onChunk(ConsumerRecord<String, byte[]> record, long arrivalMicros) {
-        if (Serdes.CHUNK.deserializer().deserialize(record.topic(), record.value()) instanceof ChunkRecord.Chunk chunk) {
+        if (Serdes.CHUNK.deserialize(record.topic(), record.headers(), record.value()) instanceof ChunkRecord.Chunk chunk) {
             Matcher stamps = STAMP.matcher(new String(chunk.bytes(), StandardCharsets.UTF_8));
             while (stamps.find()) {
                 long emitted = Long.parseLong(stamps.group(1));

@@ -186,14 +186,14 @@ public final class ProcessorEndToEnd {
                             long now = System.nanoTime();
                             count++;
                             lastAt = now;
-                            measure(topic, record.value(), now);
+                            measure(topic, record.headers(), record.value(), now);
                         }
                     }
                 }
             });
         }
 
-        private void measure(String topic, byte[] value, long now) {
+        private void measure(String topic, org.apache.kafka.common.header.Headers headers, byte[] value, long now) {
             String sent = null;
             if (topic.equals(Topics.TOKENS)) {
                 if (!new String(value, StandardCharsets.UTF_8).contains("\"text\":\"m")) {
@@ -203,7 +203,7 @@ public final class ProcessorEndToEnd {
                 if (event instanceof TokenEvent.Token token && token.text().startsWith("m")) {
                     sent = token.text().substring(1);
                 }
-            } else if (Serdes.CHUNK.deserialize(topic, value) instanceof ChunkRecord.Chunk chunk) {
+            } else if (Serdes.CHUNK.deserialize(topic, headers, value) instanceof ChunkRecord.Chunk chunk) {
                 String body = new String(chunk.bytes(), StandardCharsets.UTF_8);
                 int at = body.indexOf("\"content\":\"m");
                 if (at >= 0) {

@@ -54,7 +54,7 @@ public final class ReaderFaults implements AutoCloseable {
 
     /** The record's value when it is one this reader can use; otherwise it is skipped or dead-lettered, and counted. */
     public <T> Optional<T> decode(ConsumerRecord<String, byte[]> record, RecordDecoder<T> decoder) {
-        return decided(record, decoder.decode(record.key(), record.value()), true);
+        return decided(record, decoder.decode(record.key(), record.headers(), record.value()), true);
     }
 
     /**
@@ -62,7 +62,7 @@ public final class ReaderFaults implements AutoCloseable {
      * dead letter the reader of the live tail writes once.
      */
     public <T> Optional<T> decodeCounted(ConsumerRecord<String, byte[]> record, RecordDecoder<T> decoder) {
-        return decided(record, decoder.decode(record.key(), record.value()), false);
+        return decided(record, decoder.decode(record.key(), record.headers(), record.value()), false);
     }
 
     /** As {@link #decode}, for a reader that checks the key itself (a topic not keyed by session). */

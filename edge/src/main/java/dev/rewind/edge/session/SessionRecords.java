@@ -70,7 +70,7 @@ final class SessionRecords {
         reader.read(topic, sessionId, createdAt, record -> {
             T value;
             try {
-                value = serde.deserialize(topic, record.value());
+                value = serde.deserialize(topic, record.headers(), record.value());
             } catch (SerializationException | UncheckedIOException e) {
                 LOG.warn("skipping unreadable record {}-{}-{} of session {}", topic, record.partition(), record.offset(),
                         sessionId);

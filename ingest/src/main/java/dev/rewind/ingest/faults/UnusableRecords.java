@@ -40,7 +40,7 @@ public final class UnusableRecords {
      * offsets commits past it only then.
      */
     public <T> Optional<T> decode(ConsumerRecord<String, byte[]> record, RecordDecoder<T> decoder, Runnable dealtWith) {
-        switch (decoder.decode(record.key(), record.value())) {
+        switch (decoder.decode(record.key(), record.headers(), record.value())) {
             case Outcome.Decoded<T>(T value) -> {
                 return Optional.of(value);
             }

@@ -1,6 +1,7 @@
 package dev.rewind.ingest.session;
 
 import dev.rewind.protocol.ChunkRecord;
+import dev.rewind.protocol.ChunkSerde;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.Topics;
 import java.nio.charset.StandardCharsets;
@@ -76,11 +77,12 @@ public final class SessionHistory {
             }
             for (ConsumerRecord<String, byte[]> record : scanner.poll(Duration.ofMillis(200))) {
                 byte[] value = record.value();
-                if (value == null || startsWith(value, CHUNK_PREFIX)) {
+                // only markers matter here: a chunk is skipped unparsed, by its header (raw) or its JSON prefix (older)
+                if (value == null || ChunkSerde.isRaw(record.headers()) || startsWith(value, CHUNK_PREFIX)) {
                     continue;
                 }
                 try {
-                    ChunkRecord marker = Serdes.CHUNK.deserialize(record.topic(), value);
+                    ChunkRecord marker = Serdes.CHUNK.deserialize(record.topic(), record.headers(), value);
                     if (!(marker instanceof ChunkRecord.SessionQueued)) { // a queued session started no attempt yet
                         record(marker.sessionId(), marker.attempt(), marker instanceof ChunkRecord.SessionEnded);
                     }

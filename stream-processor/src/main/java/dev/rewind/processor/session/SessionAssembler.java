@@ -112,7 +112,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
         String topic = context.recordMetadata().map(RecordMetadata::topic).orElse(Topics.CHUNKS);
         RecordDecoder<?> decoder = Topics.REQUESTS.equals(topic) ? RecordDecoder.REQUEST : RecordDecoder.CHUNK;
         Object value;
-        switch (decoder.decode(sessionId, record.value())) {
+        switch (decoder.decode(sessionId, record.headers(), record.value())) {
             case RecordDecoder.Outcome.Decoded<?> decoded -> value = decoded.value();
             case RecordDecoder.Outcome.UnknownType<?> unknown -> {
                 metrics.skipped(topic);
