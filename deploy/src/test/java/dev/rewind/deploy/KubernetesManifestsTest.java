@@ -286,6 +286,35 @@ class KubernetesManifestsTest {
                 .as("no Service is exposed on the nodes or a load balancer; the ingress or gateway is").isEqualTo("ClusterIP"));
     }
 
+    /** Ingress and Gateway API routes to the edge never buffer a stream nor cut one that only heartbeats. */
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void routesToTheEdgeAreSafeForStreams(String overlay) throws Exception {
+        RenderedManifests manifests = Kustomize.render(overlay);
+        EdgeConfig edge = containers(manifests, scratch).stream().map(Container::config)
+                .filter(EdgeConfig.class::isInstance).map(EdgeConfig.class::cast).findFirst().orElseThrow();
+        long quietSeconds = Math.max(edge.sse().heartbeatMs(), edge.ws().pingMs()) / 1000;
+        List<JsonNode> routes = new ArrayList<>(manifests.ofKind("Ingress"));
+        routes.addAll(manifests.ofKind("HTTPRoute"));
+        assertThat(routes).as("%s routes outside traffic to the edge", overlay).isNotEmpty();
+        for (JsonNode ingress : manifests.ofKind("Ingress")) {
+            JsonNode annotations = ingress.path("metadata").path("annotations");
+            assertThat(annotations.path("nginx.ingress.kubernetes.io/proxy-buffering").asText()).isEqualTo("off");
+            for (String timeout : List.of("proxy-read-timeout", "proxy-send-timeout")) {
+                assertThat(annotations.path("nginx.ingress.kubernetes.io/" + timeout).asLong())
+                        .as("%s: %s against a heartbeat every %d s", overlay, timeout, quietSeconds)
+                        .isGreaterThanOrEqualTo(4 * quietSeconds);
+            }
+            ingress.findValues("service").forEach(backend -> assertThat(backend.path("name").asText()).isEqualTo("edge"));
+        }
+        for (JsonNode route : manifests.ofKind("HTTPRoute")) {
+            for (JsonNode rule : route.path("spec").path("rules")) {
+                assertThat(rule.path("timeouts").path("request").asText()).as("a stream is one long request").isEqualTo("0s");
+                rule.path("backendRefs").forEach(ref -> assertThat(ref.path("name").asText()).isEqualTo("edge"));
+            }
+        }
+    }
+
     private static final double MIB = 1024 * 1024;
 
     private static long bytes(String quantity) {
