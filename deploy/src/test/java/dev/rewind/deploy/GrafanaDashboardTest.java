@@ -83,7 +83,7 @@ class GrafanaDashboardTest {
                 }
             });
             assertThat(missing).as("queries naming metrics no service exports").isEmpty();
-            assertThat(exported).as("the edge HPA's Pods metric (deploy/k8s/base/edge.yaml)").contains(autoscalerMetric());
+            assertThat(exported).as("the edge HPA's Pods metric (deploy/k8s/overlays/prod/edge-hpa.yaml)").contains(autoscalerMetric());
         }
     }
 
@@ -130,7 +130,7 @@ class GrafanaDashboardTest {
     }
 
     private static String autoscalerMetric() throws Exception {
-        for (JsonNode resource : Kustomize.parse(Files.readString(Kustomize.K8S_DIR.resolve("base/edge.yaml")))) {
+        for (JsonNode resource : Kustomize.parse(Files.readString(Kustomize.K8S_DIR.resolve("overlays/prod/edge-hpa.yaml")))) {
             if (resource.path("kind").asText().equals("HorizontalPodAutoscaler")) {
                 for (JsonNode metric : resource.path("spec").path("metrics")) {
                     if (metric.path("type").asText().equals("Pods")) {

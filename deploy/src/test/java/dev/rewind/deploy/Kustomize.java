@@ -49,9 +49,7 @@ final class Kustomize {
                 throw new IllegalStateException("kubectl kustomize " + dir + " did not finish in " + TIMEOUT_S + " s");
             }
             if (process.exitValue() != 0) {
-                // Debian bookworm's kubernetes-client is kubectl 1.20 with kustomize v2.0.3, which knows no components
-                throw new IllegalStateException("kubectl kustomize " + dir + " failed (the overlays need the kustomize v4"
-                        + " or newer of kubectl 1.21+; `kubectl version --client` names it): "
+                throw new IllegalStateException("kubectl kustomize " + dir + " failed: "
                         + Files.readString(errors, StandardCharsets.UTF_8));
             }
             return new RenderedManifests(overlay, parse(Files.readString(output, StandardCharsets.UTF_8)));
