@@ -16,7 +16,7 @@ import java.util.Map;
  * {@code finish} (or {@code error}, or {@code abort} for a cancel) and {@code [DONE]}. A refusal is
  * shown as text. As in the OpenAI dialect, a reset after visible output ends the stream with an error.
  */
-final class UiMessageChunks implements Dialect {
+public final class UiMessageChunks implements Dialect {
 
     private enum Open { NONE, TEXT, REASONING }
 
@@ -30,7 +30,7 @@ final class UiMessageChunks implements Dialect {
     private boolean ended;
     private boolean terminal;
 
-    UiMessageChunks(String messageId) {
+    public UiMessageChunks(String messageId) {
         this.messageId = messageId;
     }
 
