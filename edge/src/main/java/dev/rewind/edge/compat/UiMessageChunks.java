@@ -4,9 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rewind.protocol.Json;
 import dev.rewind.protocol.TokenEvent;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A session's events as the Vercel AI SDK's UI message stream (protocol v1, field names as in
@@ -21,7 +19,7 @@ public final class UiMessageChunks implements Dialect {
     private enum Open { NONE, TEXT, REASONING }
 
     private final String messageId;
-    private final Map<Integer, String[]> calls = new HashMap<>();
+    private final ToolCallNames calls = new ToolCallNames();
     private Open open = Open.NONE;
     private String partId;
     private int parts;
@@ -111,18 +109,16 @@ public final class UiMessageChunks implements Dialect {
     private void toolCall(List<String> out, TokenEvent.ToolCall call) {
         visible = true;
         close(out);
-        String[] known = calls.get(call.index());
-        if (known == null) {
-            known = new String[] {call.id() == null ? "call_" + call.index() : call.id(), call.name()};
-            calls.put(call.index(), known);
-            out.add(Json.toString(part("tool-input-start").put("toolCallId", known[0]).put("toolName", known[1])));
+        ToolCallNames.Named known = calls.of(call);
+        if (known.first()) {
+            out.add(Json.toString(part("tool-input-start").put("toolCallId", known.id()).put("toolName", known.name())));
         }
         if (call.argumentsDelta() != null && !call.argumentsDelta().isEmpty()) {
-            out.add(Json.toString(part("tool-input-delta").put("toolCallId", known[0]).put("inputTextDelta", call.argumentsDelta())));
+            out.add(Json.toString(part("tool-input-delta").put("toolCallId", known.id()).put("inputTextDelta", call.argumentsDelta())));
         }
         if (call.isFinal()) {
-            ObjectNode available = part("tool-input-available").put("toolCallId", known[0]).put("toolName", known[1]);
-            available.set("input", call.arguments() == null ? Json.MAPPER.createObjectNode() : call.arguments());
+            ObjectNode available = part("tool-input-available").put("toolCallId", known.id()).put("toolName", known.name());
+            available.set("input", ToolCallNames.input(call));
             out.add(Json.toString(available));
         }
     }

@@ -10,10 +10,11 @@ import java.util.Optional;
 /**
  * What the JSON messages of a session's Durable Stream are: Rewind's own events (exactly the data
  * of {@code …/events}) or the AI SDK's UI message chunks (rendered by the AI SDK endpoint's own
- * {@link UiMessageChunks}, without its {@code [DONE]}, which is not JSON).
+ * {@link UiMessageChunks}, without its {@code [DONE]}, which is not JSON), or TanStack AI's
+ * chunks ({@link TanStackChunks}).
  */
 enum MessageDialect {
-    EVENTS, AI_SDK;
+    EVENTS, AI_SDK, TANSTACK;
 
     /** Renders one read of a session, from its first event on (a dialect keeps state across events). */
     interface Renderer {
@@ -64,6 +65,7 @@ enum MessageDialect {
                     }
                 };
             }
+            case TANSTACK -> new TanStackChunks(sessionId);
         };
     }
 }

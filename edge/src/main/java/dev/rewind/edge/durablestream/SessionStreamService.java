@@ -111,7 +111,7 @@ public final class SessionStreamService implements HttpService {
         Optional<MessageDialect> dialect = req.path().pathParameters().contains("dialect")
                 ? MessageDialect.byPathName(req.path().pathParameters().get("dialect")) : Optional.of(MessageDialect.EVENTS);
         if (dialect.isEmpty()) {
-            Problem.notFound(res, "no such stream dialect; the dialects are events, ai-sdk");
+            Problem.notFound(res, "no such stream dialect; the dialects are events, ai-sdk, tanstack");
             return;
         }
         StreamAccess.Granted granted;

@@ -262,10 +262,7 @@ class SessionStreamServiceTest {
     @Test
     void theAiSdkDialectRendersUiMessageChunksAndAResumeContinuesTheSameParts() throws Exception {
         CreatedSession session = createSession();
-        try (TokenTopicWriter writer = new TokenTopicWriter(broker.bootstrapServers())) {
-            writer.conversation(session.id(), "Hello", " world");
-        }
-        List<Page> pages = readToClosure(session, "/ai-sdk");
+        List<Page> pages = helloWorldIn(session, "/ai-sdk");
         List<JsonNode> chunks = pages.stream().flatMap(p -> p.messages().stream()).map(m -> Json.fromString(m, JsonNode.class)).toList();
         assertThat(chunks).extracting(c -> c.get("type").asText())
                 .containsExactly("start", "text-start", "text-delta", "text-delta", "text-end", "finish");
@@ -274,7 +271,21 @@ class SessionStreamServiceTest {
         String partId = chunks.get(1).get("id").asText();
         assertThat(chunks.get(3).get("id").asText()).isEqualTo(partId);
         assertThat(pages.size()).isGreaterThan(1);
-        assertThat(get(session, "/tanstack").status()).as("only the dialects that exist").isEqualTo(404);
+        assertThat(get(session, "/langchain").status()).as("only the dialects that exist").isEqualTo(404);
+    }
+
+    @Test
+    void theTanStackDialectRendersARunOfAgUiEventsAndAResumeContinuesTheSameMessage() throws Exception {
+        CreatedSession session = createSession();
+        List<Page> pages = helloWorldIn(session, "/tanstack");
+        List<JsonNode> chunks = pages.stream().flatMap(p -> p.messages().stream()).map(m -> Json.fromString(m, JsonNode.class)).toList();
+        assertThat(chunks).extracting(c -> c.get("type").asText()).containsExactly("RUN_STARTED", "TEXT_MESSAGE_START",
+                "TEXT_MESSAGE_CONTENT", "TEXT_MESSAGE_CONTENT", "TEXT_MESSAGE_END", "RUN_FINISHED");
+        assertThat(chunks).filteredOn(c -> c.get("type").asText().startsWith("TEXT_MESSAGE"))
+                .allSatisfy(c -> assertThat(c.get("messageId").asText()).isEqualTo("msg_" + session.id()));
+        assertThat(chunks.get(2).get("delta").asText() + chunks.get(3).get("delta").asText()).isEqualTo("Hello world");
+        assertThat(chunks.getLast().get("finishReason").asText()).isEqualTo("stop");
+        assertThat(pages.size()).as("resumed across pages").isGreaterThan(1);
     }
 
     @Test
@@ -308,6 +319,14 @@ class SessionStreamServiceTest {
                 .as("another session's token").isEqualTo(403);
         assertThat(send(HttpRequest.newBuilder(URI.create(uri(session, "") + "?access_token=" + session.token()))).statusCode())
                 .as("the token in the URL, as for …/events").isEqualTo(200);
+    }
+
+    /** Writes a finished "Hello world" conversation and reads it in {@code dialect}, page by page. */
+    private static List<Page> helloWorldIn(CreatedSession session, String dialect) throws Exception {
+        try (TokenTopicWriter writer = new TokenTopicWriter(broker.bootstrapServers())) {
+            writer.conversation(session.id(), "Hello", " world");
+        }
+        return readToClosure(session, dialect);
     }
 
     /** Waits until the edge has the session's end, then reads it page by page from -1 to the page that says Stream-Closed. */
