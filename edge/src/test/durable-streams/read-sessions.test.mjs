@@ -1,13 +1,15 @@
-// Reads Rewind sessions as Durable Streams with the protocol's own client (@durable-streams/client),
+// Reads Rewind sessions as Durable Streams with the protocol's own client (@durable-streams/client)
+// and TanStack AI's Durable Streams connection (@durable-streams/tanstack-ai-transport),
 // cutting each read after a random number of batches and resuming from the last offset it got: the
 // events must come out exactly once each, in order, until the stream says it is closed.
 // Run by SessionStreamNodeTest, which seeds the sessions: EDGE_URL, SESSIONS (JSON: id, token, count
-// of events, live), SIGNAL_DIR (where "reading-<id>" tells it a live session's reader has begun).
+// of events, live: written while read, open: never finished), SIGNAL_DIR (where "reading-<id>" tells it a live session's reader has begun).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stream } from '@durable-streams/client';
+import { durableStreamConnection } from '@durable-streams/tanstack-ai-transport';
 
 const edge = process.env.EDGE_URL;
 const sessions = JSON.parse(process.env.SESSIONS);
@@ -77,7 +79,7 @@ function assertExactly(events, session) {
 
 for (const live of [false, 'long-poll', 'sse']) {
   test(`a finished session read with random cuts (live: ${live}) is exact`, async () => {
-    for (const session of sessions.filter((s) => !s.live)) {
+    for (const session of sessions.filter((s) => !s.live && !s.open)) {
       assertExactly(await readWithCuts(session, live), session);
     }
   });
@@ -98,4 +100,32 @@ test('a live session read with random cuts over SSE and long-poll while it is wr
   ]);
   assertExactly(overSse, session);
   assertExactly(overLongPoll, session);
+});
+
+// An open session (its answer still streaming): the connection's first chunk is the snapshot of the
+// messages so far, materialized by the transport from the tanstack stream's chunks.
+test("TanStack AI's durable connection reads an open session's tanstack stream into the assistant message so far", async () => {
+  const session = sessions.find((s) => s.open);
+  const url = `${streamUrl(session)}/tanstack`;
+  const connection = durableStreamConnection({
+    sendUrl: url, readUrl: url, headers: { Authorization: `Bearer ${session.token}` },
+  });
+  const reading = new AbortController();
+  const timeout = setTimeout(() => reading.abort(), 30000);
+  let snapshot;
+  for await (const chunk of connection.subscribe(reading.signal)) {
+    if (chunk.type === 'MESSAGES_SNAPSHOT') {
+      snapshot = chunk;
+      break;
+    }
+  }
+  clearTimeout(timeout);
+  reading.abort();
+  assert.ok(snapshot, 'a snapshot once the read caught up');
+  assert.equal(snapshot.messages.length, 1);
+  const [message] = snapshot.messages;
+  assert.equal(message.role, 'assistant');
+  assert.equal(message.id, `msg_${session.id}`);
+  const text = message.parts.filter((part) => part.type === 'text').map((part) => part.content).join('');
+  assert.equal(text, Array.from({ length: session.count - 1 }, (_, i) => `t${i + 1} `).join(''));
 });

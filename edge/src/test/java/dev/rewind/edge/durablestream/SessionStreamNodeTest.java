@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Sessions read by the real {@code @durable-streams/client}: runs the Node test
  * {@code src/test/durable-streams/read-sessions.test.mjs} (its {@code node_modules} installed by the
  * build's {@code npm ci}) against an edge on a real broker: finished sessions and one written while
- * it is read, every read cut at random points and resumed from its last offset.
+ * it is read, every read cut at random points and resumed from its last offset; and an open session
+ * read by TanStack AI's Durable Streams connection from its {@code tanstack} stream.
  */
 @WithKafka
 class SessionStreamNodeTest {
@@ -64,16 +65,20 @@ class SessionStreamNodeTest {
         CreatedSession first = EdgeTestClient.createSession(HTTP, base, EdgeTestConfig.API_KEY, "finished");
         CreatedSession second = EdgeTestClient.createSession(HTTP, base, EdgeTestConfig.API_KEY, "finished too");
         CreatedSession live = EdgeTestClient.createSession(HTTP, base, EdgeTestConfig.API_KEY, "live");
+        CreatedSession open = EdgeTestClient.createSession(HTTP, base, EdgeTestConfig.API_KEY, "still answering");
         List<TokenEvent> liveEvents = TokenTopicWriter.conversationEvents(live.id(), TokenTopicWriter.numbered(150));
         File output = signals.resolve("node-output.txt").toFile();
         try (TokenTopicWriter writer = new TokenTopicWriter(broker.bootstrapServers())) {
             int finished = writeInBursts(writer, TokenTopicWriter.conversationEvents(first.id(), TokenTopicWriter.numbered(60)));
             writeInBursts(writer, TokenTopicWriter.conversationEvents(second.id(), TokenTopicWriter.numbered(60)));
             writer.commit(liveEvents.getFirst());
+            List<TokenEvent> openEvents = TokenTopicWriter.conversationEvents(open.id(), TokenTopicWriter.numbered(10));
+            int opened = writeInBursts(writer, openEvents.subList(0, openEvents.size() - 1));
             String sessions = Json.toString(List.of(
-                    Map.of("id", first.id(), "token", first.token(), "count", finished, "live", false),
-                    Map.of("id", second.id(), "token", second.token(), "count", finished, "live", false),
-                    Map.of("id", live.id(), "token", live.token(), "count", liveEvents.size(), "live", true)));
+                    Map.of("id", first.id(), "token", first.token(), "count", finished, "live", false, "open", false),
+                    Map.of("id", second.id(), "token", second.token(), "count", finished, "live", false, "open", false),
+                    Map.of("id", live.id(), "token", live.token(), "count", liveEvents.size(), "live", true, "open", false),
+                    Map.of("id", open.id(), "token", open.token(), "count", opened, "live", false, "open", true)));
             ProcessBuilder node = new ProcessBuilder("node", "--test", "--test-reporter=tap", "read-sessions.test.mjs")
                     .directory(NODE_TEST_DIR.toFile())
                     .redirectErrorStream(true)
@@ -93,7 +98,7 @@ class SessionStreamNodeTest {
             }
             String log = Files.readString(output.toPath());
             assertThat(process.exitValue()).as(log).isZero();
-            assertThat(log).contains("# pass 4").contains("# fail 0");
+            assertThat(log).contains("# pass 5").contains("# fail 0");
         }
     }
 
