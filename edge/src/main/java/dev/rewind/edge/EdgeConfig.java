@@ -30,7 +30,8 @@ public record EdgeConfig(
         Shutdown shutdown,
         Timeline timeline,
         AnalyticsSettings analytics,
-        Compat compat) {
+        Compat compat,
+        DurableStreams durableStreams) {
 
     public EdgeConfig {
         ConfigException.check(kafka != null, "kafka", "section is missing");
@@ -50,6 +51,7 @@ public record EdgeConfig(
         ConfigException.check(timeline != null, "timeline", "section is missing");
         ConfigException.check(analytics != null, "analytics", "section is missing");
         ConfigException.check(compat != null, "compat", "section is missing");
+        ConfigException.check(durableStreams != null, "durable_streams", "section is missing");
         ConfigException.check(upstreams != null && !upstreams.isEmpty(), "upstreams", "must name at least one upstream");
         ConfigException.check(
                 defaultUpstream != null && upstreams.containsKey(defaultUpstream),
@@ -232,6 +234,18 @@ public record EdgeConfig(
             ConfigException.check(aiSdkChatsMax >= 1, "ai_sdk_chats_max", "must be at least 1");
             ConfigException.check(aiSdkDefaultModel == null || !aiSdkDefaultModel.isBlank(), "ai_sdk_default_model",
                     "must be null or a model name");
+        }
+    }
+
+    /**
+     * {@code /v1/sessions/{id}/stream}, the sessions as Durable Streams: a catch-up read answers at
+     * most {@code max_messages} messages, and a long-poll waits up to {@code long_poll_timeout_ms}.
+     */
+    public record DurableStreams(int maxMessages, long longPollTimeoutMs) {
+        public DurableStreams {
+            ConfigException.check(maxMessages >= 1, "max_messages", "must be at least 1");
+            ConfigException.check(longPollTimeoutMs >= 100 && longPollTimeoutMs <= 300_000, "long_poll_timeout_ms",
+                    "must be between 100 and 300000");
         }
     }
 }

@@ -17,6 +17,7 @@ import dev.rewind.edge.pages.PagesService;
 import dev.rewind.edge.session.DemoService;
 import dev.rewind.edge.session.SessionApi;
 import dev.rewind.edge.stream.EventStreams;
+import dev.rewind.edge.durablestream.SessionStreamService;
 import dev.rewind.edge.stream.EventsService;
 import dev.rewind.edge.stream.StreamAccess;
 import dev.rewind.edge.stream.StreamConnections;
@@ -106,6 +107,7 @@ public final class EdgeServer implements AutoCloseable {
             EventStreams streams = new EventStreams(config, new StreamAccess(readTokens), streaming.hub(), streaming.readers(),
                     streaming.connections(), clock);
             EventsService events = new EventsService(streams);
+            SessionStreamService durableStreams = new SessionStreamService(streams);
             WsEventsEndpoint ws = new WsEventsEndpoint(streams);
             CompatEndpoints compat = new CompatEndpoints(config, new SessionAuth(apiKeys, readTokens), sessionApi, streams);
             OpsService ops = new OpsService(streaming.hub(), streaming.connections(), streaming.meters().registry(),
@@ -136,6 +138,7 @@ public final class EdgeServer implements AutoCloseable {
                             .update(ProblemHandlers::register)
                             .register("/v1/sessions", sessionApi.services())
                             .register("/v1/sessions", events)
+                            .register("/v1/sessions", durableStreams)
                             .register("/v1/sessions", ws.fallback())
                             .register("/v1/demo", new DemoService(config.demo()))
                             .register("/v1/analytics", started)

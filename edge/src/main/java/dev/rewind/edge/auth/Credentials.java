@@ -7,15 +7,20 @@ import io.helidon.http.ServerRequestHeaders;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.ServerRequest;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Where a request carries its secret: the {@code Authorization: Bearer} header always; for a GET
- * of a session's stream ({@code …/events}, {@code …/ws}) only, a read token may also come as
+ * (or HEAD) of a session's stream ({@code …/events}, {@code …/ws}, the Durable Streams
+ * {@code …/stream[/{dialect}]}) only, a read token may also come as
  * {@code ?access_token=} or in the cookie {@code rewind_token_<session id>}, because EventSource
  * and browser WebSockets cannot set headers. Everything else (every POST above all) needs the
  * header, so there is no CSRF surface and tokens stay out of URLs wherever they can.
  */
 public final class Credentials {
+
+    /** A session's Durable Stream, in any dialect: {@code /v1/sessions/{id}/stream[/{dialect}]}. */
+    private static final Pattern DURABLE_STREAM = Pattern.compile(".*/sessions/[^/]+/stream(/[^/]+)?");
 
     /** The cookie that may carry a session's read token on GET: this prefix plus the session id. */
     public static final String COOKIE_PREFIX = "rewind_token_";
@@ -59,7 +64,8 @@ public final class Credentials {
 
     private static boolean isStreamGet(HttpPrologue prologue) {
         String path = prologue.uriPath().path();
-        return prologue.method().equals(Method.GET) && (path.endsWith("/events") || path.endsWith("/ws"));
+        boolean read = prologue.method().equals(Method.GET) || prologue.method().equals(Method.HEAD);
+        return read && (path.endsWith("/events") || path.endsWith("/ws") || DURABLE_STREAM.matcher(path).matches());
     }
 
     /** Read tokens have a fixed prefix, so a bearer value is told apart from an API key without trying both. */

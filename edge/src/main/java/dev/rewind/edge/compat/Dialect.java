@@ -7,7 +7,7 @@ import java.util.List;
  * Translates a session's events into another API's stream frames (each one SSE {@code data:}
  * payload). Stateful, one per response; {@link #ended()} once it wrote its last frame.
  */
-interface Dialect {
+public interface Dialect {
 
     List<String> frames(TokenEvent event);
 

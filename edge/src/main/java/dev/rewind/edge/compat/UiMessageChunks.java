@@ -4,9 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rewind.protocol.Json;
 import dev.rewind.protocol.TokenEvent;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A session's events as the Vercel AI SDK's UI message stream (protocol v1, field names as in
@@ -16,12 +14,12 @@ import java.util.Map;
  * {@code finish} (or {@code error}, or {@code abort} for a cancel) and {@code [DONE]}. A refusal is
  * shown as text. As in the OpenAI dialect, a reset after visible output ends the stream with an error.
  */
-final class UiMessageChunks implements Dialect {
+public final class UiMessageChunks implements Dialect {
 
     private enum Open { NONE, TEXT, REASONING }
 
     private final String messageId;
-    private final Map<Integer, String[]> calls = new HashMap<>();
+    private final ToolCallNames calls = new ToolCallNames();
     private Open open = Open.NONE;
     private String partId;
     private int parts;
@@ -30,7 +28,7 @@ final class UiMessageChunks implements Dialect {
     private boolean ended;
     private boolean terminal;
 
-    UiMessageChunks(String messageId) {
+    public UiMessageChunks(String messageId) {
         this.messageId = messageId;
     }
 
@@ -111,18 +109,16 @@ final class UiMessageChunks implements Dialect {
     private void toolCall(List<String> out, TokenEvent.ToolCall call) {
         visible = true;
         close(out);
-        String[] known = calls.get(call.index());
-        if (known == null) {
-            known = new String[] {call.id() == null ? "call_" + call.index() : call.id(), call.name()};
-            calls.put(call.index(), known);
-            out.add(Json.toString(part("tool-input-start").put("toolCallId", known[0]).put("toolName", known[1])));
+        ToolCallNames.Named known = calls.of(call);
+        if (known.first()) {
+            out.add(Json.toString(part("tool-input-start").put("toolCallId", known.id()).put("toolName", known.name())));
         }
         if (call.argumentsDelta() != null && !call.argumentsDelta().isEmpty()) {
-            out.add(Json.toString(part("tool-input-delta").put("toolCallId", known[0]).put("inputTextDelta", call.argumentsDelta())));
+            out.add(Json.toString(part("tool-input-delta").put("toolCallId", known.id()).put("inputTextDelta", call.argumentsDelta())));
         }
         if (call.isFinal()) {
-            ObjectNode available = part("tool-input-available").put("toolCallId", known[0]).put("toolName", known[1]);
-            available.set("input", call.arguments() == null ? Json.MAPPER.createObjectNode() : call.arguments());
+            ObjectNode available = part("tool-input-available").put("toolCallId", known.id()).put("toolName", known.name());
+            available.set("input", ToolCallNames.input(call));
             out.add(Json.toString(available));
         }
     }

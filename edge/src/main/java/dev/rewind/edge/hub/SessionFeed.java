@@ -206,6 +206,14 @@ public final class SessionFeed implements AutoCloseable {
         return found;
     }
 
+    /**
+     * True while the feed still serves the session's past (the window or a replay read): an empty
+     * batch then says nothing about the tail. Once false, an empty batch means caught up.
+     */
+    public boolean replaying() {
+        return !fromWindow.isEmpty() || gap != null || nextOffset < replayUntil;
+    }
+
     public Source source() {
         return source;
     }

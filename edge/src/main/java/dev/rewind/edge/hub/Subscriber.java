@@ -10,8 +10,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * connection's own thread drains it. When an offer does not fit (the client reads slower than the
  * session writes) the queue is emptied and marked overflowed, so memory stays bounded and the
  * connection is cut; the client resumes by id.
+ *
+ * <p>Not final only so that a test can give the write watchdog a subscriber whose ending throws.
  */
-public final class Subscriber {
+public class Subscriber {
 
     /** Why a subscription ended before its terminal event. */
     public enum Ending {

@@ -71,7 +71,8 @@ public final class SessionApi implements AutoCloseable {
             RecentSessions recent = new RecentSessions(config.sessions().recentMax());
             SessionDirectory directory = new SessionDirectory(store, recent);
             SessionRecordReader reader = new SessionRecordReader(config, partitions, meters);
-            SessionRecords records = new SessionRecords(reader);
+            // counts only (replays are not dead-lettered): it never opens its dead-letter producer, so nothing to close
+            SessionRecords records = new SessionRecords(reader, ReaderFaults.of(config, meters));
             SessionCreation creation = new SessionCreation(config, readTokens, requests,
                     new IdempotentReplays(recent, store, records), expectEvents, clock);
             HttpService[] services = {

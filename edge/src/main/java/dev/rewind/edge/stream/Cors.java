@@ -40,14 +40,19 @@ public final class Cors {
 
     /** Answers a preflight: 204 with the allowed method and headers, or 403 for an origin not on the list. */
     public void preflight(ServerRequest req, ServerResponse res) {
+        preflight(req, res, "GET, OPTIONS", ALLOWED_HEADERS);
+    }
+
+    /** As {@link #preflight(ServerRequest, ServerResponse)}, for an endpoint with its own methods and request headers. */
+    public void preflight(ServerRequest req, ServerResponse res, String methods, String headers) {
         String origin = req.headers().first(HeaderNames.ORIGIN).orElse(null);
         if (!allows(origin)) {
             res.status(Status.FORBIDDEN_403).send();
             return;
         }
         apply(req, res);
-        res.header(HeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, OPTIONS");
-        res.header(HeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, ALLOWED_HEADERS);
+        res.header(HeaderNames.ACCESS_CONTROL_ALLOW_METHODS, methods);
+        res.header(HeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, headers);
         res.header(HeaderNames.ACCESS_CONTROL_MAX_AGE, "600");
         res.status(Status.NO_CONTENT_204).send();
     }

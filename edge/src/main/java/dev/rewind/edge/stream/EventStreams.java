@@ -7,12 +7,20 @@ import dev.rewind.edge.hub.ReplayReaders;
 import dev.rewind.edge.hub.SessionFeed;
 import dev.rewind.edge.hub.Subscriber;
 import dev.rewind.edge.hub.TokenHub;
+import dev.rewind.edge.http.Problem;
+import io.helidon.webserver.http.ServerResponse;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Optional;
+import org.apache.kafka.common.KafkaException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** What every stream transport (SSE, WebSocket, the compat dialects) is built on: the checks, the hub, the replay readers, the open connections. */
 public record EventStreams(
         EdgeConfig config, StreamAccess access, TokenHub hub, ReplayReaders readers, StreamConnections connections, Clock clock) {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventStreams.class);
 
     /**
      * An open stream: its registered connection (counted, limited, watched), the feed behind it, and
@@ -44,6 +52,28 @@ public record EventStreams(
             connection.close();
             throw e;
         }
+    }
+
+    /**
+     * As {@link #open}, for an HTTP request: a refusal is answered on {@code res} (400 for a cursor
+     * that cannot be served, 503 + Retry-After while busy, draining, full or without Kafka) and
+     * gives an empty result.
+     */
+    public Optional<Stream> openAnswering(ServerResponse res, StreamConnections.Transport transport, StreamAccess.Granted granted,
+            Cursor cursor) {
+        try {
+            return Optional.of(open(transport, granted, cursor));
+        } catch (SessionFeed.BadCursorException e) {
+            Problem.badRequest(res, e.getMessage());
+        } catch (ReplayReaders.BusyException | StreamConnections.DrainingException | StreamConnections.FullException e) {
+            StreamAccess.unavailable(res, e.getMessage());
+        } catch (KafkaException e) {
+            LOG.warn("cannot open the stream of session {}: {}", granted.sessionId(), e.toString());
+            StreamAccess.unavailable(res, "the event log is unreachable; retry shortly");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return Optional.empty();
     }
 
     /** The loop of an SSE stream (Rewind's own or a compat dialect's): heartbeats every {@code sse.heartbeat_ms}. */

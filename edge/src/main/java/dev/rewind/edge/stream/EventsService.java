@@ -2,7 +2,6 @@ package dev.rewind.edge.stream;
 
 import dev.rewind.edge.EdgeConfig;
 import dev.rewind.edge.auth.Credentials;
-import dev.rewind.edge.http.Problem;
 import dev.rewind.edge.hub.ReplayReaders;
 import dev.rewind.edge.hub.SessionFeed;
 import io.helidon.http.HeaderName;
@@ -15,6 +14,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
@@ -62,24 +62,11 @@ public final class EventsService implements HttpService {
             }
             case StreamAccess.Outcome.Ok ok -> granted = ok.granted();
         }
-        EventStreams.Stream stream;
-        try {
-            stream = streams.open(StreamConnections.Transport.SSE, granted, granted.cursor());
-        } catch (SessionFeed.BadCursorException e) {
-            Problem.badRequest(res, e.getMessage());
-            return;
-        } catch (ReplayReaders.BusyException | StreamConnections.DrainingException | StreamConnections.FullException e) {
-            StreamAccess.unavailable(res, e.getMessage());
-            return;
-        } catch (KafkaException e) {
-            LOG.warn("cannot open the stream of session {}: {}", granted.sessionId(), e.toString());
-            StreamAccess.unavailable(res, "the event log is unreachable; retry shortly");
-            return;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        Optional<EventStreams.Stream> opened = streams.openAnswering(res, StreamConnections.Transport.SSE, granted, granted.cursor());
+        if (opened.isEmpty()) {
             return;
         }
-        try (stream) {
+        try (EventStreams.Stream stream = opened.get()) {
             stream(stream, res);
         }
     }

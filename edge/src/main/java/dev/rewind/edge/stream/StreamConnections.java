@@ -50,7 +50,9 @@ public final class StreamConnections implements AutoCloseable {
         /** An OpenAI chat-completions or AI SDK UI-message stream. */
         COMPAT,
         /** A {@code stream: false} chat completion waiting for its session's end. */
-        COMPLETION;
+        COMPLETION,
+        /** A Durable Streams read of a session (catch-up, long-poll or SSE). */
+        DURABLE;
 
         String tag() {
             return name().toLowerCase(java.util.Locale.ROOT);

@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import dev.rewind.edge.hub.Subscriber;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -79,6 +81,34 @@ class StreamConnectionsTest {
             assertThat(interrupted).isTrue();
             assertThat(subscriber.ending()).isEqualTo(Subscriber.Ending.OVERFLOW);
             assertThat(meters.counter("rewind.edge.write.timeouts").count()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void eachStalledWriteIsCutEvenWhenEndingItsSubscriberThrowsAndTheFailureIsCounted() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (StreamConnections connections = new StreamConnections(200, 100, meters)) {
+            List<AtomicBoolean> cut = new ArrayList<>();
+            List<Thread> writers = new ArrayList<>();
+            for (String id : List.of("a", "b")) {
+                Subscriber throwing = new Subscriber(id, 16, 65_536) {
+                    @Override
+                    public void end(Ending why) {
+                        throw new IllegalStateException("this subscriber's ending fails");
+                    }
+                };
+                AtomicBoolean interrupted = new AtomicBoolean();
+                cut.add(interrupted);
+                writers.add(stuckWriter(connections, StreamConnections.Transport.SSE, throwing, new CountDownLatch(1), interrupted));
+            }
+            for (Thread writer : writers) {
+                writer.join(20_000);
+            }
+            assertThat(cut).allSatisfy(interrupted -> assertThat(interrupted).as("the stalled write was cut").isTrue());
+            assertThat(meters.counter("rewind.edge.write.timeouts").count()).isEqualTo(2);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(meters.get("rewind.edge.task.failures").tag("task", "write-watchdog").counter().count())
+                            .isEqualTo(2));
         }
     }
 

@@ -97,9 +97,16 @@ public final class SessionAssembler implements Processor<String, byte[], String,
     public void process(Record<String, byte[]> record) {
         try {
             processOne(record);
-        } finally {
-            output.flush();
+        } catch (RuntimeException e) {
+            // what escapes processOne's own recovery (reading the ended sessions, ending an unreadable one): the
+            // record forwards nothing of what it began and is dead-lettered, instead of replacing the stream thread
+            output.clear();
+            LOG.error("session {}: processing a record failed outside its session's recovery; dead-lettered, the task goes on",
+                    record.key(), e);
+            metrics.processingError();
+            deadLetter(record, record.key(), "processing-error", failureText(e));
         }
+        output.flush();
     }
 
     private void processOne(Record<String, byte[]> record) {
@@ -185,7 +192,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
     private void recover(Record<String, byte[]> record, String sessionId, Object value, RuntimeException failure) {
         LOG.error("session {}: processing a {} failed; dead-lettered, the task goes on", sessionId, describe(value), failure);
         metrics.processingError();
-        deadLetter(record, sessionId, "processing-error", failure.getClass().getName() + ": " + failure.getMessage());
+        deadLetter(record, sessionId, "processing-error", failureText(failure));
         try {
             SessionState state = states.take(sessionId);
             if (state == null) {
@@ -205,7 +212,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
         } catch (RuntimeException again) {
             output.clear();
             LOG.error("session {}: recovering from a processing error failed too; its state is left as stored", sessionId, again);
-            deadLetter(record, sessionId, "processing-error", again.getClass().getName() + ": " + again.getMessage());
+            deadLetter(record, sessionId, "processing-error", failureText(again));
         }
     }
 
@@ -217,7 +224,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
     private void endUnreadable(Record<String, byte[]> record, String sessionId, RuntimeException failure) {
         LOG.error("session {}: its stored state cannot be read; ending it", sessionId, failure);
         metrics.processingError();
-        deadLetter(record, sessionId, "unreadable-state", failure.getClass().getName() + ": " + failure.getMessage());
+        deadLetter(record, sessionId, "unreadable-state", failureText(failure));
         long nextSeq = states.storedNextSeq(sessionId);
         states.delete(sessionId);
         if (nextSeq > 0) {
@@ -522,6 +529,10 @@ public final class SessionAssembler implements Processor<String, byte[], String,
     /** The value's first bytes as text: enough to recognise it, never the whole record. */
     private static String excerpt(byte[] bytes) {
         return new String(bytes, 0, Math.min(bytes.length, DeadLetter.MAX_EXCERPT), StandardCharsets.UTF_8);
+    }
+
+    private static String failureText(RuntimeException failure) {
+        return failure.getClass().getName() + ": " + failure.getMessage();
     }
 
     private static String describe(Object value) {
