@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -390,8 +391,25 @@ public final class TokenHub implements AutoCloseable {
         return faults.decodeCounted(record, RecordDecoder.TOKEN).map(event -> delivery(record, event)).orElse(null);
     }
 
+    /**
+     * The event's JSON is the record's own value when it is one line (the processor writes it with
+     * the contract's one mapping): rendering every event again cost a serialisation per delivery. A
+     * value with a line break (another writer's pretty JSON) is rendered anew, since SSE data and
+     * WebSocket frames carry it on one line.
+     */
     private static Delivery delivery(ConsumerRecord<String, byte[]> record, TokenEvent event) {
-        return new Delivery(new EventId(record.partition(), record.offset(), event.seq()), event, Json.toString(event));
+        byte[] value = record.value();
+        String json = oneLine(value) ? new String(value, StandardCharsets.UTF_8) : Json.toString(event);
+        return new Delivery(new EventId(record.partition(), record.offset(), event.seq()), event, json);
+    }
+
+    private static boolean oneLine(byte[] value) {
+        for (byte b : value) {
+            if (b == '\n' || b == '\r') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Called under the channel's partition lock. */

@@ -39,6 +39,7 @@ class EventsServiceTest {
     private static final int PARTITIONS = 3;
     private static EdgeServer edge;
     private static KafkaProducer<String, TokenEvent> tokens;
+    private static KafkaProducer<String, String> rawTokens;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
@@ -50,11 +51,14 @@ class EventsServiceTest {
                 """), Clock.systemUTC());
         tokens = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers(), "linger.ms", 0),
                 new StringSerializer(), Serdes.TOKEN);
+        rawTokens = new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers(), "linger.ms", 0),
+                new StringSerializer(), new StringSerializer());
     }
 
     @AfterAll
     static void stop() {
         tokens.close();
+        rawTokens.close();
         edge.close();
     }
 
@@ -112,6 +116,23 @@ class EventsServiceTest {
         assertThat(metric(fromMemory)).isEqualTo(memoryBefore + 1);
         assertThat(metric(fromKafka)).isEqualTo(kafkaBefore);
         assertThat(metric("rewind_edge_replay_reads_total")).isEqualTo(readsBefore);
+    }
+
+    @Test
+    void anEventIsSentAsItsRecordWasWrittenAndOnOneLineWhenTheRecordSpansSeveral() throws Exception {
+        CreatedSession session = createSession();
+        String id = session.id();
+        send(new TokenEvent.Start(id, 1, "sim", "sim-small"));
+        String newer = "{\"type\":\"token\",\"session_id\":\"" + id + "\",\"seq\":2,\"text\":\"as written\",\"added_later\":true}";
+        String pretty = "{\n  \"type\": \"token\",\n  \"session_id\": \"" + id + "\",\n  \"seq\": 3,\n  \"text\": \" on one line\"\n}";
+        rawTokens.send(new ProducerRecord<>(Topics.TOKENS, id, newer)).get();
+        rawTokens.send(new ProducerRecord<>(Topics.TOKENS, id, pretty)).get();
+        send(new TokenEvent.Done(id, 4, "stop", "stop", null));
+
+        List<SseConnection.Event> events = readAll(session, Map.of());
+        assertThat(events).extracting(SseConnection.Event::event).containsExactly("start", "token", "token", "done");
+        assertThat(events.get(1).data()).as("passed through, a field this edge does not know included").isEqualTo(newer);
+        assertThat(events.get(2).data()).doesNotContain("\n").isEqualTo(Json.toString(new TokenEvent.Token(id, 3, " on one line")));
     }
 
     @Test
