@@ -6,6 +6,7 @@ import dev.rewind.ingest.faults.TaskFailures;
 import dev.rewind.ingest.faults.UnusableRecords;
 import dev.rewind.ingest.retry.UpstreamBreakers;
 import dev.rewind.ingest.retry.UpstreamRetryPolicy;
+import dev.rewind.ingest.session.FreezeFence;
 import dev.rewind.ingest.session.IngestWorker;
 import dev.rewind.ingest.session.RunServices;
 import dev.rewind.ingest.session.SessionHistory;
@@ -28,6 +29,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -49,6 +51,13 @@ import org.slf4j.LoggerFactory;
 public final class IngestService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestService.class);
+    /** The request consumer's session timeout: a dead worker's sessions move to another after this long. */
+    static final int SESSION_TIMEOUT_MS = 10_000;
+    /** A freeze longer than half the session timeout may have cost the partitions: writes wait for their confirmation. */
+    static final Duration FREEZE_THRESHOLD = Duration.ofMillis(SESSION_TIMEOUT_MS / 2);
+    private static final Duration FREEZE_TICK = Duration.ofMillis(100);
+    /** Longer than a rejoin takes; a session held longer stops without writing and runs again. */
+    private static final Duration FREEZE_MAX_HOLD = Duration.ofMillis(3L * SESSION_TIMEOUT_MS);
 
     private final IngestWorker worker;
     private final CancelListener cancels;
@@ -116,6 +125,12 @@ public final class IngestService implements AutoCloseable {
     /** The whole wiring: ingest's counters go to /metrics and to {@code meters} as well. */
     public static IngestService start(IngestConfig config, Map<String, String> env,
             UnaryOperator<Producer<String, ChunkRecord>> instrument, MeterRegistry meters) {
+        return start(config, env, instrument, meters, System::nanoTime);
+    }
+
+    /** As above, with the monotonic clock the freeze fence reads (a test moves it to simulate a freeze). */
+    static IngestService start(IngestConfig config, Map<String, String> env,
+            UnaryOperator<Producer<String, ChunkRecord>> instrument, MeterRegistry meters, LongSupplier nanoClock) {
         Map<String, Upstream> upstreams = Upstream.resolveAll(config.upstreams(), env);
         try (Admin admin = Admin.create(config.kafka().clientConfig(Map.of()))) {
             TopicProvisioner.ensure(admin, config.topics());
@@ -136,7 +151,8 @@ public final class IngestService implements AutoCloseable {
                 new SessionLimits(config.readBufferBytes(), config.responseTimeoutMs(), config.stallTimeoutMs(),
                         config.maxSessionDurationMs(), config.maxResponseBytes(), config.producerDeliveryTimeoutMs() + 5_000),
                 new UpstreamRetryPolicy(config.retry()), new UpstreamBreakers(config.circuitBreaker()),
-                new SessionHistory(config.history().maxSessions()), clock, counters);
+                new SessionHistory(config.history().maxSessions()), clock, counters,
+                new FreezeFence(FREEZE_THRESHOLD, FREEZE_TICK, FREEZE_MAX_HOLD, nanoClock, counters));
         // its own small producer: the chunk producer is typed for rewind.chunks, and a dead letter is rare
         KafkaProducer<String, DeadLetter> deadLetters = new KafkaProducer<>(
                 config.kafka().clientConfig(deadLetterProducer()), new StringSerializer(), Serdes.DEAD_LETTER);
@@ -192,7 +208,7 @@ public final class IngestService implements AutoCloseable {
                 // a joining or leaving worker moves only the partitions that must move (their sessions are handed over)
                 ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName(),
                 // a dead worker's sessions move to another after this long
-                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000,
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, SESSION_TIMEOUT_MS,
                 ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_500,
                 ConsumerConfig.CLIENT_ID_CONFIG, "rewind-ingest-requests");
     }

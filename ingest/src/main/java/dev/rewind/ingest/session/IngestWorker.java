@@ -18,7 +18,6 @@ import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -40,6 +39,7 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -65,6 +65,8 @@ public final class IngestWorker implements Runnable {
     private static final Duration HAND_OVER_TIMEOUT = Duration.ofSeconds(15);
     /** After the loop failed: long enough not to spin on a broken broker, short against a session timeout. */
     private static final long LOOP_FAILURE_PAUSE_MS = 1_000;
+    /** How long the commit that confirms ownership after a freeze may take; the loop asks again after it. */
+    private static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(5);
 
     private final Consumer<String, byte[]> consumer;
     private final Supplier<Consumer<String, byte[]>> historyScanner;
@@ -124,7 +126,7 @@ public final class IngestWorker implements Runnable {
         this.unusable = unusable;
         this.failures = failures;
         this.watchdog = new Watchdog(() -> running.values().stream().map(Running::run).filter(Objects::nonNull).toList(),
-                failures, Duration.ofSeconds(1));
+                failures, Duration.ofSeconds(1), services.fence());
     }
 
     /** Whether this worker is in its group with an assignment: part of ingest's readiness. */
@@ -159,6 +161,7 @@ public final class IngestWorker implements Runnable {
     @Override
     public void run() {
         watchdog.start();
+        services.fence().start();
         consumer.subscribe(List.of(requestsTopic), new Rebalance());
         try {
             while (!stopping) {
@@ -170,6 +173,7 @@ public final class IngestWorker implements Runnable {
                         backlog.add(record);
                         backlogBytes += Math.max(0, record.serializedValueSize());
                     }
+                    confirmOwnershipAfterFreeze();
                     startWhatFits();
                     announceQueued();
                     collectFinished();
@@ -185,6 +189,7 @@ public final class IngestWorker implements Runnable {
             sessions.shutdown();
             announcer.shutdown();
             watchdog.close();
+            services.fence().close();
             collectFinished();
             commitLowWaterMarks();
             consumer.close(Duration.ofSeconds(5));
@@ -254,7 +259,9 @@ public final class IngestWorker implements Runnable {
     }
 
     private void startWhatFits() {
-        while (!backlog.isEmpty() && slots.tryAcquire()) {
+        // after a freeze nothing starts until the partitions are confirmed: a lost one's start runs elsewhere now
+        boolean fenced = services.fence().fenced();
+        while (!fenced && !backlog.isEmpty() && slots.tryAcquire()) {
             ConsumerRecord<String, byte[]> record = backlog.poll();
             backlogBytes -= Math.max(0, record.serializedValueSize());
             announced.remove(record.key());
@@ -288,7 +295,7 @@ public final class IngestWorker implements Runnable {
             unannounced.clear();
             return;
         }
-        if (announcing.get()) {
+        if (announcing.get() || services.fence().fenced()) {
             return;
         }
         long now = System.nanoTime();
@@ -413,6 +420,54 @@ public final class IngestWorker implements Runnable {
         }
     }
 
+    /**
+     * After a freeze ({@link FreezeFence}) every chunk write waits until this worker knows which of its
+     * partitions it still owns. A lost partition shows in the poll ({@code onPartitionsLost}, which
+     * abandons its sessions); what is left is confirmed by committing each partition's low-water mark
+     * again, which the group coordinator takes only from a member whose generation is still current.
+     * Then the fence is lifted and the held sessions carry on. A commit that fails leaves it up: the
+     * next poll rejoins the group (reporting the loss) and the loop asks again.
+     */
+    private void confirmOwnershipAfterFreeze() {
+        FreezeFence fence = services.fence();
+        if (!fence.fenced()) {
+            return;
+        }
+        long seen = fence.epoch();
+        Map<TopicPartition, OffsetAndMetadata> marks = new HashMap<>();
+        for (TopicPartition tp : consumer.assignment()) {
+            OptionalLong mark = offsets.lowWaterMark(tp);
+            if (mark.isEmpty()) {
+                // nothing started from it since it was assigned: its first queued record is where its commit stands
+                mark = firstQueuedOffset(tp);
+            }
+            mark.ifPresent(offset -> marks.put(tp, new OffsetAndMetadata(offset)));
+        }
+        if (marks.isEmpty()) {
+            fence.lift(seen, "no partition of this worker holds a session");
+            return;
+        }
+        try {
+            consumer.commitSync(marks, CONFIRM_TIMEOUT);
+            marks.forEach((tp, om) -> offsets.markCommitted(tp, om.offset()));
+            fence.lift(seen, "the group coordinator took a commit for " + marks.keySet());
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            LOG.info("after a freeze, partitions {} are not confirmed yet ({}); chunk writes stay held", marks.keySet(),
+                    e.toString());
+        }
+    }
+
+    private OptionalLong firstQueuedOffset(TopicPartition tp) {
+        for (ConsumerRecord<String, byte[]> record : backlog) {
+            if (record.partition() == tp.partition() && record.topic().equals(tp.topic())) {
+                return OptionalLong.of(record.offset()); // the queue keeps each partition's records in order
+            }
+        }
+        return OptionalLong.empty();
+    }
+
     private void collectFinished() {
         ConsumerRecord<String, byte[]> record;
         while ((record = finished.poll()) != null) {
@@ -447,6 +502,7 @@ public final class IngestWorker implements Runnable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            confirmOwnershipAfterFreeze(); // the sessions handed over write their attempts' ends
             handOver(partitions);
             collectFinished();
             commitLowWaterMarks();
