@@ -85,6 +85,8 @@ public final class IngestWorker implements Runnable {
     private final Deque<ConsumerRecord<String, byte[]>> backlog = new ArrayDeque<>();
     private final IngestConfig.Queue queue;
     private long backlogBytes;
+    /** A record was handed back for want of room: polling waits until a queued session starts. */
+    private boolean queueFull;
     /** When each queued session was last told its position (nanoTime); only the poll thread touches it. */
     private final Map<String, Long> announced = new HashMap<>();
     /** Queued records that are never announced (not a readable start, or their session ended). */
@@ -169,10 +171,7 @@ public final class IngestWorker implements Runnable {
                     if (!unscanned.isEmpty()) {
                         scanHistory(List.copyOf(unscanned));
                     }
-                    for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
-                        backlog.add(record);
-                        backlogBytes += Math.max(0, record.serializedValueSize());
-                    }
+                    take(consumer.poll(POLL));
                     confirmOwnershipAfterFreeze();
                     startWhatFits();
                     announceQueued();
@@ -258,10 +257,49 @@ public final class IngestWorker implements Runnable {
         }
     }
 
+    /**
+     * Queues what a poll returned, up to the queue's bound exactly: the first record that does not
+     * fit is handed back (its partition is sought back to it, and that partition's later records of
+     * this poll are dropped), so that it is fetched again once the queue has room. A poll returns up
+     * to {@code max.poll.records}, far more than a small queue holds.
+     */
+    private void take(Iterable<ConsumerRecord<String, byte[]>> polled) {
+        Set<TopicPartition> handedBack = new HashSet<>();
+        for (ConsumerRecord<String, byte[]> record : polled) {
+            TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+            if (handedBack.contains(tp)) {
+                continue;
+            }
+            startQueued(); // a free slot makes room first
+            long bytes = Math.max(0, record.serializedValueSize());
+            // a record larger than the whole byte bound still goes in alone, or its partition would never move
+            if (backlog.size() >= queue.maxSessions() || !backlog.isEmpty() && backlogBytes + bytes > queue.maxBytes()) {
+                consumer.seek(tp, record.offset());
+                handedBack.add(tp);
+                queueFull = true;
+                continue;
+            }
+            backlog.add(record);
+            backlogBytes += bytes;
+        }
+    }
+
     private void startWhatFits() {
+        startQueued();
+        Set<TopicPartition> assignment = consumer.assignment();
+        if (!queueFull && backlog.size() < queue.maxSessions() && backlogBytes < queue.maxBytes()) {
+            consumer.resume(assignment.stream().filter(tp -> !unscanned.contains(tp)).toList());
+        } else {
+            consumer.pause(assignment); // the queue is full: the rest wait in Kafka, unread
+        }
+    }
+
+    /** Starts queued sessions while slots are free. */
+    private void startQueued() {
         // after a freeze nothing starts until the partitions are confirmed: a lost one's start runs elsewhere now
         boolean fenced = services.fence().fenced();
         while (!fenced && !backlog.isEmpty() && slots.tryAcquire()) {
+            queueFull = false; // a record handed back may fit now
             ConsumerRecord<String, byte[]> record = backlog.poll();
             backlogBytes -= Math.max(0, record.serializedValueSize());
             announced.remove(record.key());
@@ -273,12 +311,6 @@ public final class IngestWorker implements Runnable {
                 continue;
             }
             sessions.execute(() -> runSession(record, started.get()));
-        }
-        Set<TopicPartition> assignment = consumer.assignment();
-        if (backlog.size() < queue.maxSessions() && backlogBytes < queue.maxBytes()) {
-            consumer.resume(assignment.stream().filter(tp -> !unscanned.contains(tp)).toList());
-        } else {
-            consumer.pause(assignment); // the queue is full: the rest wait in Kafka, unread
         }
     }
 
@@ -351,6 +383,7 @@ public final class IngestWorker implements Runnable {
     }
 
     private void dropBacklogOf(Collection<TopicPartition> partitions) {
+        queueFull = false;
         backlog.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
         backlogBytes = backlog.stream().mapToLong(r -> Math.max(0, r.serializedValueSize())).sum();
         Set<String> left = new HashSet<>(backlog.stream().map(ConsumerRecord::key).toList());
