@@ -67,6 +67,9 @@ public final class IngestWorker implements Runnable {
     private static final long LOOP_FAILURE_PAUSE_MS = 1_000;
     /** How long the commit that confirms ownership after a freeze may take; the loop asks again after it. */
     private static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(5);
+    /** How often a session whose end Kafka did not take runs again here, and the pause before the first re-run. */
+    private static final int MAX_RERUNS = 3;
+    private static final long RERUN_PAUSE_MS = 2_000;
 
     private final Consumer<String, byte[]> consumer;
     private final Supplier<Consumer<String, byte[]>> historyScanner;
@@ -81,6 +84,7 @@ public final class IngestWorker implements Runnable {
     private final TaskFailures failures;
     private final Watchdog watchdog;
     private final OffsetTracker offsets = new OffsetTracker();
+    private final Reruns reruns;
     private final Queue<ConsumerRecord<String, byte[]>> finished = new ConcurrentLinkedQueue<>();
     private final Deque<ConsumerRecord<String, byte[]>> backlog = new ArrayDeque<>();
     private final IngestConfig.Queue queue;
@@ -127,6 +131,7 @@ public final class IngestWorker implements Runnable {
         this.queue = queue;
         this.unusable = unusable;
         this.failures = failures;
+        this.reruns = new Reruns(MAX_RERUNS, RERUN_PAUSE_MS, System::nanoTime, services.meters());
         this.watchdog = new Watchdog(() -> running.values().stream().map(Running::run).filter(Objects::nonNull).toList(),
                 failures, Duration.ofSeconds(1), services.fence());
     }
@@ -172,6 +177,7 @@ public final class IngestWorker implements Runnable {
                         scanHistory(List.copyOf(unscanned));
                     }
                     take(consumer.poll(POLL));
+                    queueReruns();
                     confirmOwnershipAfterFreeze();
                     startWhatFits();
                     announceQueued();
@@ -384,6 +390,7 @@ public final class IngestWorker implements Runnable {
 
     private void dropBacklogOf(Collection<TopicPartition> partitions) {
         queueFull = false;
+        reruns.forget(partitions);
         backlog.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
         backlogBytes = backlog.stream().mapToLong(r -> Math.max(0, r.serializedValueSize())).sum();
         Set<String> left = new HashSet<>(backlog.stream().map(ConsumerRecord::key).toList());
@@ -441,11 +448,17 @@ public final class IngestWorker implements Runnable {
         } finally {
             synchronized (pendingCancels) {
                 running.remove(start.sessionId());
-                // only a session whose end is in Kafka is done: a handed-over one, one interrupted at shutdown or
-                // one whose end Kafka refused keeps its request uncommitted, so the next owner runs it
+                // only a session whose end is in Kafka is done: a handed-over one and one interrupted at shutdown
+                // keep their requests uncommitted, so the next owner runs them; one whose end Kafka refused
+                // runs again here (its partition stays), and so does a start re-read meanwhile
                 if (ended) {
                     finished.add(record);
                     finished.addAll(entry.duplicates());
+                } else if (!stopping) {
+                    entry.duplicates().forEach(reruns::duplicate);
+                    if (entry.run() == null || !entry.run().handedOver()) {
+                        reruns.failedRun(record);
+                    }
                 }
             }
             slots.release();
@@ -501,9 +514,22 @@ public final class IngestWorker implements Runnable {
         return OptionalLong.empty();
     }
 
+    /** Puts the records due to run again at the head of the queue: each held a slot a moment ago. */
+    private void queueReruns() {
+        Set<TopicPartition> owned = consumer.assignment();
+        List<ConsumerRecord<String, byte[]>> due = reruns.due(owned::contains, finished::add);
+        for (ConsumerRecord<String, byte[]> record : due.reversed()) {
+            backlog.addFirst(record);
+            backlogBytes += Math.max(0, record.serializedValueSize());
+        }
+    }
+
     private void collectFinished() {
         ConsumerRecord<String, byte[]> record;
         while ((record = finished.poll()) != null) {
+            if (record.key() != null) {
+                reruns.ended(record.key());
+            }
             offsets.ended(new TopicPartition(record.topic(), record.partition()), record.offset());
         }
     }

@@ -455,6 +455,8 @@ public final class SessionRun implements Watchdog.Watched {
         int status = response.statusCode();
         String contentType = response.headers().firstValue("content-type").orElse("");
         openAttempt = attempt;
+        // remembered before it is sent: a run of this session again here (its end refused) takes the next number
+        services.history().record(start.sessionId(), attempt, false);
         writer.send(new ChunkRecord.AttemptStarted(start.sessionId(), attempt, status, contentType, upstream.name(),
                 start.model(), upstream.format(), services.clock().instant()));
         if (status != 200 || !contentType.toLowerCase(Locale.ROOT).startsWith(expectedContentType())) {
