@@ -81,7 +81,14 @@ class ChaosTest {
         int sessionCount = Integer.getInteger("chaos.sessions", 200);
         System.out.printf("chaos seed %d (replay with -Dchaos.seed=%d), %d sessions%n", seed, seed, sessionCount);
         Random random = new Random(seed);
-        Path work = Files.createDirectories(Path.of("target", "chaos", Long.toString(seed)).toAbsolutePath());
+        Path work = Path.of("target", "chaos", Long.toString(seed)).toAbsolutePath();
+        if (Files.exists(work)) {
+            // a replay of a seed starts clean: state and stores left by an earlier run belong to an earlier cluster
+            try (var stale = Files.walk(work)) {
+                stale.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile).forEach(java.io.File::delete);
+            }
+        }
+        Files.createDirectories(work);
 
         List<ServiceProcess> services = new ArrayList<>();
         ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(4);
@@ -154,9 +161,19 @@ class ChaosTest {
             scheduler.scheduleAtFixedRate(() -> clients.forEach(c -> c.cutIfSilent(System.nanoTime())), 1, 1, TimeUnit.SECONDS);
             scheduleChaos(random, scheduler, cluster, services);
 
-            await().atMost(Duration.ofNanos(deadline - System.nanoTime() + TimeUnit.SECONDS.toNanos(10)))
-                    .pollInterval(Duration.ofMillis(500))
-                    .until(() -> clients.stream().allMatch(ResumingClient::finished));
+            try {
+                await().atMost(Duration.ofNanos(deadline - System.nanoTime() + TimeUnit.SECONDS.toNanos(10)))
+                        .pollInterval(Duration.ofMillis(500))
+                        .until(() -> clients.stream().allMatch(ResumingClient::finished));
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                // the post-mortem of the sessions that did not finish, before the cluster and its logs go
+                writeSessions(work.resolve("sessions.txt"), clients, start);
+                clients.stream().filter(c -> !c.finished()).forEach(c -> System.out.printf(
+                        "unfinished: %s (%s) %d events, last %s, connections %d, notes %s%n", c.sessionId(), c.key(),
+                        c.received().size(), c.received().isEmpty() ? "none" : c.received().getLast().type() + " "
+                                + c.received().getLast().seq(), c.connections(), c.notes()));
+                throw e;
+            }
             System.out.printf("all %d clients finished %d ms after the first was scheduled%n", clients.size(),
                     (System.nanoTime() - start) / 1_000_000);
 
