@@ -45,8 +45,9 @@ import org.junit.jupiter.api.Test;
  * The whole pipeline under chaos: three brokers with a separate controller (RF 3, min.insync 2),
  * two ingest workers, two processors and two edges, each service its own JVM. Hundreds of sessions
  * are streamed by clients that drop their connections and resume with {@code Last-Event-ID} on
- * either edge, while a seeded schedule kills one of each service with SIGKILL (and starts it again)
- * and stops one broker for a while. Every client's events must be seq 1..n without a gap or a
+ * either edge, while a seeded schedule kills one of each service with SIGKILL (and starts it again),
+ * freezes the other ingest worker and the other processor with SIGSTOP past their session timeouts
+ * (and wakes them with SIGCONT), and stops one broker for a while. Every client's events must be seq 1..n without a gap or a
  * duplicate, end with exactly one terminal, and carry the simulator's planned transcript; the token
  * topic must hold exactly that, once. {@code -Dchaos.seed=} replays a schedule,
  * {@code -Dchaos.sessions=} sets the scale (default 200).
@@ -57,6 +58,8 @@ class ChaosTest {
     private static final String API_KEY = "chaos-api-key-0123456789";
     private static final String SIGNING_KEY = Base64.getEncoder().encodeToString("chaos-signing-key-0123456789abcdef".getBytes());
     private static final Duration SPREAD = Duration.ofSeconds(45);
+    /** Past the 10 s session timeouts of ingest and the processor, so that a frozen one wakes up presumed dead. */
+    private static final long FROZEN_MIN_MS = 12_000;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** A chaos action as it happened: what, and when (System.nanoTime) it took effect. */
@@ -68,15 +71,24 @@ class ChaosTest {
 
     private final List<Action> actions = new CopyOnWriteArrayList<>();
     private final Map<String, Integer> edgePorts = new ConcurrentHashMap<>();
+    /** Processes stopped by a freeze: woken before the services close, should the test end while one sleeps. */
+    private final List<Process> frozen = new CopyOnWriteArrayList<>();
 
     @Test
-    void everyClientGetsTheSimulatorsTranscriptExactlyOnceThroughKillsAndABrokerStop() throws Exception {
+    void everyClientGetsTheSimulatorsTranscriptExactlyOnceThroughKillsFreezesAndABrokerStop() throws Exception {
         String seedProperty = System.getProperty("chaos.seed", "");
         long seed = seedProperty.isBlank() ? System.nanoTime() : Long.parseLong(seedProperty);
         int sessionCount = Integer.getInteger("chaos.sessions", 200);
         System.out.printf("chaos seed %d (replay with -Dchaos.seed=%d), %d sessions%n", seed, seed, sessionCount);
         Random random = new Random(seed);
-        Path work = Files.createDirectories(Path.of("target", "chaos", Long.toString(seed)).toAbsolutePath());
+        Path work = Path.of("target", "chaos", Long.toString(seed)).toAbsolutePath();
+        if (Files.exists(work)) {
+            // a replay of a seed starts clean: state and stores left by an earlier run belong to an earlier cluster
+            try (var stale = Files.walk(work)) {
+                stale.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile).forEach(java.io.File::delete);
+            }
+        }
+        Files.createDirectories(work);
 
         List<ServiceProcess> services = new ArrayList<>();
         ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(4);
@@ -149,9 +161,19 @@ class ChaosTest {
             scheduler.scheduleAtFixedRate(() -> clients.forEach(c -> c.cutIfSilent(System.nanoTime())), 1, 1, TimeUnit.SECONDS);
             scheduleChaos(random, scheduler, cluster, services);
 
-            await().atMost(Duration.ofNanos(deadline - System.nanoTime() + TimeUnit.SECONDS.toNanos(10)))
-                    .pollInterval(Duration.ofMillis(500))
-                    .until(() -> clients.stream().allMatch(ResumingClient::finished));
+            try {
+                await().atMost(Duration.ofNanos(deadline - System.nanoTime() + TimeUnit.SECONDS.toNanos(10)))
+                        .pollInterval(Duration.ofMillis(500))
+                        .until(() -> clients.stream().allMatch(ResumingClient::finished));
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                // the post-mortem of the sessions that did not finish, before the cluster and its logs go
+                writeSessions(work.resolve("sessions.txt"), clients, start);
+                clients.stream().filter(c -> !c.finished()).forEach(c -> System.out.printf(
+                        "unfinished: %s (%s) %d events, last %s, connections %d, notes %s%n", c.sessionId(), c.key(),
+                        c.received().size(), c.received().isEmpty() ? "none" : c.received().getLast().type() + " "
+                                + c.received().getLast().seq(), c.connections(), c.notes()));
+                throw e;
+            }
             System.out.printf("all %d clients finished %d ms after the first was scheduled%n", clients.size(),
                     (System.nanoTime() - start) / 1_000_000);
 
@@ -172,14 +194,18 @@ class ChaosTest {
                     .isGreaterThan(sessionCount * 3 / 2);
             assertThat(actions).extracting(Action::what).as("every kind of chaos happened")
                     .anyMatch(a -> a.startsWith("kill -9 ingest")).anyMatch(a -> a.startsWith("kill -9 processor"))
-                    .anyMatch(a -> a.startsWith("kill -9 edge")).anyMatch(a -> a.startsWith("stop broker"));
+                    .anyMatch(a -> a.startsWith("kill -9 edge")).anyMatch(a -> a.startsWith("stop broker"))
+                    .anyMatch(a -> a.startsWith("SIGCONT ingest")).anyMatch(a -> a.startsWith("SIGCONT processor"));
             assertThat(services).as("no service died by itself").allMatch(ServiceProcess::alive);
         }
     }
 
     // the services stop before the cluster (closed after this), so they do not log a dying cluster
-    private static void stop(ScheduledExecutorService scheduler, List<ServiceProcess> services) throws InterruptedException {
+    private void stop(ScheduledExecutorService scheduler, List<ServiceProcess> services) throws Exception {
         scheduler.shutdownNow();
+        for (Process process : frozen) {
+            ServiceProcess.thaw(process);
+        }
         for (ServiceProcess service : services) {
             service.close();
         }
@@ -195,11 +221,21 @@ class ChaosTest {
         };
     }
 
-    /** One kill -9 and restart of each service kind and one broker stop, at seeded random moments within the spread. */
+    /**
+     * One kill -9 and restart of each service kind, one broker stop, and a freeze (SIGSTOP, then
+     * SIGCONT) of the other ingest worker and the other processor for longer than their 10 s session
+     * timeouts — they wake up presumed dead, their partitions given away — at seeded random moments
+     * within the spread.
+     */
     private void scheduleChaos(Random random, ScheduledExecutorService scheduler, ReplicatedCluster cluster,
             List<ServiceProcess> services) {
         for (String kind : List.of("ingest", "processor", "edge")) {
-            ServiceProcess victim = services.stream().filter(s -> s.name().startsWith(kind)).toList().get(random.nextInt(2));
+            List<ServiceProcess> ofKind = services.stream().filter(s -> s.name().startsWith(kind)).toList();
+            int victimIndex = random.nextInt(2);
+            ServiceProcess victim = ofKind.get(victimIndex);
+            if (!kind.equals("edge")) {
+                scheduleFreeze(random, scheduler, ofKind.get(1 - victimIndex));
+            }
             long at = 8_000 + random.nextInt(30_000);
             long downFor = 1_000 + random.nextInt(4_000);
             scheduler.schedule(() -> {
@@ -234,6 +270,25 @@ class ChaosTest {
                     System.out.printf("chaos: broker %d could not start again (%s): it stays down%n", broker, e);
                 }
             }, downFor, TimeUnit.MILLISECONDS);
+            return null;
+        }, at, TimeUnit.MILLISECONDS);
+    }
+
+    private void scheduleFreeze(Random random, ScheduledExecutorService scheduler, ServiceProcess victim) {
+        long at = 10_000 + random.nextInt(25_000);
+        long frozenFor = FROZEN_MIN_MS + random.nextInt(3_000);
+        scheduler.schedule(() -> {
+            Process process = victim.freeze();
+            frozen.add(process);
+            actions.add(new Action("SIGSTOP " + victim.name()));
+            System.out.printf("chaos: SIGSTOP %s; SIGCONT in %d ms%n", victim.name(), frozenFor);
+            scheduler.schedule(() -> {
+                ServiceProcess.thaw(process);
+                frozen.remove(process);
+                actions.add(new Action("SIGCONT " + victim.name()));
+                System.out.printf("chaos: SIGCONT %s%n", victim.name());
+                return null;
+            }, frozenFor, TimeUnit.MILLISECONDS);
             return null;
         }, at, TimeUnit.MILLISECONDS);
     }

@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
 /**
  * One Rewind service in its own JVM — its production {@code main}, its config in a YAML file, the
  * test's classpath — that the chaos schedule kills with SIGKILL and starts again with the same
- * config (same state and store directories, so a restart is a real restart, not a new instance).
+ * config (same state and store directories, so a restart is a real restart, not a new instance),
+ * or freezes with SIGSTOP and wakes with SIGCONT.
  */
 final class ServiceProcess implements AutoCloseable {
 
@@ -56,6 +57,31 @@ final class ServiceProcess implements AutoCloseable {
         process.destroyForcibly();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             throw new IllegalStateException(name + " survived SIGKILL for 30 s");
+        }
+    }
+
+    /**
+     * SIGSTOP: the JVM stands still, as in a long GC pause or a throttled container, until
+     * {@link #thaw} wakes it; its group memberships and transactions expire meanwhile.
+     */
+    synchronized Process freeze() throws IOException, InterruptedException {
+        Process frozen = process;
+        signal(frozen, "STOP");
+        return frozen;
+    }
+
+    /** SIGCONT to a process {@link #freeze} stopped (a no-op if it was killed meanwhile). */
+    static void thaw(Process frozen) throws IOException, InterruptedException {
+        if (frozen.isAlive()) {
+            signal(frozen, "CONT");
+        }
+    }
+
+    private static void signal(Process target, String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(target.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS)) {
+            kill.destroyForcibly();
+            throw new IllegalStateException("kill -" + signal + " " + target.pid() + " did not return");
         }
     }
 

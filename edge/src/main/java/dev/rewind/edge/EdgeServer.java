@@ -23,6 +23,7 @@ import dev.rewind.edge.stream.StreamAccess;
 import dev.rewind.edge.stream.StreamConnections;
 import dev.rewind.edge.ws.WsEventsEndpoint;
 import dev.rewind.protocol.TopicProvisioner;
+import dev.rewind.protocol.ops.CloseSteps;
 import io.helidon.common.tls.Tls;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;

@@ -6,6 +6,7 @@ import dev.rewind.ingest.faults.TaskFailures;
 import dev.rewind.ingest.faults.UnusableRecords;
 import dev.rewind.ingest.retry.UpstreamBreakers;
 import dev.rewind.ingest.retry.UpstreamRetryPolicy;
+import dev.rewind.ingest.session.FreezeFence;
 import dev.rewind.ingest.session.IngestWorker;
 import dev.rewind.ingest.session.RunServices;
 import dev.rewind.ingest.session.SessionHistory;
@@ -16,6 +17,7 @@ import dev.rewind.protocol.DeadLetter;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.TopicProvisioner;
 import dev.rewind.protocol.Topics;
+import dev.rewind.protocol.ops.CloseSteps;
 import dev.rewind.protocol.ops.KafkaReachability;
 import dev.rewind.protocol.ops.OpsServer;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,6 +30,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -49,6 +52,13 @@ import org.slf4j.LoggerFactory;
 public final class IngestService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestService.class);
+    /** The request consumer's session timeout: a dead worker's sessions move to another after this long. */
+    static final int SESSION_TIMEOUT_MS = 10_000;
+    /** A freeze longer than half the session timeout may have cost the partitions: writes wait for their confirmation. */
+    static final Duration FREEZE_THRESHOLD = Duration.ofMillis(SESSION_TIMEOUT_MS / 2);
+    private static final Duration FREEZE_TICK = Duration.ofMillis(100);
+    /** Longer than a rejoin takes; a session held longer stops without writing and runs again. */
+    private static final Duration FREEZE_MAX_HOLD = Duration.ofMillis(3L * SESSION_TIMEOUT_MS);
 
     private final IngestWorker worker;
     private final CancelListener cancels;
@@ -71,17 +81,20 @@ public final class IngestService implements AutoCloseable {
         this.http = http;
         this.producerMetrics = new KafkaClientMetrics(producer);
         producerMetrics.bindTo(registry);
-        this.cancelLoop = Thread.ofPlatform().name("ingest-cancels").start(cancels);
-        this.requestLoop = Thread.ofPlatform().name("ingest-requests").start(worker);
-        this.kafka = new KafkaReachability(config.kafka().clientConfig(Map.of()));
-        OpsServer started = null;
+        // the loops start last: until then the caller closes the clients if a step here throws
+        this.cancelLoop = Thread.ofPlatform().name("ingest-cancels").unstarted(cancels);
+        this.requestLoop = Thread.ofPlatform().name("ingest-requests").unstarted(worker);
+        KafkaReachability reachability = null;
         try {
-            started = OpsServer.start("ingest", config.ops(), registry::scrape, this::isReady);
-        } catch (RuntimeException e) {
-            close();
+            reachability = new KafkaReachability(config.kafka().clientConfig(Map.of()));
+            this.ops = OpsServer.start("ingest", config.ops(), registry::scrape, this::isReady);
+        } catch (RuntimeException | Error e) {
+            CloseSteps.afterFailure(e, CloseSteps.closing(reachability), producerMetrics::close);
             throw e;
         }
-        this.ops = started;
+        this.kafka = reachability;
+        cancelLoop.start();
+        requestLoop.start();
     }
 
     /** Ready: both loops alive, the request consumer in its group, and Kafka answering. */
@@ -116,6 +129,12 @@ public final class IngestService implements AutoCloseable {
     /** The whole wiring: ingest's counters go to /metrics and to {@code meters} as well. */
     public static IngestService start(IngestConfig config, Map<String, String> env,
             UnaryOperator<Producer<String, ChunkRecord>> instrument, MeterRegistry meters) {
+        return start(config, env, instrument, meters, System::nanoTime);
+    }
+
+    /** As above, with the monotonic clock the freeze fence reads (a test moves it to simulate a freeze). */
+    static IngestService start(IngestConfig config, Map<String, String> env,
+            UnaryOperator<Producer<String, ChunkRecord>> instrument, MeterRegistry meters, LongSupplier nanoClock) {
         Map<String, Upstream> upstreams = Upstream.resolveAll(config.upstreams(), env);
         try (Admin admin = Admin.create(config.kafka().clientConfig(Map.of()))) {
             TopicProvisioner.ensure(admin, config.topics());
@@ -125,38 +144,55 @@ public final class IngestService implements AutoCloseable {
         // the caller's registry (tests read them there)
         PrometheusMeterRegistry registry = OpsServer.newRegistry();
         MeterRegistry counters = new CompositeMeterRegistry(io.micrometer.core.instrument.Clock.SYSTEM, List.of(registry, meters));
-        KafkaProducer<String, ChunkRecord> producer = new KafkaProducer<>(
-                config.kafka().clientConfig(producerDefaults(config)), new StringSerializer(), Serdes.CHUNK);
-        HttpClient http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofMillis(config.connectTimeoutMs()))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
-        RunServices services = new RunServices(http, instrument.apply(producer),
-                new SessionLimits(config.readBufferBytes(), config.responseTimeoutMs(), config.stallTimeoutMs(),
-                        config.maxSessionDurationMs(), config.maxResponseBytes(), config.producerDeliveryTimeoutMs() + 5_000),
-                new UpstreamRetryPolicy(config.retry()), new UpstreamBreakers(config.circuitBreaker()),
-                new SessionHistory(config.history().maxSessions()), clock, counters);
-        // its own small producer: the chunk producer is typed for rewind.chunks, and a dead letter is rare
-        KafkaProducer<String, DeadLetter> deadLetters = new KafkaProducer<>(
-                config.kafka().clientConfig(deadLetterProducer()), new StringSerializer(), Serdes.DEAD_LETTER);
-        UnusableRecords unusable = new UnusableRecords(deadLetters, counters);
-        TaskFailures failures = new TaskFailures(counters);
-        PendingCancels pending = new PendingCancels(config.cancels().pendingMax(),
-                Duration.ofMillis(config.cancels().pendingTtlMs()), clock);
-        IngestWorker worker = new IngestWorker(
-                new KafkaConsumer<>(config.kafka().clientConfig(requestConsumer(config)), new StringDeserializer(),
-                        new ByteArrayDeserializer()),
-                () -> new KafkaConsumer<>(config.kafka().clientConfig(historyConsumer()), new StringDeserializer(),
-                        new ByteArrayDeserializer()),
-                Topics.REQUESTS, upstreams, services, pending, Duration.ofMillis(config.history().lookbackMs()),
-                config.maxConcurrentStreams(), config.queue(), unusable, failures);
-        CancelListener cancels = new CancelListener(
-                new KafkaConsumer<>(config.kafka().clientConfig(controlConsumer()), new StringDeserializer(),
-                        new ByteArrayDeserializer()),
-                worker::cancel, Duration.ofMillis(config.cancels().pendingTtlMs()), clock, unusable, failures);
-        LOG.info("ingest started: upstreams {}, at most {} concurrent streams", upstreams.keySet(), config.maxConcurrentStreams());
-        return new IngestService(config, worker, cancels, producer, deadLetters, http, registry);
+        // every client opened here is closed again if a later step throws
+        KafkaProducer<String, ChunkRecord> producer = null;
+        HttpClient http = null;
+        KafkaProducer<String, DeadLetter> deadLetters = null;
+        KafkaConsumer<String, byte[]> requests = null;
+        KafkaConsumer<String, byte[]> control = null;
+        try {
+            producer = new KafkaProducer<>(
+                    config.kafka().clientConfig(producerDefaults(config)), new StringSerializer(), Serdes.CHUNK);
+            http = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofMillis(config.connectTimeoutMs()))
+                    .followRedirects(HttpClient.Redirect.NEVER)
+                    .build();
+            RunServices services = new RunServices(http, instrument.apply(producer),
+                    new SessionLimits(config.readBufferBytes(), config.responseTimeoutMs(), config.stallTimeoutMs(),
+                            config.maxSessionDurationMs(), config.maxResponseBytes(), config.producerDeliveryTimeoutMs() + 5_000),
+                    new UpstreamRetryPolicy(config.retry()), new UpstreamBreakers(config.circuitBreaker()),
+                    new SessionHistory(config.history().maxSessions()), clock, counters,
+                    new FreezeFence(FREEZE_THRESHOLD, FREEZE_TICK, FREEZE_MAX_HOLD, nanoClock, counters));
+            // its own small producer: the chunk producer is typed for rewind.chunks, and a dead letter is rare
+            deadLetters = new KafkaProducer<>(
+                    config.kafka().clientConfig(deadLetterProducer()), new StringSerializer(), Serdes.DEAD_LETTER);
+            UnusableRecords unusable = new UnusableRecords(deadLetters, counters);
+            TaskFailures failures = new TaskFailures(counters);
+            PendingCancels pending = new PendingCancels(config.cancels().pendingMax(),
+                    Duration.ofMillis(config.cancels().pendingTtlMs()), clock);
+            requests = new KafkaConsumer<>(config.kafka().clientConfig(requestConsumer(config)), new StringDeserializer(),
+                    new ByteArrayDeserializer());
+            control = new KafkaConsumer<>(config.kafka().clientConfig(controlConsumer()), new StringDeserializer(),
+                    new ByteArrayDeserializer());
+            IngestWorker worker = new IngestWorker(
+                    requests,
+                    () -> new KafkaConsumer<>(config.kafka().clientConfig(historyConsumer()), new StringDeserializer(),
+                            new ByteArrayDeserializer()),
+                    Topics.REQUESTS, upstreams, services, pending, Duration.ofMillis(config.history().lookbackMs()),
+                    config.maxConcurrentStreams(), config.queue(), unusable, failures);
+            CancelListener cancels = new CancelListener(
+                    control,
+                    worker::cancel, Duration.ofMillis(config.cancels().pendingTtlMs()), clock, unusable, failures);
+            IngestService service = new IngestService(config, worker, cancels, producer, deadLetters, http, registry);
+            LOG.info("ingest started: upstreams {}, at most {} concurrent streams", upstreams.keySet(), config.maxConcurrentStreams());
+            return service;
+        } catch (RuntimeException | Error e) {
+            CloseSteps.afterFailure(e, CloseSteps.closing(control), CloseSteps.closing(requests),
+                    CloseSteps.closing(deadLetters), CloseSteps.closing(http), CloseSteps.closing(producer),
+                    registry::close);
+            throw e;
+        }
     }
 
     static Map<String, Object> producerDefaults(IngestConfig config) {
@@ -192,7 +228,7 @@ public final class IngestService implements AutoCloseable {
                 // a joining or leaving worker moves only the partitions that must move (their sessions are handed over)
                 ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName(),
                 // a dead worker's sessions move to another after this long
-                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000,
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, SESSION_TIMEOUT_MS,
                 ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_500,
                 ConsumerConfig.CLIENT_ID_CONFIG, "rewind-ingest-requests");
     }

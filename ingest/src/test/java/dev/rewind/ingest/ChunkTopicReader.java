@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -60,6 +61,18 @@ final class ChunkTopicReader implements AutoCloseable {
         List<byte[]> all = new ArrayList<>();
         raw.values().forEach(records -> records.forEach(r -> all.add(r.value())));
         return all;
+    }
+
+    /** Reads until every partition of the topic has been read up to its end as of now. */
+    void readToEnd(Duration within) {
+        List<TopicPartition> partitions = consumer.partitionsFor(Topics.CHUNKS).stream()
+                .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+        Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+        await().atMost(within).until(() -> {
+            pollOnce();
+            return ends.entrySet().stream().allMatch(end -> nextOffset.getOrDefault(end.getKey().partition(), 0L) >= end.getValue()
+                    || consumer.assignment().contains(end.getKey()) && consumer.position(end.getKey()) >= end.getValue());
+        });
     }
 
     void pollOnce() {

@@ -1,6 +1,7 @@
 package dev.rewind.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.rewind.kafkatest.CapturedLogs;
 import dev.rewind.kafkatest.EmbeddedTestBroker;
@@ -38,10 +39,7 @@ class ChunkWriteRefusedTest {
     static void start() throws Exception {
         broker = EmbeddedTestBroker.start();
         broker.ensureRewindTopics();
-        ConfigResource chunks = new ConfigResource(ConfigResource.Type.TOPIC, Topics.CHUNKS);
-        broker.admin().incrementalAlterConfigs(Map.of(chunks, List.of(new AlterConfigOp(
-                new ConfigEntry("max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES)), AlterConfigOp.OpType.SET))))
-                .all().get(30, TimeUnit.SECONDS);
+        setMaxMessageBytes(MAX_MESSAGE_BYTES);
         rig = IngestRig.start(broker, """
                 kafka: {bootstrap_servers: "%s"}
                 topics: {partitions: 3}
@@ -56,6 +54,44 @@ class ChunkWriteRefusedTest {
     static void stop() throws Exception {
         rig.close();
         broker.close();
+    }
+
+    /**
+     * Kafka refuses the session's chunks and then its end too (the topic's limit shrinks below every
+     * record mid-stream): the session ends without its end in Kafka, and its partition stays here.
+     * Before, nobody ran it again until a rebalance, and its request held the partition's commits back;
+     * now the worker runs it again after a pause, and once Kafka takes records it ends.
+     */
+    @Test
+    void aSessionWhoseEndKafkaRefusedRunsAgainUntilItsEndIsInKafka() throws Exception {
+        String id = rig.requests.start("sim", "sim-small@length=40,tps=10", "refused end ");
+        rig.chunks.awaitFirst(id, ChunkRecord.Chunk.class, Duration.ofSeconds(20));
+        double refusedBefore = refusals();
+        setMaxMessageBytes(64);
+        try {
+            // a chunk, then the attempt's end, refused
+            await().atMost(Duration.ofSeconds(20)).until(() -> refusals() >= refusedBefore + 2);
+        } finally {
+            setMaxMessageBytes(MAX_MESSAGE_BYTES);
+        }
+
+        List<ChunkRecord> records = rig.chunks.awaitSessionEnd(id, Duration.ofSeconds(40));
+        ChunkRecord.SessionEnded ended = IngestRig.ended(records);
+        assertThat(ended.outcome()).isEqualTo(SessionOutcome.COMPLETED);
+        assertThat(ended.attempt()).as("run again as a new attempt").isGreaterThanOrEqualTo(2);
+        assertThat(records).filteredOn(ChunkRecord.SessionEnded.class::isInstance).hasSize(1);
+    }
+
+    private static double refusals() {
+        return METERS.find("rewind.ingest.chunk_writes.failed").tag("cause", "RecordTooLargeException").counters().stream()
+                .mapToDouble(c -> c.count()).sum();
+    }
+
+    private static void setMaxMessageBytes(int bytes) throws Exception {
+        ConfigResource chunks = new ConfigResource(ConfigResource.Type.TOPIC, Topics.CHUNKS);
+        broker.admin().incrementalAlterConfigs(Map.of(chunks, List.of(new AlterConfigOp(
+                new ConfigEntry("max.message.bytes", Integer.toString(bytes)), AlterConfigOp.OpType.SET))))
+                .all().get(30, TimeUnit.SECONDS);
     }
 
     @Test

@@ -1,6 +1,6 @@
 package dev.rewind.edge.hub;
 
-import dev.rewind.edge.CloseSteps;
+import dev.rewind.protocol.ops.CloseSteps;
 import dev.rewind.edge.EdgeConfig;
 import dev.rewind.edge.ops.ReaderFaults;
 import dev.rewind.protocol.EventId;

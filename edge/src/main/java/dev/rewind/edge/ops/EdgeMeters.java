@@ -1,6 +1,6 @@
 package dev.rewind.edge.ops;
 
-import dev.rewind.edge.CloseSteps;
+import dev.rewind.protocol.ops.CloseSteps;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;

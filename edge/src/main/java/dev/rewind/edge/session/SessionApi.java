@@ -1,6 +1,6 @@
 package dev.rewind.edge.session;
 
-import dev.rewind.edge.CloseSteps;
+import dev.rewind.protocol.ops.CloseSteps;
 import dev.rewind.edge.EdgeConfig;
 import dev.rewind.edge.ops.ReaderFaults;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,6 +1,6 @@
 package dev.rewind.edge.store;
 
-import dev.rewind.edge.CloseSteps;
+import dev.rewind.protocol.ops.CloseSteps;
 import dev.rewind.protocol.Json;
 import dev.rewind.protocol.SessionIds;
 import dev.rewind.protocol.SessionSummary;

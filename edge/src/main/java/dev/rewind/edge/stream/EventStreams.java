@@ -1,6 +1,6 @@
 package dev.rewind.edge.stream;
 
-import dev.rewind.edge.CloseSteps;
+import dev.rewind.protocol.ops.CloseSteps;
 import dev.rewind.edge.EdgeConfig;
 import dev.rewind.edge.hub.Cursor;
 import dev.rewind.edge.hub.ReplayReaders;

@@ -22,7 +22,8 @@ import org.apache.kafka.common.errors.RetriableException;
  * in the topic are delivered, waiting for Kafka for as long as it is away. Only an error Kafka calls
  * retriable (and a timeout, which is one) is worth waiting out; any other refusal is final
  * ({@link ChunkWriteRefused}). Every failed write is counted in
- * {@code rewind.ingest.chunk_writes.failed{cause}}.
+ * {@code rewind.ingest.chunk_writes.failed{cause}}. Every write first passes the worker's
+ * {@link FreezeFence}: after a freeze it waits until the worker knows it still owns the session.
  */
 final class ChunkWriter {
 
@@ -30,20 +31,26 @@ final class ChunkWriter {
     private final String sessionId;
     private final long retryPauseMs;
     private final MeterRegistry meters;
+    private final FreezeFence fence;
     private volatile Exception failure;
     /** Failures of an earlier attempt's sends, reported late, must not fail the current one. */
     private volatile int generation;
     private Future<RecordMetadata> last;
 
-    ChunkWriter(Producer<String, ChunkRecord> producer, String sessionId, long retryPauseMs, MeterRegistry meters) {
-        this.producer = producer;
+    ChunkWriter(RunServices services, String sessionId, long retryPauseMs) {
+        this.producer = services.producer();
+        this.fence = services.fence();
         this.sessionId = sessionId;
         this.retryPauseMs = retryPauseMs;
-        this.meters = meters;
+        this.meters = services.meters();
     }
 
-    /** Sends without waiting; a failure shows in {@link #failure()}. */
-    void send(ChunkRecord record) {
+    /**
+     * Sends without waiting for Kafka; a failure shows in {@link #failure()}. Waits only while the
+     * freeze fence is up.
+     */
+    void send(ChunkRecord record) throws InterruptedException {
+        fence.awaitLifted();
         int sentIn = generation;
         last = producer.send(new ProducerRecord<>(Topics.CHUNKS, sessionId, record), (metadata, error) -> {
             if (error != null && failure == null && sentIn == generation) {
@@ -59,10 +66,12 @@ final class ChunkWriter {
      * not written twice. Clears the remembered failure: from here on, sends belong to what comes next.
      *
      * @throws ChunkWriteRefused when Kafka refuses the record for good
+     * @throws FreezeFence.HeldTooLong when a freeze fence stays up too long
      */
     void deliver(ChunkRecord record) throws InterruptedException {
         while (true) {
             Throwable error;
+            fence.awaitLifted();
             try {
                 last = producer.send(new ProducerRecord<>(Topics.CHUNKS, sessionId, record));
                 last.get();

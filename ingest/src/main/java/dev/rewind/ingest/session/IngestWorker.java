@@ -18,7 +18,6 @@ import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -40,6 +39,7 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -65,6 +65,11 @@ public final class IngestWorker implements Runnable {
     private static final Duration HAND_OVER_TIMEOUT = Duration.ofSeconds(15);
     /** After the loop failed: long enough not to spin on a broken broker, short against a session timeout. */
     private static final long LOOP_FAILURE_PAUSE_MS = 1_000;
+    /** How long the commit that confirms ownership after a freeze may take; the loop asks again after it. */
+    private static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(5);
+    /** How often a session whose end Kafka did not take runs again here, and the pause before the first re-run. */
+    private static final int MAX_RERUNS = 3;
+    private static final long RERUN_PAUSE_MS = 2_000;
 
     private final Consumer<String, byte[]> consumer;
     private final Supplier<Consumer<String, byte[]>> historyScanner;
@@ -79,10 +84,13 @@ public final class IngestWorker implements Runnable {
     private final TaskFailures failures;
     private final Watchdog watchdog;
     private final OffsetTracker offsets = new OffsetTracker();
+    private final Reruns reruns;
     private final Queue<ConsumerRecord<String, byte[]>> finished = new ConcurrentLinkedQueue<>();
     private final Deque<ConsumerRecord<String, byte[]>> backlog = new ArrayDeque<>();
     private final IngestConfig.Queue queue;
     private long backlogBytes;
+    /** A record was handed back for want of room: polling waits until a queued session starts. */
+    private boolean queueFull;
     /** When each queued session was last told its position (nanoTime); only the poll thread touches it. */
     private final Map<String, Long> announced = new HashMap<>();
     /** Queued records that are never announced (not a readable start, or their session ended). */
@@ -123,8 +131,9 @@ public final class IngestWorker implements Runnable {
         this.queue = queue;
         this.unusable = unusable;
         this.failures = failures;
+        this.reruns = new Reruns(MAX_RERUNS, RERUN_PAUSE_MS, System::nanoTime, services.meters());
         this.watchdog = new Watchdog(() -> running.values().stream().map(Running::run).filter(Objects::nonNull).toList(),
-                failures, Duration.ofSeconds(1));
+                failures, Duration.ofSeconds(1), services.fence());
     }
 
     /** Whether this worker is in its group with an assignment: part of ingest's readiness. */
@@ -159,6 +168,7 @@ public final class IngestWorker implements Runnable {
     @Override
     public void run() {
         watchdog.start();
+        services.fence().start();
         consumer.subscribe(List.of(requestsTopic), new Rebalance());
         try {
             while (!stopping) {
@@ -166,10 +176,9 @@ public final class IngestWorker implements Runnable {
                     if (!unscanned.isEmpty()) {
                         scanHistory(List.copyOf(unscanned));
                     }
-                    for (ConsumerRecord<String, byte[]> record : consumer.poll(POLL)) {
-                        backlog.add(record);
-                        backlogBytes += Math.max(0, record.serializedValueSize());
-                    }
+                    take(consumer.poll(POLL));
+                    queueReruns();
+                    confirmOwnershipAfterFreeze();
                     startWhatFits();
                     announceQueued();
                     collectFinished();
@@ -185,6 +194,7 @@ public final class IngestWorker implements Runnable {
             sessions.shutdown();
             announcer.shutdown();
             watchdog.close();
+            services.fence().close();
             collectFinished();
             commitLowWaterMarks();
             consumer.close(Duration.ofSeconds(5));
@@ -253,8 +263,49 @@ public final class IngestWorker implements Runnable {
         }
     }
 
+    /**
+     * Queues what a poll returned, up to the queue's bound exactly: the first record that does not
+     * fit is handed back (its partition is sought back to it, and that partition's later records of
+     * this poll are dropped), so that it is fetched again once the queue has room. A poll returns up
+     * to {@code max.poll.records}, far more than a small queue holds.
+     */
+    private void take(Iterable<ConsumerRecord<String, byte[]>> polled) {
+        Set<TopicPartition> handedBack = new HashSet<>();
+        for (ConsumerRecord<String, byte[]> record : polled) {
+            TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+            if (handedBack.contains(tp)) {
+                continue;
+            }
+            startQueued(); // a free slot makes room first
+            long bytes = Math.max(0, record.serializedValueSize());
+            // a record larger than the whole byte bound still goes in alone, or its partition would never move
+            if (backlog.size() >= queue.maxSessions() || !backlog.isEmpty() && backlogBytes + bytes > queue.maxBytes()) {
+                consumer.seek(tp, record.offset());
+                handedBack.add(tp);
+                queueFull = true;
+                continue;
+            }
+            backlog.add(record);
+            backlogBytes += bytes;
+        }
+    }
+
     private void startWhatFits() {
-        while (!backlog.isEmpty() && slots.tryAcquire()) {
+        startQueued();
+        Set<TopicPartition> assignment = consumer.assignment();
+        if (!queueFull && backlog.size() < queue.maxSessions() && backlogBytes < queue.maxBytes()) {
+            consumer.resume(assignment.stream().filter(tp -> !unscanned.contains(tp)).toList());
+        } else {
+            consumer.pause(assignment); // the queue is full: the rest wait in Kafka, unread
+        }
+    }
+
+    /** Starts queued sessions while slots are free. */
+    private void startQueued() {
+        // after a freeze nothing starts until the partitions are confirmed: a lost one's start runs elsewhere now
+        boolean fenced = services.fence().fenced();
+        while (!fenced && !backlog.isEmpty() && slots.tryAcquire()) {
+            queueFull = false; // a record handed back may fit now
             ConsumerRecord<String, byte[]> record = backlog.poll();
             backlogBytes -= Math.max(0, record.serializedValueSize());
             announced.remove(record.key());
@@ -266,12 +317,6 @@ public final class IngestWorker implements Runnable {
                 continue;
             }
             sessions.execute(() -> runSession(record, started.get()));
-        }
-        Set<TopicPartition> assignment = consumer.assignment();
-        if (backlog.size() < queue.maxSessions() && backlogBytes < queue.maxBytes()) {
-            consumer.resume(assignment.stream().filter(tp -> !unscanned.contains(tp)).toList());
-        } else {
-            consumer.pause(assignment); // the queue is full: the rest wait in Kafka, unread
         }
     }
 
@@ -288,7 +333,7 @@ public final class IngestWorker implements Runnable {
             unannounced.clear();
             return;
         }
-        if (announcing.get()) {
+        if (announcing.get() || services.fence().fenced()) {
             return;
         }
         long now = System.nanoTime();
@@ -344,6 +389,8 @@ public final class IngestWorker implements Runnable {
     }
 
     private void dropBacklogOf(Collection<TopicPartition> partitions) {
+        queueFull = false;
+        reruns.forget(partitions);
         backlog.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
         backlogBytes = backlog.stream().mapToLong(r -> Math.max(0, r.serializedValueSize())).sum();
         Set<String> left = new HashSet<>(backlog.stream().map(ConsumerRecord::key).toList());
@@ -401,11 +448,17 @@ public final class IngestWorker implements Runnable {
         } finally {
             synchronized (pendingCancels) {
                 running.remove(start.sessionId());
-                // only a session whose end is in Kafka is done: a handed-over one, one interrupted at shutdown or
-                // one whose end Kafka refused keeps its request uncommitted, so the next owner runs it
+                // only a session whose end is in Kafka is done: a handed-over one and one interrupted at shutdown
+                // keep their requests uncommitted, so the next owner runs them; one whose end Kafka refused
+                // runs again here (its partition stays), and so does a start re-read meanwhile
                 if (ended) {
                     finished.add(record);
                     finished.addAll(entry.duplicates());
+                } else if (!stopping) {
+                    entry.duplicates().forEach(reruns::duplicate);
+                    if (entry.run() == null || !entry.run().handedOver()) {
+                        reruns.failedRun(record);
+                    }
                 }
             }
             slots.release();
@@ -413,9 +466,70 @@ public final class IngestWorker implements Runnable {
         }
     }
 
+    /**
+     * After a freeze ({@link FreezeFence}) every chunk write waits until this worker knows which of its
+     * partitions it still owns. A lost partition shows in the poll ({@code onPartitionsLost}, which
+     * abandons its sessions); what is left is confirmed by committing each partition's low-water mark
+     * again, which the group coordinator takes only from a member whose generation is still current.
+     * Then the fence is lifted and the held sessions carry on. A commit that fails leaves it up: the
+     * next poll rejoins the group (reporting the loss) and the loop asks again.
+     */
+    private void confirmOwnershipAfterFreeze() {
+        FreezeFence fence = services.fence();
+        if (!fence.fenced()) {
+            return;
+        }
+        long seen = fence.epoch();
+        Map<TopicPartition, OffsetAndMetadata> marks = new HashMap<>();
+        for (TopicPartition tp : consumer.assignment()) {
+            OptionalLong mark = offsets.lowWaterMark(tp);
+            if (mark.isEmpty()) {
+                // nothing started from it since it was assigned: its first queued record is where its commit stands
+                mark = firstQueuedOffset(tp);
+            }
+            mark.ifPresent(offset -> marks.put(tp, new OffsetAndMetadata(offset)));
+        }
+        if (marks.isEmpty()) {
+            fence.lift(seen, "no partition of this worker holds a session");
+            return;
+        }
+        try {
+            consumer.commitSync(marks, CONFIRM_TIMEOUT);
+            marks.forEach((tp, om) -> offsets.markCommitted(tp, om.offset()));
+            fence.lift(seen, "the group coordinator took a commit for " + marks.keySet());
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            LOG.info("after a freeze, partitions {} are not confirmed yet ({}); chunk writes stay held", marks.keySet(),
+                    e.toString());
+        }
+    }
+
+    private OptionalLong firstQueuedOffset(TopicPartition tp) {
+        for (ConsumerRecord<String, byte[]> record : backlog) {
+            if (record.partition() == tp.partition() && record.topic().equals(tp.topic())) {
+                return OptionalLong.of(record.offset()); // the queue keeps each partition's records in order
+            }
+        }
+        return OptionalLong.empty();
+    }
+
+    /** Puts the records due to run again at the head of the queue: each held a slot a moment ago. */
+    private void queueReruns() {
+        Set<TopicPartition> owned = consumer.assignment();
+        List<ConsumerRecord<String, byte[]>> due = reruns.due(owned::contains, finished::add);
+        for (ConsumerRecord<String, byte[]> record : due.reversed()) {
+            backlog.addFirst(record);
+            backlogBytes += Math.max(0, record.serializedValueSize());
+        }
+    }
+
     private void collectFinished() {
         ConsumerRecord<String, byte[]> record;
         while ((record = finished.poll()) != null) {
+            if (record.key() != null) {
+                reruns.ended(record.key());
+            }
             offsets.ended(new TopicPartition(record.topic(), record.partition()), record.offset());
         }
     }
@@ -447,6 +561,7 @@ public final class IngestWorker implements Runnable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            confirmOwnershipAfterFreeze(); // the sessions handed over write their attempts' ends
             handOver(partitions);
             collectFinished();
             commitLowWaterMarks();

@@ -37,11 +37,17 @@ final class OffsetTracker {
     /** The offset to commit for {@code tp} (the next one to read), if it moved since the last commit. */
     OptionalLong committable(TopicPartition tp) {
         Partition p = partitions.get(tp);
+        OptionalLong next = lowWaterMark(tp);
+        return next.isPresent() && next.getAsLong() > p.committed ? next : OptionalLong.empty();
+    }
+
+    /** The offset before which every request of {@code tp} ended, once one was started. */
+    OptionalLong lowWaterMark(TopicPartition tp) {
+        Partition p = partitions.get(tp);
         if (p == null || p.highestSeen < 0) {
             return OptionalLong.empty();
         }
-        long next = p.inFlight.isEmpty() ? p.highestSeen + 1 : p.inFlight.first();
-        return next > p.committed ? OptionalLong.of(next) : OptionalLong.empty();
+        return OptionalLong.of(p.inFlight.isEmpty() ? p.highestSeen + 1 : p.inFlight.first());
     }
 
     void markCommitted(TopicPartition tp, long offset) {

@@ -17,4 +17,5 @@ public record RunServices(
         UpstreamBreakers breakers,
         SessionHistory history,
         Clock clock,
-        MeterRegistry meters) {}
+        MeterRegistry meters,
+        FreezeFence fence) {}

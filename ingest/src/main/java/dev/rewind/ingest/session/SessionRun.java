@@ -79,7 +79,7 @@ public final class SessionRun implements Watchdog.Watched {
         this.upstream = upstream;
         this.services = services;
         this.cancellation = cancellation;
-        this.writer = new ChunkWriter(services.producer(), start.sessionId(), KAFKA_RETRY_PAUSE_MS, services.meters());
+        this.writer = new ChunkWriter(services, start.sessionId(), KAFKA_RETRY_PAUSE_MS);
         cancellation.onCancel(() -> stopReading(Abort.CANCELLED));
     }
 
@@ -107,6 +107,12 @@ public final class SessionRun implements Watchdog.Watched {
         } else if (body != null && nowNanos - lastProgressNanos > TimeUnit.MILLISECONDS.toNanos(limits.stallTimeoutMs())) {
             stopReading(Abort.STALLED);
         }
+    }
+
+    /** After a freeze the watchdog restarts the stall clock: the upstream was not the one that stopped. */
+    @Override
+    public void resumedAfterFreeze(long nowNanos) {
+        lastProgressNanos = nowNanos;
     }
 
     /**
@@ -224,6 +230,11 @@ public final class SessionRun implements Watchdog.Watched {
                 stopped(); // what the interrupt broke on its way out (a send, a closed body)
                 return;
             }
+            if (e instanceof FreezeFence.HeldTooLong held) {
+                // ownership unknown: writing anything could cross a new owner; the worker runs the request again
+                LOG.warn("session {} stopped without writing: {}", start.sessionId(), held.getMessage());
+                return;
+            }
             if (e instanceof ChunkWriteRefused refused) {
                 LOG.error("session {}: {}; ending it with ingest_error", start.sessionId(), refused.getMessage());
             } else {
@@ -282,6 +293,7 @@ public final class SessionRun implements Watchdog.Watched {
         // the window with failures while the successes are still streaming, and open the breaker
         // on a small fault rate. A failure later in the stream then counts as one more error.
         boolean[] answered = {false};
+        long freezesBefore = services.fence().epoch();
         AttemptResult result = null;
         try {
             result = attempt(attempt, () -> {
@@ -296,6 +308,13 @@ public final class SessionRun implements Watchdog.Watched {
             }
         }
         long took = System.nanoTime() - began;
+        if (services.fence().epoch() != freezesBefore) {
+            // this process was frozen during the call: a timeout or stall then says nothing about the upstream
+            if (!answered[0]) {
+                breaker.releasePermission();
+            }
+            return result;
+        }
         switch (result) {
             case AttemptResult.Failed failed when failed.upstreamFault() ->
                     breaker.onError(took, TimeUnit.NANOSECONDS, new IOException(failed.failure().reason()));
@@ -436,6 +455,8 @@ public final class SessionRun implements Watchdog.Watched {
         int status = response.statusCode();
         String contentType = response.headers().firstValue("content-type").orElse("");
         openAttempt = attempt;
+        // remembered before it is sent: a run of this session again here (its end refused) takes the next number
+        services.history().record(start.sessionId(), attempt, false);
         writer.send(new ChunkRecord.AttemptStarted(start.sessionId(), attempt, status, contentType, upstream.name(),
                 start.model(), upstream.format(), services.clock().instant()));
         if (status != 200 || !contentType.toLowerCase(Locale.ROOT).startsWith(expectedContentType())) {
@@ -560,7 +581,7 @@ public final class SessionRun implements Watchdog.Watched {
     }
 
     /** Keeps an error body that came instead of a stream in the audit, bounded. */
-    private void recordErrorBody(int attempt) {
+    private void recordErrorBody(int attempt) throws InterruptedException {
         try (InputStream in = body) {
             byte[] read = in.readNBytes(MAX_ERROR_BODY_BYTES);
             byte[] bytes = upstream.apiKey().map(key -> key.redactedFrom(read)).orElse(read);

@@ -19,7 +19,7 @@ final class UnknownUpstream {
      * uncommitted, so that the session still gets its ending from the next owner.
      */
     static boolean end(RequestRecord.Start start, RunServices services) {
-        ChunkWriter writer = new ChunkWriter(services.producer(), start.sessionId(), KAFKA_RETRY_PAUSE_MS, services.meters());
+        ChunkWriter writer = new ChunkWriter(services, start.sessionId(), KAFKA_RETRY_PAUSE_MS);
         try {
             writer.deliver(new ChunkRecord.SessionEnded(start.sessionId(), 0, ChunkRecord.SessionOutcome.FAILED,
                     "upstream '" + start.upstream() + "' is not configured in ingest", "unknown_upstream", false, null,
@@ -29,7 +29,7 @@ final class UnknownUpstream {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        } catch (ChunkWriteRefused e) {
+        } catch (ChunkWriteRefused | FreezeFence.HeldTooLong e) {
             LOG.error("session {}: its end could not be written; its request stays uncommitted: {}", start.sessionId(),
                     e.getMessage());
             return false;

@@ -32,7 +32,8 @@ class WatchdogTest {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         AtomicInteger checks = new AtomicInteger();
         List<Watchdog.Watched> sessions = List.of(new Throwing("s_throws"), new Counting("s_fine", checks));
-        try (Watchdog watchdog = new Watchdog(() -> sessions, new TaskFailures(meters), Duration.ofMillis(20))) {
+        try (Watchdog watchdog = new Watchdog(() -> sessions, new TaskFailures(meters), Duration.ofMillis(20),
+                new FreezeFence(Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofSeconds(1), System::nanoTime, meters))) {
             watchdog.start();
             await().atMost(Duration.ofSeconds(10)).until(() -> checks.get() >= 5);
         }

@@ -1,4 +1,4 @@
-package dev.rewind.edge;
+package dev.rewind.protocol.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

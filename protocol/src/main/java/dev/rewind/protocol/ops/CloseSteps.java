@@ -1,4 +1,4 @@
-package dev.rewind.edge;
+package dev.rewind.protocol.ops;
 
 /**
  * Runs every step of a close sequence whatever an earlier one threw: the first failure is rethrown
