@@ -87,6 +87,22 @@ class SessionsServiceTest {
     }
 
     @Test
+    void recordsTheConversationIdInTheStartRequestAndRefusesAMalformedOne() throws Exception {
+        HttpResponse<String> response = post(EdgeTestConfig.API_KEY,
+                "{\"model\": \"m\", \"conversation_id\": \"chat_1-a\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}");
+        assertThat(response.statusCode()).isEqualTo(201);
+        String id = Json.fromString(response.body(), JsonNode.class).get("id").asText();
+        RequestRecord.Start start = (RequestRecord.Start) Json.fromBytes(awaitRequest(id).value(), RequestRecord.class);
+        assertThat(start.conversationId()).isEqualTo("chat_1-a");
+
+        assertThat(detailOf(post(EdgeTestConfig.API_KEY,
+                "{\"model\": \"m\", \"conversation_id\": \"a b\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}")))
+                .contains("conversation_id");
+        assertProblem(post(EdgeTestConfig.API_KEY, "{\"model\": \"m\", \"conversation_id\": \"" + "x".repeat(129)
+                + "\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"), 400);
+    }
+
+    @Test
     void usesTheDefaultUpstreamWhenNoneIsNamed() throws Exception {
         HttpResponse<String> response = post(EdgeTestConfig.API_KEY,
                 "{\"model\": \"m\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}");
