@@ -12,6 +12,7 @@ import dev.rewind.ingest.session.RunServices;
 import dev.rewind.ingest.session.SessionHistory;
 import dev.rewind.ingest.session.SessionLimits;
 import dev.rewind.ingest.upstream.Upstream;
+import dev.rewind.ingest.upstream.UpstreamClient;
 import dev.rewind.protocol.ChunkRecord;
 import dev.rewind.protocol.DeadLetter;
 import dev.rewind.protocol.Serdes;
@@ -153,11 +154,7 @@ public final class IngestService implements AutoCloseable {
         try {
             producer = new KafkaProducer<>(
                     config.kafka().clientConfig(producerDefaults(config)), new StringSerializer(), Serdes.CHUNK);
-            http = HttpClient.newBuilder()
-                    .version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofMillis(config.connectTimeoutMs()))
-                    .followRedirects(HttpClient.Redirect.NEVER)
-                    .build();
+            http = UpstreamClient.create(Duration.ofMillis(config.connectTimeoutMs()));
             RunServices services = new RunServices(http, instrument.apply(producer),
                     new SessionLimits(config.readBufferBytes(), config.responseTimeoutMs(), config.stallTimeoutMs(),
                             config.maxSessionDurationMs(), config.maxResponseBytes(), config.producerDeliveryTimeoutMs() + 5_000),

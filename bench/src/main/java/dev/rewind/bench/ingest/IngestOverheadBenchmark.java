@@ -110,7 +110,7 @@ public final class IngestOverheadBenchmark {
         return h.getValueAtPercentile(percentile) / 1000.0;
     }
 
-    private static SimConfig simConfig() {
+    static SimConfig simConfig() {
         return ConfigLoader.load(SimConfig.class, ConfigLoader.parseYaml(
                 "{host: 127.0.0.1, port: 0, tokens_per_second: 20, first_token_delay_ms: 0}"), Map.of(),
                 "llm-sim-defaults.yaml");
@@ -168,7 +168,7 @@ public final class IngestOverheadBenchmark {
         }
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).strip();
         } catch (IOException e) {
@@ -176,7 +176,7 @@ public final class IngestOverheadBenchmark {
         }
     }
 
-    private static Map<String, String> options(String[] args) {
+    static Map<String, String> options(String[] args) {
         Map<String, String> options = new LinkedHashMap<>();
         for (String arg : args) {
             if (!arg.startsWith("--") || !arg.contains("=")) {
