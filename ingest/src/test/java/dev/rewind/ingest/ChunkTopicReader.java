@@ -3,6 +3,7 @@ package dev.rewind.ingest;
 import static org.awaitility.Awaitility.await;
 
 import dev.rewind.protocol.ChunkRecord;
+import dev.rewind.protocol.ChunkSerde;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.Topics;
 import java.time.Duration;
@@ -54,6 +55,11 @@ final class ChunkTopicReader implements AutoCloseable {
     List<ChunkRecord> records(String sessionId) {
         return raw.getOrDefault(sessionId, List.of()).stream()
                 .map(r -> Serdes.CHUNK.deserialize(Topics.CHUNKS, r.headers(), r.value())).toList();
+    }
+
+    /** The writer generation header ({@code ChunkSerde.writerGeneration}) of each of the session's records, in order. */
+    List<Integer> writerGenerations(String sessionId) {
+        return raw.getOrDefault(sessionId, List.of()).stream().map(r -> ChunkSerde.writerGeneration(r.headers())).toList();
     }
 
     /** Every raw value read so far, of every session. */

@@ -67,6 +67,13 @@ class TakeoverTest {
 
                 assertThat(records.stream().filter(ChunkRecord.AttemptStarted.class::isInstance)
                         .map(ChunkRecord::attempt).toList()).containsExactly(1, 2);
+                // each run's records name the group generation it was taken in, the survivor's a later one than the killed
+                // worker's: how the processor tells the two runs apart when they write the same attempt number
+                List<Integer> generations = chunks.writerGenerations(inFlight);
+                int killedRuns = generations.getFirst();
+                assertThat(killedRuns).isPositive();
+                assertThat(generations.getLast()).isGreaterThan(killedRuns);
+                assertThat(generations).containsOnly(killedRuns, generations.getLast());
                 ChunkRecord.SessionEnded end = (ChunkRecord.SessionEnded) records.getLast();
                 assertThat(end.outcome()).isEqualTo(SessionOutcome.COMPLETED);
                 assertThat(end.attempt()).isEqualTo(2);

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
@@ -33,6 +34,14 @@ public final class ChunkSerde implements Serde<ChunkRecord>, Serializer<ChunkRec
     public static final String FORMAT = "rewind-format";
     /** When ingest read the bytes: nanoseconds since the epoch, in decimal (an ISO text took longer to parse than the rest). */
     public static final String RECEIVED_AT = "rewind-received-at-ns";
+    /**
+     * On every record ingest writes (chunks and markers): the ingest consumer group's generation in
+     * which the writing worker took the session's run. Two workers can run the same attempt number
+     * of a session — a frozen worker's unsent records reach Kafka after the new owner, which never
+     * saw them, started over — and the later generation tells the processor which run is current.
+     * Decimal; absent on records of older versions (read as 0, which matches any).
+     */
+    public static final String WRITER_GENERATION = "rewind-writer-generation";
     static final String CHUNK = "chunk";
     private static final byte[] CHUNK_BYTES = CHUNK.getBytes(StandardCharsets.US_ASCII);
 
@@ -114,6 +123,24 @@ public final class ChunkSerde implements Serde<ChunkRecord>, Serializer<ChunkRec
                     format == null ? null : ProviderFormat.fromWireName(text(format)), data, receivedAt));
         } catch (RuntimeException e) {
             return new RecordDecoder.Outcome.Undecodable<>("invalid-record: a raw chunk with bad headers: " + e.getMessage());
+        }
+    }
+
+    /** The {@value #WRITER_GENERATION} header of a run taken in {@code generation}; built once per run. */
+    public static Header writerGeneration(int generation) {
+        return new RecordHeader(WRITER_GENERATION, ascii(Integer.toString(generation)));
+    }
+
+    /** A record's writer generation: 0 when it has none (an older writer) or it does not parse. */
+    public static int writerGeneration(Headers headers) {
+        Header header = headers == null ? null : headers.lastHeader(WRITER_GENERATION);
+        if (header == null || header.value() == null) {
+            return 0;
+        }
+        try {
+            return Math.max(0, Integer.parseInt(text(header)));
+        } catch (NumberFormatException e) {
+            return 0;
         }
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
@@ -70,5 +71,15 @@ class ChunkSerdeTest {
 
     private static String text(Headers headers, String name) {
         return new String(headers.lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void theWriterGenerationReadsBackAndIsZeroWhenAbsentOrMalformed() {
+        assertThat(ChunkSerde.writerGeneration(new RecordHeaders(new Header[] {ChunkSerde.writerGeneration(42)}))).isEqualTo(42);
+        assertThat(ChunkSerde.writerGeneration(new RecordHeaders())).isZero();
+        assertThat(ChunkSerde.writerGeneration(new RecordHeaders().add(ChunkSerde.WRITER_GENERATION,
+                "x".getBytes(StandardCharsets.US_ASCII)))).isZero();
+        assertThat(ChunkSerde.writerGeneration(new RecordHeaders().add(ChunkSerde.WRITER_GENERATION,
+                "-1".getBytes(StandardCharsets.US_ASCII)))).as("a consumer that had not joined yet").isZero();
     }
 }

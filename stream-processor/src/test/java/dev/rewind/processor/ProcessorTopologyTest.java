@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.rewind.processor.session.ProcessorMetrics;
 import dev.rewind.processor.session.SessionAssembler;
 import dev.rewind.protocol.ChunkRecord;
+import dev.rewind.protocol.ChunkSerde;
 import dev.rewind.protocol.ChunkRecord.AttemptOutcome;
 import dev.rewind.protocol.ChunkRecord.SessionOutcome;
 import dev.rewind.protocol.DeadLetter;
@@ -23,12 +24,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
 import org.apache.kafka.streams.state.WindowStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -278,6 +283,49 @@ class ProcessorTopologyTest {
         chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n");
         request();
         assertThat(lastSummary().ttftMs()).isEqualTo(101L);
+    }
+
+    @Test
+    void aLostWorkersRunOfTheSameAttemptNumberReachingKafkaAfterTheNewOwnersIsDeadLettered() {
+        // the frozen worker's attempt_started and first chunk were still in its producer when it froze, so the
+        // new owner saw no attempt and ran attempt 1 again, in a later generation; the old records came after
+        request();
+        attemptStartedIn(1, 7);
+        chunkIn(1, 1, 7, "data: {\"choices\":[{\"delta\":{\"content\":\"Naïve\"}}]}\n\n");
+        attemptStartedIn(1, 5);
+        chunkIn(1, 1, 5, "data: {\"choices\":[{\"delta\":{\"content\":\"Naïve\"}}]}\n\n");
+        chunkIn(1, 2, 7, "data: {\"choices\":[{\"delta\":{\"content\":\" naïve\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+        attemptEndedIn(1, 5, AttemptOutcome.FAILED);
+        attemptEndedIn(1, 7, AttemptOutcome.COMPLETED);
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+
+        List<TokenEvent> events = tokens.readValuesToList();
+        assertThat(events).extracting(TokenEvent::eventName).containsExactly("start", "token", "token", "done");
+        assertThat(events).filteredOn(TokenEvent.Token.class::isInstance).extracting(e -> ((TokenEvent.Token) e).text())
+                .containsExactly("Naïve", " naïve");
+        assertThat(deadLetters("unknown-attempt")).isEqualTo(3);
+        assertThat(dlq.readValuesToList()).extracting(DeadLetter::excerpt)
+                .allSatisfy(excerpt -> assertThat(excerpt).contains("writer generations 5 and 7"));
+        assertThat(lastSummary().attempts()).extracting(SessionSummary.Attempt::outcome).containsExactly("completed");
+    }
+
+    @Test
+    void aNewOwnersRunOfTheSameAttemptNumberResetsTheLostWorkersOutputAndOnlyItsChunksCountAfter() {
+        request();
+        attemptStartedIn(1, 5);
+        chunkIn(1, 1, 5, "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n");
+        attemptStartedIn(1, 7); // the new owner never saw attempt 1 of the worker that lost the session
+        chunkIn(1, 1, 7, "data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\n");
+        chunkIn(1, 2, 5, "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n"); // sent by the old one on waking
+        chunkIn(1, 2, 7, "data: {\"choices\":[{\"delta\":{\"content\":\"c\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+        attemptEndedIn(1, 7, AttemptOutcome.COMPLETED);
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+
+        List<TokenEvent> events = tokens.readValuesToList();
+        assertThat(events).extracting(TokenEvent::eventName).containsExactly("start", "token", "reset", "token", "token", "done");
+        assertThat(events).filteredOn(TokenEvent.Token.class::isInstance).extracting(e -> ((TokenEvent.Token) e).text())
+                .containsExactly("a", "b", "c");
+        assertThat(deadLetters("unknown-attempt")).isEqualTo(1);
     }
 
     @Test
@@ -624,6 +672,27 @@ class ProcessorTopologyTest {
     private void chunk(int attempt, long seq, String text) {
         chunks.pipeInput(S, new ChunkRecord.Chunk(S, attempt, seq, ProviderFormat.OPENAI_CHAT, text.getBytes(StandardCharsets.UTF_8),
                 T0), T0.plusMillis(100L * attempt + seq));
+    }
+
+    /** An attempt's records as a worker of ingest {@code generation} writes them ({@link ChunkSerde#WRITER_GENERATION}). */
+    private void attemptStartedIn(int attempt, int generation) {
+        lastAttempt = attempt;
+        chunks.pipeInput(new TestRecord<>(S, new ChunkRecord.AttemptStarted(S, attempt, 200, "text/event-stream", "sim",
+                "sim-small", ProviderFormat.OPENAI_CHAT, T0), generation(generation), T0.plusMillis(100L * attempt)));
+    }
+
+    private void chunkIn(int attempt, long seq, int generation, String text) {
+        chunks.pipeInput(new TestRecord<>(S, new ChunkRecord.Chunk(S, attempt, seq, ProviderFormat.OPENAI_CHAT,
+                text.getBytes(StandardCharsets.UTF_8), T0), generation(generation), T0.plusMillis(100L * attempt + seq)));
+    }
+
+    private void attemptEndedIn(int attempt, int generation, AttemptOutcome outcome) {
+        chunks.pipeInput(new TestRecord<>(S, new ChunkRecord.AttemptEnded(S, attempt, outcome, "ended", false, T0),
+                generation(generation), T0.plusMillis(100L * attempt + 50)));
+    }
+
+    private static Headers generation(int generation) {
+        return new RecordHeaders(new Header[] {ChunkSerde.writerGeneration(generation)});
     }
 
     private void attemptEnded(int attempt, AttemptOutcome outcome) {

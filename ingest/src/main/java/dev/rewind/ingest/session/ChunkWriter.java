@@ -1,6 +1,7 @@
 package dev.rewind.ingest.session;
 
 import dev.rewind.protocol.ChunkRecord;
+import dev.rewind.protocol.ChunkSerde;
 import dev.rewind.protocol.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,6 +15,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Writes one session's records to {@code rewind.chunks}, in order (one thread, one idempotent
@@ -32,13 +35,16 @@ final class ChunkWriter {
     private final long retryPauseMs;
     private final MeterRegistry meters;
     private final FreezeFence fence;
+    /** The run's writer generation ({@link ChunkSerde#WRITER_GENERATION}), on every record it writes. */
+    private final Header writerGeneration;
     private volatile Exception failure;
     /** Failures of an earlier attempt's sends, reported late, must not fail the current one. */
     private volatile int generation;
     private Future<RecordMetadata> last;
 
-    ChunkWriter(RunServices services, String sessionId, long retryPauseMs) {
+    ChunkWriter(RunServices services, String sessionId, int writerGeneration, long retryPauseMs) {
         this.producer = services.producer();
+        this.writerGeneration = ChunkSerde.writerGeneration(writerGeneration);
         this.fence = services.fence();
         this.sessionId = sessionId;
         this.retryPauseMs = retryPauseMs;
@@ -52,7 +58,7 @@ final class ChunkWriter {
     void send(ChunkRecord record) throws InterruptedException {
         fence.awaitLifted();
         int sentIn = generation;
-        last = producer.send(new ProducerRecord<>(Topics.CHUNKS, sessionId, record), (metadata, error) -> {
+        last = producer.send(record(record), (metadata, error) -> {
             if (error != null && failure == null && sentIn == generation) {
                 failure = error;
                 counted(error);
@@ -73,7 +79,7 @@ final class ChunkWriter {
             Throwable error;
             fence.awaitLifted();
             try {
-                last = producer.send(new ProducerRecord<>(Topics.CHUNKS, sessionId, record));
+                last = producer.send(record(record));
                 last.get();
                 generation++;
                 failure = null;
@@ -91,6 +97,11 @@ final class ChunkWriter {
             }
             Thread.sleep(retryPauseMs); // Kafka is away: ask again in a moment
         }
+    }
+
+    /** A record of its own headers each time: the serializer adds the chunk's headers to them. */
+    private ProducerRecord<String, ChunkRecord> record(ChunkRecord record) {
+        return new ProducerRecord<>(Topics.CHUNKS, null, sessionId, record, new RecordHeaders(new Header[] {writerGeneration}));
     }
 
     /** Throws when the remembered failure is one that asking again cannot mend. */

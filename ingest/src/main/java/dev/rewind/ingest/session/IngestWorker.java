@@ -104,8 +104,12 @@ public final class IngestWorker implements Runnable {
     /** In the group with an assignment (possibly empty); false before the first one and after losing it. */
     private volatile boolean joined;
 
-    /** A session running here, and the duplicate start records that end when it ends. */
-    private record Running(RequestRecord.Start start, SessionRun run, Cancellation cancellation, TopicPartition partition,
+    /**
+     * A session running here, the group generation in which this worker took it, and the duplicate
+     * start records that end when it ends.
+     */
+    private record Running(RequestRecord.Start start, SessionRun run, int writerGeneration, Cancellation cancellation,
+            TopicPartition partition,
             List<ConsumerRecord<String, byte[]>> duplicates, CountDownLatch done) {}
 
     public IngestWorker(
@@ -419,8 +423,10 @@ public final class IngestWorker implements Runnable {
         }
         Cancellation cancellation = new Cancellation();
         Upstream upstream = upstreams.get(start.upstream());
-        Running entry = new Running(start, upstream == null ? null : new SessionRun(start, upstream, services, cancellation),
-                cancellation, new TopicPartition(record.topic(), record.partition()), new ArrayList<>(), new CountDownLatch(1));
+        int generation = consumer.groupMetadata().generationId();
+        Running entry = new Running(start, upstream == null ? null
+                : new SessionRun(start, upstream, generation, services, cancellation), generation, cancellation,
+                new TopicPartition(record.topic(), record.partition()), new ArrayList<>(), new CountDownLatch(1));
         synchronized (pendingCancels) {
             Running already = running.putIfAbsent(start.sessionId(), entry);
             if (already != null) {
@@ -441,7 +447,7 @@ public final class IngestWorker implements Runnable {
                 ended = entry.run().ended();
             } else {
                 LOG.error("session {} names unknown upstream {}; the edge should have refused it", start.sessionId(), start.upstream());
-                ended = UnknownUpstream.end(start, services);
+                ended = UnknownUpstream.end(start, entry.writerGeneration(), services);
             }
         } catch (RuntimeException e) {
             failures.record("session", "running session " + start.sessionId(), e);

@@ -74,12 +74,18 @@ public final class SessionRun implements Watchdog.Watched {
     private volatile int openAttempt;
     private volatile long lastProgressNanos = System.nanoTime();
 
-    public SessionRun(RequestRecord.Start start, Upstream upstream, RunServices services, Cancellation cancellation) {
+    /**
+     * {@code writerGeneration}: the worker's consumer group generation when it took this run, on
+     * every record the run writes, so that the processor can tell this run from a lost one of the
+     * same attempt number ({@code ChunkSerde.WRITER_GENERATION}).
+     */
+    public SessionRun(RequestRecord.Start start, Upstream upstream, int writerGeneration, RunServices services,
+            Cancellation cancellation) {
         this.start = start;
         this.upstream = upstream;
         this.services = services;
         this.cancellation = cancellation;
-        this.writer = new ChunkWriter(services, start.sessionId(), KAFKA_RETRY_PAUSE_MS);
+        this.writer = new ChunkWriter(services, start.sessionId(), writerGeneration, KAFKA_RETRY_PAUSE_MS);
         cancellation.onCancel(() -> stopReading(Abort.CANCELLED));
     }
 

@@ -16,10 +16,11 @@ final class UnknownUpstream {
     /**
      * Writes the session's one ending and waits until Kafka has it; true then. False when it could
      * not be written (Kafka refused it, or the worker stops meanwhile): the request must then stay
-     * uncommitted, so that the session still gets its ending from the next owner.
+     * uncommitted, so that the session still gets its ending from the next owner. {@code writerGeneration}
+     * is the worker's group generation when it took the run ({@link ChunkWriter}).
      */
-    static boolean end(RequestRecord.Start start, RunServices services) {
-        ChunkWriter writer = new ChunkWriter(services, start.sessionId(), KAFKA_RETRY_PAUSE_MS);
+    static boolean end(RequestRecord.Start start, int writerGeneration, RunServices services) {
+        ChunkWriter writer = new ChunkWriter(services, start.sessionId(), writerGeneration, KAFKA_RETRY_PAUSE_MS);
         try {
             writer.deliver(new ChunkRecord.SessionEnded(start.sessionId(), 0, ChunkRecord.SessionOutcome.FAILED,
                     "upstream '" + start.upstream() + "' is not configured in ingest", "unknown_upstream", false, null,

@@ -2,6 +2,7 @@ package dev.rewind.processor.session;
 
 import dev.rewind.processor.provider.Extracted;
 import dev.rewind.protocol.ChunkRecord;
+import dev.rewind.protocol.ChunkSerde;
 import dev.rewind.protocol.DeadLetter;
 import dev.rewind.protocol.RecordDecoder;
 import dev.rewind.protocol.RequestRecord;
@@ -271,11 +272,14 @@ public final class SessionAssembler implements Processor<String, byte[], String,
             state.providerFormat = started.providerFormat();
         }
         begin(state, record);
-        if (started.attempt() > 1 && state.attemptHasOutput) {
-            emit(state, record, seq -> new TokenEvent.Reset(state.sessionId, seq, started.attempt(),
-                    "attempt " + started.attempt() + " replaces attempt " + state.attempt));
+        if (state.attemptHasOutput) {
+            String reason = started.attempt() == state.attempt
+                    ? "attempt " + started.attempt() + " starts again on another ingest worker" // the first one lost the session
+                    : "attempt " + started.attempt() + " replaces attempt " + state.attempt;
+            emit(state, record, seq -> new TokenEvent.Reset(state.sessionId, seq, started.attempt(), reason));
         }
         state.attempt = started.attempt();
+        state.attemptGeneration = ChunkSerde.writerGeneration(record.headers());
         state.attemptHasOutput = false;
         state.upstreamErrorCode = null;
         state.upstreamErrorMessage = null;
@@ -325,9 +329,16 @@ public final class SessionAssembler implements Processor<String, byte[], String,
     }
 
     private void onChunk(SessionState state, ChunkRecord.Chunk chunk, Record<String, byte[]> record) {
+        int generation = ChunkSerde.writerGeneration(record.headers());
         if (chunk.attempt() != state.attempt) {
             deadLetter(record, state.sessionId, "unknown-attempt",
                     "chunk of attempt " + chunk.attempt() + " while attempt " + state.attempt + " is current");
+            return;
+        }
+        if (generation != state.attemptGeneration && generation != 0 && state.attemptGeneration != 0) {
+            deadLetter(record, state.sessionId, "unknown-attempt", "chunk of attempt " + chunk.attempt() + " while attempt "
+                    + state.attempt + " is current (writer generations " + generation + " and " + state.attemptGeneration
+                    + ": from a worker that lost the session)");
             return;
         }
         if (state.reassembler == null) {
@@ -371,13 +382,19 @@ public final class SessionAssembler implements Processor<String, byte[], String,
      * that lost the session (frozen past its session timeout) while the new owner runs a later attempt.
      * A marker of a later attempt is current: attempts that fail before the upstream answers have no
      * {@code attempt_started}. An {@code attempt_started} must be newer than the current attempt.
+     * Attempts are ordered by number, then by the writer's generation ({@link ChunkSerde#WRITER_GENERATION}):
+     * a new owner that never saw the lost worker's unsent {@code attempt_started} runs the same number
+     * again in a later generation, and that run is the current one whichever reaches Kafka first.
      */
     private boolean stale(SessionState state, ChunkRecord marker, Record<String, byte[]> record) {
-        boolean stale = marker instanceof ChunkRecord.AttemptStarted
-                ? marker.attempt() <= state.attempt : marker.attempt() < state.attempt;
+        int generation = ChunkSerde.writerGeneration(record.headers());
+        int order = marker.attempt() != state.attempt ? Integer.compare(marker.attempt(), state.attempt)
+                : generation == 0 || state.attemptGeneration == 0 ? 0 : Integer.compare(generation, state.attemptGeneration);
+        boolean stale = marker instanceof ChunkRecord.AttemptStarted ? order <= 0 : order < 0;
         if (stale) {
             deadLetter(record, state.sessionId, "unknown-attempt", describe(marker) + " of attempt " + marker.attempt()
-                    + " while attempt " + state.attempt + " is current");
+                    + " while attempt " + state.attempt + " is current (writer generations " + generation + " and "
+                    + state.attemptGeneration + ")");
         }
         return stale;
     }

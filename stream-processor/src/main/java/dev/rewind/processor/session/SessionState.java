@@ -28,6 +28,8 @@ final class SessionState {
     Instant createdAt;
     Integer tokensPartition;
     int attempt;
+    /** The ingest generation of the current attempt's run (ChunkSerde.WRITER_GENERATION); 0 = unknown, matches any. */
+    int attemptGeneration;
     boolean attemptHasOutput;
     ChunkReassembler reassembler;
     List<SessionSummary.Attempt> attempts = new ArrayList<>();
