@@ -19,6 +19,9 @@ import dev.rewind.protocol.Json;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.TokenEvent;
 import dev.rewind.protocol.Topics;
+import dev.rewind.protocol.usage.Cost;
+import dev.rewind.protocol.usage.TokenUsage;
+import java.math.BigDecimal;
 import dev.rewind.protocol.config.ConfigLoader;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -96,6 +99,30 @@ class AnalyticsTopologyTest {
         assertThat(total.generationMs()).isEqualTo(7 * 25 + 40);
         assertThat(total.tokensPerSecond()).isEqualTo(8 * 1000.0 / (7 * 25 + 40));
         assertExpected(events, latest);
+    }
+
+    @Test
+    void sumsBilledUsageAndCostPerUpstreamAndModelLeavingUnpricedSessionsOutOfTheCost() {
+        pipe(ScriptedSession.start("s_priced10000000000000", "sim", "m", T0 + 1_000).tokens(1, 10, 0)
+                .done(5, TokenUsage.reported(100L, 20L, 4L, 60L), new Cost("USD", new BigDecimal("0.00125"), false)));
+        pipe(ScriptedSession.start("s_priced20000000000000", "sim", "m", T0 + 2_000).tokens(1, 10, 0)
+                .done(5, new TokenUsage(null, 3L, null, null, true), new Cost("USD", new BigDecimal("0.000006"), true)));
+        pipe(ScriptedSession.start("s_unpriced000000000000", "sim", "m", T0 + 3_000).tokens(1, 10, 0)
+                .done(5, TokenUsage.reported(7L, 1L, null, null), null));
+        pipe(ScriptedSession.start("s_unbilled000000000000", "sim", "m", T0 + 4_000).done(5));
+
+        Map<String, AnalyticsRecord> latest = latest();
+        AnalyticsRecord.Billing expected = new AnalyticsRecord.Billing(107, 24, 4, 60, 1, 2, 1,
+                new Cost("USD", new BigDecimal("0.001256"), true));
+        assertThat(latest.get("window|sim|m|2026-11-24T10:00:00Z").stats().billing()).isEqualTo(expected);
+        assertThat(latest.get("total|sim|m").stats().billing()).isEqualTo(expected);
+    }
+
+    @Test
+    void aSeriesWithoutAnyPricedSessionHasNoCostNotZero() {
+        pipe(ScriptedSession.start("s_unpriced000000000000", "sim", "m", T0).tokens(1, 10, 0)
+                .done(5, TokenUsage.reported(7L, 1L, null, null), null));
+        assertThat(latest().get("total|sim|m").stats().billing().cost()).isNull();
     }
 
     @Test

@@ -2,6 +2,8 @@ package dev.rewind.protocol;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.rewind.protocol.usage.Cost;
+import dev.rewind.protocol.usage.TokenUsage;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -76,12 +78,49 @@ public sealed interface AnalyticsRecord {
             long resets,
             List<ErrorCount> topErrors,
             Instant firstEventAt,
-            Instant lastEventAt) {
+            Instant lastEventAt,
+            Billing billing) {
+        /** Numbers without billing (as every record written before it existed). */
+        public SeriesStats(SessionCounts sessions, long tokens, long discardedTokens, long generationMs,
+                Double tokensPerSecond, Latency ttftMs, Latency durationMs, long retries, long resets,
+                List<ErrorCount> topErrors, Instant firstEventAt, Instant lastEventAt) {
+            this(sessions, tokens, discardedTokens, generationMs, tokensPerSecond, ttftMs, durationMs, retries, resets,
+                    topErrors, firstEventAt, lastEventAt, null);
+        }
+
         public SeriesStats {
             Objects.requireNonNull(sessions, "sessions");
             Objects.requireNonNull(ttftMs, "ttft_ms");
             Objects.requireNonNull(durationMs, "duration_ms");
             topErrors = topErrors == null ? List.of() : List.copyOf(topErrors);
+        }
+    }
+
+    /**
+     * What the sessions that ended were billed for, every attempt included (the terminal events'
+     * {@code total_usage} and {@code cost}), counted at their end. {@code cost} sums the priced
+     * sessions and is absent when none was priced; {@code unpricedSessions} had usage but no price,
+     * so their cost is unknown and left out (never counted as 0). {@code estimatedSessions} had an
+     * attempt whose usage was estimated from its text.
+     */
+    record Billing(long inputTokens, long outputTokens, long reasoningTokens, long cachedInputTokens,
+            long estimatedSessions, long pricedSessions, long unpricedSessions, Cost cost) {
+        public static final Billing NONE = new Billing(0, 0, 0, 0, 0, 0, 0, null);
+
+        /** These numbers with one more ended session's usage and cost (either may be null). */
+        public Billing plus(TokenUsage usage, Cost sessionCost) {
+            if (usage == null) {
+                return this;
+            }
+            boolean priced = sessionCost != null && (cost == null || cost.currency().equals(sessionCost.currency()));
+            return new Billing(inputTokens + count(usage.inputTokens()), outputTokens + count(usage.outputTokens()),
+                    reasoningTokens + count(usage.reasoningTokens()), cachedInputTokens + count(usage.cachedInputTokens()),
+                    estimatedSessions + (usage.estimated() ? 1 : 0), pricedSessions + (priced ? 1 : 0),
+                    unpricedSessions + (priced ? 0 : 1), !priced ? cost : cost == null ? sessionCost : cost.plus(sessionCost));
+        }
+
+        private static long count(Long tokens) {
+            return tokens == null ? 0 : tokens;
         }
     }
 

@@ -105,6 +105,15 @@ public sealed interface TokenEvent {
     /** Everything since the previous reset (or the start) belongs to a failed attempt: clients clear it. */
     record Reset(String sessionId, long seq, int attempt, String reason) implements TokenEvent {}
 
+    /** The one event that ends a session, with what its attempts were billed for. */
+    sealed interface Terminal extends TokenEvent permits Done, Error, Cancelled {
+        List<AttemptUsage> attemptUsage();
+
+        TokenUsage totalUsage();
+
+        Cost cost();
+    }
+
     /**
      * Normal end. {@code finishReason} is one of stop, length, tool_calls, content_filter; {@code usage}
      * the last attempt's as the provider reported it. Every terminal event carries {@code attemptUsage}
@@ -112,21 +121,21 @@ public sealed interface TokenEvent {
      * when some attempt's model has no price): absent in events written before they existed.
      */
     record Done(String sessionId, long seq, String finishReason, String providerFinishReason, JsonNode usage,
-            List<AttemptUsage> attemptUsage, TokenUsage totalUsage, Cost cost) implements TokenEvent {
+            List<AttemptUsage> attemptUsage, TokenUsage totalUsage, Cost cost) implements Terminal {
         public Done(String sessionId, long seq, String finishReason, String providerFinishReason, JsonNode usage) {
             this(sessionId, seq, finishReason, providerFinishReason, usage, null, null, null);
         }
     }
 
     record Error(String sessionId, long seq, String code, String message, boolean retryable,
-            List<AttemptUsage> attemptUsage, TokenUsage totalUsage, Cost cost) implements TokenEvent {
+            List<AttemptUsage> attemptUsage, TokenUsage totalUsage, Cost cost) implements Terminal {
         public Error(String sessionId, long seq, String code, String message, boolean retryable) {
             this(sessionId, seq, code, message, retryable, null, null, null);
         }
     }
 
     record Cancelled(String sessionId, long seq, String by, String reason, List<AttemptUsage> attemptUsage,
-            TokenUsage totalUsage, Cost cost) implements TokenEvent {
+            TokenUsage totalUsage, Cost cost) implements Terminal {
         public Cancelled(String sessionId, long seq, String by, String reason) {
             this(sessionId, seq, by, reason, null, null, null);
         }

@@ -206,11 +206,12 @@ final class SampleRecords {
                 new AnalyticsRecord.SessionCounts(5, 2, 2, 1), 120, 5, 4000, 30.0,
                 new AnalyticsRecord.Latency(4, 150L, 310L, 310L, 310L),
                 new AnalyticsRecord.Latency(5, 2400L, 4100L, 4100L, 4100L), 1, 1,
-                List.of(new AnalyticsRecord.ErrorCount("upstream_bad_request", 2)), minute, LATER);
+                List.of(new AnalyticsRecord.ErrorCount("upstream_bad_request", 2)), minute, LATER,
+                new AnalyticsRecord.Billing(2400, 610, 64, 1024, 1, 4, 1, TOTAL_COST));
         AnalyticsRecord.SeriesStats startsOnly = new AnalyticsRecord.SeriesStats(
                 new AnalyticsRecord.SessionCounts(1, 0, 0, 0), 0, 0, 0, null,
                 new AnalyticsRecord.Latency(0, null, null, null, null),
-                new AnalyticsRecord.Latency(0, null, null, null, null), 0, 0, null, null, null);
+                new AnalyticsRecord.Latency(0, null, null, null, null), 0, 0, null, null, null, AnalyticsRecord.Billing.NONE);
         return List.of(
                 new Sample(Topics.ANALYTICS, "window with every number", new AnalyticsRecord.Window("sim", "sim-small",
                         minute, minute.plusSeconds(60), minute.plusSeconds(660), 2.0, busy)),

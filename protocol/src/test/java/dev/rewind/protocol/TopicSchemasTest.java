@@ -182,7 +182,9 @@ class TopicSchemasTest {
                 arguments(AnalyticsRecord.SeriesStats.class, Topics.ANALYTICS, "/$defs/series_stats", false),
                 arguments(AnalyticsRecord.SessionCounts.class, Topics.ANALYTICS, "/$defs/session_counts", false),
                 arguments(AnalyticsRecord.Latency.class, Topics.ANALYTICS, "/$defs/latency", false),
-                arguments(AnalyticsRecord.ErrorCount.class, Topics.ANALYTICS, "/$defs/error_count", false)));
+                arguments(AnalyticsRecord.ErrorCount.class, Topics.ANALYTICS, "/$defs/error_count", false),
+                arguments(AnalyticsRecord.Billing.class, Topics.ANALYTICS, "/$defs/billing", false),
+                arguments(dev.rewind.protocol.usage.Cost.class, Topics.ANALYTICS, "/$defs/cost", false)));
     }
 
     @ParameterizedTest(name = "{0}")
