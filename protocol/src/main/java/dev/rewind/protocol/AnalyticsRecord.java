@@ -10,14 +10,17 @@ import java.util.Objects;
 
 /**
  * A value of the compacted {@code rewind.analytics}, written by the analytics app: the numbers of one
- * upstream and model, either for one one-minute event-time {@link Window} or as a running {@link Total}.
- * Keys are {@code window|<upstream>|<model>|<window start>} and {@code total|<upstream>|<model>}
- * (see {@link #windowKey} and {@link #totalKey}); a newer value for a key replaces the older one.
+ * upstream and model, either for one one-minute event-time {@link Window} or as a running {@link Total},
+ * and what one API key spent on one upstream and model in a one-minute window ({@link KeyWindow}).
+ * Keys are {@code window|<upstream>|<model>|<window start>}, {@code total|<upstream>|<model>} and
+ * {@code key|<owner>|<upstream>|<model>|<window start>} (see {@link #windowKey}, {@link #totalKey} and
+ * {@link #keyWindowKey}); a newer value for a key replaces the older one.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
     @JsonSubTypes.Type(value = AnalyticsRecord.Window.class, name = "window"),
-    @JsonSubTypes.Type(value = AnalyticsRecord.Total.class, name = "total")
+    @JsonSubTypes.Type(value = AnalyticsRecord.Total.class, name = "total"),
+    @JsonSubTypes.Type(value = AnalyticsRecord.KeyWindow.class, name = "key_window")
 })
 public sealed interface AnalyticsRecord {
 
@@ -25,7 +28,10 @@ public sealed interface AnalyticsRecord {
 
     String model();
 
-    SeriesStats stats();
+    /** The numbers of one upstream and model: a window or the running total. */
+    sealed interface Series extends AnalyticsRecord permits Window, Total {
+        SeriesStats stats();
+    }
 
     /**
      * One tumbling one-minute window of event time, [windowStart, windowEnd). It changes until stream
@@ -40,7 +46,7 @@ public sealed interface AnalyticsRecord {
             Instant finalAfter,
             double throughputTokensPerSecond,
             SeriesStats stats)
-            implements AnalyticsRecord {
+            implements Series {
         public Window {
             Objects.requireNonNull(upstream, "upstream");
             Objects.requireNonNull(model, "model");
@@ -51,7 +57,7 @@ public sealed interface AnalyticsRecord {
     }
 
     /** Everything counted for the upstream and model since the first event the app read. */
-    record Total(String upstream, String model, SeriesStats stats) implements AnalyticsRecord {
+    record Total(String upstream, String model, SeriesStats stats) implements Series {
         public Total {
             Objects.requireNonNull(upstream, "upstream");
             Objects.requireNonNull(model, "model");
@@ -124,6 +130,23 @@ public sealed interface AnalyticsRecord {
         }
     }
 
+    /**
+     * What the sessions of API key {@code owner} on one upstream and model that ended in a one-minute
+     * event-time window [windowStart, windowEnd) were billed for, from their final summaries in
+     * {@code rewind.sessions}. It changes until stream time passes {@code finalAfter}.
+     */
+    record KeyWindow(String owner, String upstream, String model, Instant windowStart, Instant windowEnd,
+            Instant finalAfter, Billing billing) implements AnalyticsRecord {
+        public KeyWindow {
+            Objects.requireNonNull(owner, "owner");
+            Objects.requireNonNull(upstream, "upstream");
+            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(windowStart, "window_start");
+            Objects.requireNonNull(windowEnd, "window_end");
+            Objects.requireNonNull(billing, "billing");
+        }
+    }
+
     /** Sessions started, and sessions ended by outcome. */
     record SessionCounts(long started, long done, long error, long cancelled) {}
 
@@ -139,6 +162,11 @@ public sealed interface AnalyticsRecord {
     /** The key of a window's record: {@code window|<upstream>|<model>|<window start, ISO-8601>}. */
     static String windowKey(String upstream, String model, Instant windowStart) {
         return "window|" + keyPart(upstream) + "|" + keyPart(model) + "|" + windowStart;
+    }
+
+    /** The key of a key's window: {@code key|<owner>|<upstream>|<model>|<window start, ISO-8601>}. */
+    static String keyWindowKey(String owner, String upstream, String model, Instant windowStart) {
+        return "key|" + keyPart(owner) + "|" + keyPart(upstream) + "|" + keyPart(model) + "|" + windowStart;
     }
 
     /** The key of a running total's record: {@code total|<upstream>|<model>}. */

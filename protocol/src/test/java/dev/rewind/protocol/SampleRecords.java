@@ -217,7 +217,9 @@ final class SampleRecords {
                         minute, minute.plusSeconds(60), minute.plusSeconds(660), 2.0, busy)),
                 new Sample(Topics.ANALYTICS, "window with a start only", new AnalyticsRecord.Window("sim", "sim-small",
                         minute, minute.plusSeconds(60), minute.plusSeconds(660), 0.0, startsOnly)),
-                new Sample(Topics.ANALYTICS, "running total", new AnalyticsRecord.Total("sim", "sim-small", busy)));
+                new Sample(Topics.ANALYTICS, "running total", new AnalyticsRecord.Total("sim", "sim-small", busy)),
+                new Sample(Topics.ANALYTICS, "one key's billing in a window", new AnalyticsRecord.KeyWindow("team-a", "sim",
+                        "sim-small", minute, minute.plusSeconds(60), minute.plusSeconds(660), busy.billing())));
     }
 
     private static List<ChatMessage> conversation() {
