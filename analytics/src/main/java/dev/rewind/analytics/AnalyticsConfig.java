@@ -12,6 +12,7 @@ public record AnalyticsConfig(
         String applicationId,
         String stateDir,
         String tokensTopic,
+        String sessionsTopic,
         String analyticsTopic,
         long commitIntervalMs,
         long transactionTimeoutMs,
@@ -37,6 +38,8 @@ public record AnalyticsConfig(
         ConfigException.check(analyticsTopic != null && analyticsTopic.matches(NAME), "analytics_topic",
                 "must be a topic name");
         ConfigException.check(!analyticsTopic.equals(tokensTopic), "analytics_topic", "must differ from tokens_topic");
+        ConfigException.check(sessionsTopic != null && sessionsTopic.matches(NAME), "sessions_topic", "must be a topic name");
+        ConfigException.check(!analyticsTopic.equals(sessionsTopic), "analytics_topic", "must differ from sessions_topic");
         ConfigException.check(commitIntervalMs >= 1, "commit_interval_ms", "must be at least 1");
         ConfigException.check(transactionTimeoutMs >= 1000, "transaction_timeout_ms", "must be at least 1000");
         ConfigException.check(sessionTimeoutMs >= 1000, "session_timeout_ms", "must be at least 1000");

@@ -1,5 +1,6 @@
 package dev.rewind.analytics;
 
+import dev.rewind.analytics.billing.KeyBilling;
 import dev.rewind.analytics.errors.DeadLetterHandler;
 import dev.rewind.analytics.errors.TokenDecoding;
 import dev.rewind.analytics.session.SessionFact;
@@ -38,6 +39,8 @@ public final class AnalyticsTopology {
     public static final Duration WINDOW = Duration.ofMinutes(1);
     public static final String WINDOWS_STORE = "series-windows";
     public static final String TOTALS_STORE = "series-totals";
+    public static final String KEY_WINDOWS_STORE = "key-windows";
+    static final JsonSerde<KeyBilling> KEY_BILLING_SERDE = new JsonSerde<>(KeyBilling.class);
     static final JsonSerde<SessionFact> FACT_SERDE = new JsonSerde<>(SessionFact.class);
     static final JsonSerde<SeriesAggregate> AGGREGATE_SERDE = new JsonSerde<>(SeriesAggregate.class);
 
@@ -83,7 +86,37 @@ public final class AnalyticsTopology {
                         Named.as("total-records"))
                 .to(config.analyticsTopic(), Produced.with(org.apache.kafka.common.serialization.Serdes.String(),
                         Serdes.ANALYTICS).withName("total-sink"));
+
+        addKeyBilling(builder, config, grace);
         return builder.build();
+    }
+
+    /**
+     * sessions (keyed by session) → final summaries, re-keyed by owner|upstream|model → key repartition →
+     * one-minute windows of each API key's billing → rewind.analytics. The summaries, not the token
+     * events, because only they name the owner (the token events go to read-token holders).
+     */
+    private static void addKeyBilling(StreamsBuilder builder, AnalyticsConfig config, Duration grace) {
+        builder.stream(config.sessionsTopic(), Consumed.with(org.apache.kafka.common.serialization.Serdes.String(),
+                        org.apache.kafka.common.serialization.Serdes.ByteArray()).withName("sessions-source"))
+                .flatMapValues(TokenDecoding::decodeSummary, Named.as("summary-decoder"))
+                .filter((session, summary) -> KeyBilling.counts(summary), Named.as("final-summaries"))
+                .selectKey((session, summary) -> KeyBilling.seriesOf(summary), Named.as("by-key"))
+                .groupByKey(Grouped.with("key-series", org.apache.kafka.common.serialization.Serdes.String(), Serdes.SESSION))
+                .windowedBy(TimeWindows.ofSizeAndGrace(WINDOW, grace))
+                .aggregate(KeyBilling::empty, (series, summary, billing) -> billing.add(summary), Named.as("key-window-aggregate"),
+                        Materialized.<String, KeyBilling, WindowStore<Bytes, byte[]>>as(KEY_WINDOWS_STORE)
+                                .withKeySerde(org.apache.kafka.common.serialization.Serdes.String())
+                                .withValueSerde(KEY_BILLING_SERDE)
+                                .withRetention(WINDOW.plus(grace)))
+                .toStream(Named.as("key-window-updates"))
+                .map((window, billing) -> KeyValue.pair(
+                        AnalyticsRecord.keyWindowKey(billing.owner(), billing.upstream(), billing.model(), window.window().startTime()),
+                        (AnalyticsRecord) new AnalyticsRecord.KeyWindow(billing.owner(), billing.upstream(), billing.model(),
+                                window.window().startTime(), window.window().endTime(), window.window().endTime().plus(grace),
+                                billing.billing())), Named.as("key-window-records"))
+                .to(config.analyticsTopic(), Produced.with(org.apache.kafka.common.serialization.Serdes.String(),
+                        Serdes.ANALYTICS).withName("key-window-sink"));
     }
 
     private static String windowKey(Windowed<String> window, SeriesAggregate aggregate) {

@@ -71,7 +71,7 @@ class AnalyticsAppTest {
             Map<String, AnalyticsRecord> afterRestart = awaitNumbers(output, all);
 
             String metrics = get("http://127.0.0.1:" + app.opsPort() + "/metrics");
-            AnalyticsRecord.SeriesStats total = afterRestart.get("total|sim|sim-small").stats();
+            AnalyticsRecord.SeriesStats total = ((AnalyticsRecord.Series) afterRestart.get("total|sim|sim-small")).stats();
             assertThat(metrics).contains("rewind_analytics_tokens_total{model=\"sim-small\",upstream=\"sim\"} "
                     + (double) total.tokens());
             assertThat(metrics).contains("rewind_analytics_sessions_total{model=\"sim-small\",outcome=\"error\",upstream=\"sim\"} "

@@ -4,6 +4,9 @@ import dev.rewind.protocol.ops.OpsServer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rewind.analytics.metrics.AnalyticsMetrics;
+import dev.rewind.protocol.usage.Cost;
+import dev.rewind.protocol.usage.TokenUsage;
+import java.math.BigDecimal;
 import dev.rewind.analytics.stats.SeriesAggregate;
 import dev.rewind.analytics.stats.SeriesKey;
 import dev.rewind.protocol.Serdes;
@@ -69,6 +72,22 @@ class AnalyticsMetricsTest {
         assertThat(text).contains("rewind_analytics_ttft_milliseconds{model=\"a|b\",quantile=\"0.5\",upstream=\"sim\"} 310.0");
         assertThat(text).contains("rewind_analytics_generation_seconds_total{" + labels + "} 0.035");
         assertThat(text).contains("rewind_analytics_up 1.0");
+    }
+
+    @Test
+    void exportsBilledTokensAndCostOfPricedSeriesOnly() {
+        pipe(ScriptedSession.start("s_metricsEaaaaaaaaaaaaa", "sim", "priced", T0).tokens(1, 10, 0)
+                .done(5, TokenUsage.reported(100L, 20L, null, 60L), new Cost("EUR", new BigDecimal("0.25"), false)));
+        pipe(ScriptedSession.start("s_metricsFaaaaaaaaaaaaa", "sim", "unpriced", T0).tokens(1, 10, 0)
+                .done(5, TokenUsage.reported(7L, 1L, null, null), null));
+
+        String text = metrics(10).scrape();
+
+        assertThat(text).contains("rewind_analytics_cost_total{currency=\"EUR\",model=\"priced\",upstream=\"sim\"} 0.25");
+        assertThat(text).contains("rewind_analytics_billed_tokens_total{kind=\"input\",model=\"priced\",upstream=\"sim\"} 100.0");
+        assertThat(text).contains("rewind_analytics_billed_tokens_total{kind=\"cached_input\",model=\"priced\",upstream=\"sim\"} 60.0");
+        assertThat(text).contains("rewind_analytics_billed_tokens_total{kind=\"output\",model=\"unpriced\",upstream=\"sim\"} 1.0");
+        assertThat(text).doesNotContain("rewind_analytics_cost_total{currency=\"EUR\",model=\"unpriced\"");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.rewind.analytics;
 
 import dev.rewind.protocol.AnalyticsRecord;
 import dev.rewind.protocol.Serdes;
+import dev.rewind.protocol.SessionSummary;
 import dev.rewind.protocol.TokenEvent;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +26,13 @@ final class AnalyticsTopicReader {
     static Map<String, AnalyticsRecord> latest(String bootstrap, String topic) {
         Map<String, AnalyticsRecord> latest = new TreeMap<>();
         readAll(bootstrap, topic, Serdes.ANALYTICS).forEach(r -> latest.put(r.key(), r.value()));
+        return latest;
+    }
+
+    /** The latest summary per session of a sessions topic. */
+    static Map<String, SessionSummary> summaries(String bootstrap, String topic) {
+        Map<String, SessionSummary> latest = new TreeMap<>();
+        readAll(bootstrap, topic, Serdes.SESSION).forEach(r -> latest.put(r.key(), r.value()));
         return latest;
     }
 

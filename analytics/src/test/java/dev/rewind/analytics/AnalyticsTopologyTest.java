@@ -18,7 +18,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import dev.rewind.protocol.Json;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.TokenEvent;
+import dev.rewind.protocol.ProviderFormat;
+import dev.rewind.protocol.SessionSummary;
 import dev.rewind.protocol.Topics;
+import dev.rewind.protocol.usage.Cost;
+import dev.rewind.protocol.usage.TokenUsage;
+import java.math.BigDecimal;
 import dev.rewind.protocol.config.ConfigLoader;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -51,6 +56,7 @@ class AnalyticsTopologyTest {
     private TopologyTestDriver driver;
     private TestInputTopic<String, TokenEvent> tokens;
     private TestInputTopic<String, byte[]> rawTokens;
+    private TestInputTopic<String, SessionSummary> sessions;
     private TestOutputTopic<String, DeadLetter> dlq;
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private TestOutputTopic<String, AnalyticsRecord> analytics;
@@ -63,6 +69,7 @@ class AnalyticsTopologyTest {
         driver = new TopologyTestDriver(AnalyticsTopology.buildTopology(config), AnalyticsTopology.streamsConfig(config, registry));
         tokens = driver.createInputTopic(Topics.TOKENS, new StringSerializer(), Serdes.TOKEN);
         rawTokens = driver.createInputTopic(Topics.TOKENS, new StringSerializer(), new ByteArraySerializer());
+        sessions = driver.createInputTopic(Topics.SESSIONS, new StringSerializer(), Serdes.SESSION);
         dlq = driver.createOutputTopic(Topics.CHUNKS_DLQ, new StringDeserializer(), Serdes.DEAD_LETTER);
         analytics = driver.createOutputTopic(Topics.ANALYTICS, new StringDeserializer(), Serdes.ANALYTICS);
     }
@@ -82,7 +89,7 @@ class AnalyticsTopologyTest {
                 .done(40);
         pipe(events);
 
-        Map<String, AnalyticsRecord> latest = latest();
+        Map<String, AnalyticsRecord.Series> latest = latest();
         assertThat(latest).containsOnlyKeys("total|sim|sim-small", "window|sim|sim-small|2026-11-24T10:00:00Z");
         AnalyticsRecord.SeriesStats total = latest.get("total|sim|sim-small").stats();
         assertThat(total.sessions()).isEqualTo(new AnalyticsRecord.SessionCounts(1, 1, 0, 0));
@@ -99,13 +106,65 @@ class AnalyticsTopologyTest {
     }
 
     @Test
+    void sumsBilledUsageAndCostPerUpstreamAndModelLeavingUnpricedSessionsOutOfTheCost() {
+        pipe(ScriptedSession.start("s_priced10000000000000", "sim", "m", T0 + 1_000).tokens(1, 10, 0)
+                .done(5, TokenUsage.reported(100L, 20L, 4L, 60L), new Cost("USD", new BigDecimal("0.00125"), false)));
+        pipe(ScriptedSession.start("s_priced20000000000000", "sim", "m", T0 + 2_000).tokens(1, 10, 0)
+                .done(5, new TokenUsage(null, 3L, null, null, true), new Cost("USD", new BigDecimal("0.000006"), true)));
+        pipe(ScriptedSession.start("s_unpriced000000000000", "sim", "m", T0 + 3_000).tokens(1, 10, 0)
+                .done(5, TokenUsage.reported(7L, 1L, null, null), null));
+        pipe(ScriptedSession.start("s_unbilled000000000000", "sim", "m", T0 + 4_000).done(5));
+
+        Map<String, AnalyticsRecord.Series> latest = latest();
+        AnalyticsRecord.Billing expected = new AnalyticsRecord.Billing(107, 24, 4, 60, 1, 2, 1,
+                new Cost("USD", new BigDecimal("0.001256"), true));
+        assertThat(latest.get("window|sim|m|2026-11-24T10:00:00Z").stats().billing()).isEqualTo(expected);
+        assertThat(latest.get("total|sim|m").stats().billing()).isEqualTo(expected);
+    }
+
+    @Test
+    void aSeriesWithoutAnyPricedSessionHasNoCostNotZero() {
+        pipe(ScriptedSession.start("s_unpriced000000000000", "sim", "m", T0).tokens(1, 10, 0)
+                .done(5, TokenUsage.reported(7L, 1L, null, null), null));
+        assertThat(latest().get("total|sim|m").stats().billing().cost()).isNull();
+    }
+
+    @Test
+    void sumsEachApiKeysFinalSummariesPerUpstreamAndModelPerWindow() {
+        Cost cheap = new Cost("USD", new BigDecimal("0.0001"), false);
+        summary("s_keya1000000000000000", "team-a", SessionSummary.Status.COMPLETED, TokenUsage.reported(10L, 5L, null, 2L), cheap, 1_000);
+        summary("s_keya2000000000000000", "team-a", SessionSummary.Status.FAILED, TokenUsage.estimatedFromText(12), cheap, 2_000);
+        // not final: a summary written while the session ran is not counted
+        summary("s_keya3000000000000000", "team-a", SessionSummary.Status.STREAMING, TokenUsage.reported(99L, 99L, null, null),
+                cheap, 3_000);
+        summary("s_keyb1000000000000000", "team-b", SessionSummary.Status.CANCELLED, TokenUsage.reported(7L, 1L, null, null),
+                null, 4_000);
+        summary("s_keya4000000000000000", "team-a", SessionSummary.Status.COMPLETED, TokenUsage.reported(1L, 1L, null, null),
+                cheap, 61_000);
+
+        Map<String, AnalyticsRecord> latest = latestRecords();
+        assertThat(latest.get("key|team-a|sim|m|2026-11-24T10:00:00Z")).isEqualTo(new AnalyticsRecord.KeyWindow("team-a",
+                "sim", "m", Instant.ofEpochMilli(T0), Instant.ofEpochMilli(T0 + 60_000), Instant.ofEpochMilli(T0 + 60_000 + GRACE_MS),
+                new AnalyticsRecord.Billing(10, 8, 0, 2, 1, 2, 0, new Cost("USD", new BigDecimal("0.0002"), false))));
+        assertThat(((AnalyticsRecord.KeyWindow) latest.get("key|team-b|sim|m|2026-11-24T10:00:00Z")).billing())
+                .as("an unpriced session: no cost, never 0").isEqualTo(new AnalyticsRecord.Billing(7, 1, 0, 0, 0, 0, 1, null));
+        assertThat(((AnalyticsRecord.KeyWindow) latest.get("key|team-a|sim|m|2026-11-24T10:01:00Z")).billing().outputTokens())
+                .isEqualTo(1);
+    }
+
+    private void summary(String id, String owner, SessionSummary.Status status, TokenUsage usage, Cost cost, long afterMs) {
+        sessions.pipeInput(id, new SessionSummary(id, owner, "sim", ProviderFormat.OPENAI_CHAT, "m", Instant.ofEpochMilli(T0),
+                status, List.of(), 0, null, null, null, null, null, 0, null, usage, cost), T0 + afterMs);
+    }
+
+    @Test
     void countsStartsInTheStartWindowAndEndsInTheEndWindow() {
         List<TimedEvent> events = ScriptedSession.start("s_longsession000000000", "sim", "sim-small", T0 + 59_000)
                 .tokens(3, 500, 1_000)
                 .done(10);
         pipe(events);
 
-        Map<String, AnalyticsRecord> latest = latest();
+        Map<String, AnalyticsRecord.Series> latest = latest();
         assertThat(latest.get("window|sim|sim-small|2026-11-24T10:00:00Z").stats().sessions())
                 .isEqualTo(new AnalyticsRecord.SessionCounts(1, 0, 0, 0));
         assertThat(latest.get("window|sim|sim-small|2026-11-24T10:01:00Z").stats().sessions())
@@ -149,7 +208,7 @@ class AnalyticsTopologyTest {
         pipe(ScriptedSession.start("s_clock2aaaaaaaaaaaaaaa", "sim", "clock", T0 + 200_000).done(0));
         pipe(later.subList(2, 3)); // 198 s late: its window closed at 10:03:00
 
-        Map<String, AnalyticsRecord> latest = latest();
+        Map<String, AnalyticsRecord.Series> latest = latest();
         assertThat(latest.get("window|sim|late|2026-11-24T10:00:00Z").stats().sessions())
                 .isEqualTo(new AnalyticsRecord.SessionCounts(2, 1, 0, 0));
         assertThat(latest.get("total|sim|late").stats().sessions())
@@ -243,8 +302,18 @@ class AnalyticsTopologyTest {
         events.forEach(e -> tokens.pipeInput(e.sessionId(), e.event(), e.timestamp()));
     }
 
-    /** The latest record per key; every record written on the way validates against the topic's JSON Schema. */
-    private Map<String, AnalyticsRecord> latest() {
+    /** The latest series record (window or total) per key; every record written on the way validates against the schema. */
+    private Map<String, AnalyticsRecord.Series> latest() {
+        Map<String, AnalyticsRecord.Series> series = new java.util.TreeMap<>();
+        latestRecords().forEach((key, value) -> {
+            if (value instanceof AnalyticsRecord.Series one) {
+                series.put(key, one);
+            }
+        });
+        return series;
+    }
+
+    private Map<String, AnalyticsRecord> latestRecords() {
         Map<String, AnalyticsRecord> latest = new java.util.TreeMap<>();
         for (org.apache.kafka.streams.test.TestRecord<String, AnalyticsRecord> record : analytics.readRecordsToList()) {
             JsonNode written = Json.fromBytes(Serdes.ANALYTICS.serialize(Topics.ANALYTICS, record.value()), JsonNode.class);
@@ -255,7 +324,7 @@ class AnalyticsTopologyTest {
         return new java.util.TreeMap<>(written);
     }
 
-    private static void assertExpected(List<TimedEvent> events, Map<String, AnalyticsRecord> latest) {
+    private static void assertExpected(List<TimedEvent> events, Map<String, AnalyticsRecord.Series> latest) {
         Map<String, IndependentCount.Expected> expected = IndependentCount.of(events);
         assertThat(latest.keySet()).containsAll(expected.keySet());
         expected.forEach((key, numbers) -> IndependentCount.assertMatches(key, latest.get(key), numbers));

@@ -115,7 +115,8 @@ final class IndependentCount {
 
     /** Asserts that the app's record has the expected numbers: counts exactly, percentiles within 1%. */
     static void assertMatches(String key, AnalyticsRecord actual, Expected expected) {
-        AnalyticsRecord.SeriesStats stats = actual.stats();
+        assertThat(actual).as(key).isInstanceOf(AnalyticsRecord.Series.class);
+        AnalyticsRecord.SeriesStats stats = ((AnalyticsRecord.Series) actual).stats();
         assertThat(stats.sessions()).as(key).isEqualTo(
                 new AnalyticsRecord.SessionCounts(expected.started, expected.done, expected.error, expected.cancelled));
         assertThat(stats.tokens()).as(key + " tokens").isEqualTo(expected.tokens);

@@ -16,7 +16,9 @@ import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.SessionIds;
 import dev.rewind.protocol.TokenEvent;
+import dev.rewind.protocol.SessionSummary;
 import dev.rewind.protocol.Topics;
+import java.math.BigDecimal;
 import dev.rewind.protocol.config.ConfigLoader;
 import dev.rewind.sim.LlmSimulator;
 import dev.rewind.sim.SimConfig;
@@ -68,6 +70,9 @@ class PipelineAnalyticsTest {
                 ops: {host: 127.0.0.1, port: 0}
                 topics: {partitions: %d}
                 state_dir: "%s"
+                prices:
+                  currency: USD
+                  models: {sim: {sim-small: {input: 0.5, output: 1.5}, "sim-small@disconnect-after=5x1": {input: 0.5, output: 1.5}}}
                 """.formatted(bootstrap, partitions, tmp.resolve("processor"))), Map.of(),
                 ConfigLoader.KAFKA_DEFAULTS, "stream-processor-defaults.yaml"));
         ingest = IngestService.start(ConfigLoader.load(IngestConfig.class, ConfigLoader.parseYaml("""
@@ -113,7 +118,46 @@ class PipelineAnalyticsTest {
             assertThat(events).extracting(TimedEvent::event).anyMatch(e -> e instanceof TokenEvent.Reset);
             assertThat(events).extracting(TimedEvent::event)
                     .anyMatch(e -> e instanceof TokenEvent.Status s && s.state().equals("retrying"));
+            awaitKeyBillingEqualsAnIndependentSumOverTheSummaries(sessions);
         }
+    }
+
+    /**
+     * The key windows of team-a, summed over windows and models, against a sum of the sessions' final
+     * summaries in rewind.sessions made here: the same tokens and the same exact cost; the unpriced
+     * sessions (models without a price) counted apart.
+     */
+    private static void awaitKeyBillingEqualsAnIndependentSumOverTheSummaries(List<String> sessions) {
+        Map<String, SessionSummary> summaries = AnalyticsTopicReader.summaries(broker.bootstrapServers(), Topics.SESSIONS);
+        long output = 0;
+        long unpriced = 0;
+        BigDecimal cost = BigDecimal.ZERO;
+        for (String id : sessions) {
+            SessionSummary summary = summaries.get(id);
+            assertThat(summary.status().isFinal()).as(id).isTrue();
+            if (summary.totalUsage() != null) {
+                output += summary.totalUsage().outputTokens() == null ? 0 : summary.totalUsage().outputTokens();
+                if (summary.cost() == null) {
+                    unpriced++;
+                } else {
+                    cost = cost.add(summary.cost().amount());
+                }
+            }
+        }
+        assertThat(cost).as("some sessions were priced").isPositive();
+        assertThat(unpriced).as("some sessions had usage but no price").isPositive();
+        long expectedOutput = output;
+        long expectedUnpriced = unpriced;
+        BigDecimal expectedCost = cost;
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+            List<AnalyticsRecord.Billing> billings = AnalyticsTopicReader.latest(broker.bootstrapServers(), Topics.ANALYTICS)
+                    .values().stream().filter(r -> r instanceof AnalyticsRecord.KeyWindow k && k.owner().equals("team-a"))
+                    .map(r -> ((AnalyticsRecord.KeyWindow) r).billing()).toList();
+            assertThat(billings.stream().mapToLong(AnalyticsRecord.Billing::outputTokens).sum()).isEqualTo(expectedOutput);
+            assertThat(billings.stream().mapToLong(AnalyticsRecord.Billing::unpricedSessions).sum()).isEqualTo(expectedUnpriced);
+            assertThat(billings.stream().filter(b -> b.cost() != null).map(b -> b.cost().amount())
+                    .reduce(BigDecimal.ZERO, BigDecimal::add)).isEqualByComparingTo(expectedCost);
+        });
     }
 
     /** Waits until the sessions ended in rewind.tokens and rewind.analytics shows their numbers. */

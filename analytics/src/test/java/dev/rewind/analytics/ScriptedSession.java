@@ -1,6 +1,8 @@
 package dev.rewind.analytics;
 
 import dev.rewind.protocol.TokenEvent;
+import dev.rewind.protocol.usage.Cost;
+import dev.rewind.protocol.usage.TokenUsage;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -63,6 +65,13 @@ final class ScriptedSession {
     List<TimedEvent> done(long afterMs) {
         now += afterMs;
         add(new TokenEvent.Done(id, nextSeq(), "stop", "stop", null));
+        return events;
+    }
+
+    /** Done with the processor's usage and cost over every attempt (cost null: the model has no price). */
+    List<TimedEvent> done(long afterMs, TokenUsage usage, Cost cost) {
+        now += afterMs;
+        add(new TokenEvent.Done(id, nextSeq(), "stop", "stop", null, null, usage, cost));
         return events;
     }
 

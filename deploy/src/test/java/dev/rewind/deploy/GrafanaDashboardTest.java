@@ -48,7 +48,9 @@ class GrafanaDashboardTest {
         Map<String, Set<String>> queried = queriedMetrics(dashboard);
         assertThat(queried).as("the dashboard has queries").hasSizeGreaterThan(20);
         int[] ports = Ports.freeLoopbackPorts(7);
-        StandaloneConfig config = StandaloneConfig.onLoopback(dataDir, ports, "tokens_per_second: 200", "");
+        // priced, so that the session's cost is exported too
+        StandaloneConfig config = StandaloneConfig.onLoopback(dataDir, ports, "tokens_per_second: 200",
+                "processor: {prices: {currency: USD, models: {sim: {sim-small: {input: 0.15, output: 0.60}}}}}");
         try (Standalone stack = Standalone.start(config);
                 AnalyticsApp analytics = AnalyticsApp.start(ConfigLoader.load(AnalyticsConfig.class, ConfigLoader.parseYaml("""
                         kafka: {bootstrap_servers: "127.0.0.1:%d"}

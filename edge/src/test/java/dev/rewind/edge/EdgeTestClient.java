@@ -31,11 +31,17 @@ public final class EdgeTestClient {
     /** Creates a session asking {@code prompt} of {@code upstream} (null: the default); asserts the 201. */
     public static CreatedSession createSession(HttpClient http, String base, String apiKey, String upstream, String prompt)
             throws Exception {
+        return createSession(http, base, apiKey, upstream, "sim-small", prompt);
+    }
+
+    /** Creates a session asking {@code prompt} of {@code upstream}'s {@code model} (with the simulator's fault script, if any). */
+    public static CreatedSession createSession(HttpClient http, String base, String apiKey, String upstream, String model,
+            String prompt) throws Exception {
         var request = Json.MAPPER.createObjectNode();
         if (upstream != null) {
             request.put("upstream", upstream);
         }
-        String body = Json.toString(request.put("model", "sim-small")
+        String body = Json.toString(request.put("model", model)
                 .set("messages", Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode()
                         .put("role", "user").put("content", prompt))));
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/sessions"))

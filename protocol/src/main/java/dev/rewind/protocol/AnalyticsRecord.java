@@ -2,20 +2,25 @@ package dev.rewind.protocol;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.rewind.protocol.usage.Cost;
+import dev.rewind.protocol.usage.TokenUsage;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * A value of the compacted {@code rewind.analytics}, written by the analytics app: the numbers of one
- * upstream and model, either for one one-minute event-time {@link Window} or as a running {@link Total}.
- * Keys are {@code window|<upstream>|<model>|<window start>} and {@code total|<upstream>|<model>}
- * (see {@link #windowKey} and {@link #totalKey}); a newer value for a key replaces the older one.
+ * upstream and model, either for one one-minute event-time {@link Window} or as a running {@link Total},
+ * and what one API key spent on one upstream and model in a one-minute window ({@link KeyWindow}).
+ * Keys are {@code window|<upstream>|<model>|<window start>}, {@code total|<upstream>|<model>} and
+ * {@code key|<owner>|<upstream>|<model>|<window start>} (see {@link #windowKey}, {@link #totalKey} and
+ * {@link #keyWindowKey}); a newer value for a key replaces the older one.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
     @JsonSubTypes.Type(value = AnalyticsRecord.Window.class, name = "window"),
-    @JsonSubTypes.Type(value = AnalyticsRecord.Total.class, name = "total")
+    @JsonSubTypes.Type(value = AnalyticsRecord.Total.class, name = "total"),
+    @JsonSubTypes.Type(value = AnalyticsRecord.KeyWindow.class, name = "key_window")
 })
 public sealed interface AnalyticsRecord {
 
@@ -23,7 +28,10 @@ public sealed interface AnalyticsRecord {
 
     String model();
 
-    SeriesStats stats();
+    /** The numbers of one upstream and model: a window or the running total. */
+    sealed interface Series extends AnalyticsRecord permits Window, Total {
+        SeriesStats stats();
+    }
 
     /**
      * One tumbling one-minute window of event time, [windowStart, windowEnd). It changes until stream
@@ -38,7 +46,7 @@ public sealed interface AnalyticsRecord {
             Instant finalAfter,
             double throughputTokensPerSecond,
             SeriesStats stats)
-            implements AnalyticsRecord {
+            implements Series {
         public Window {
             Objects.requireNonNull(upstream, "upstream");
             Objects.requireNonNull(model, "model");
@@ -49,7 +57,7 @@ public sealed interface AnalyticsRecord {
     }
 
     /** Everything counted for the upstream and model since the first event the app read. */
-    record Total(String upstream, String model, SeriesStats stats) implements AnalyticsRecord {
+    record Total(String upstream, String model, SeriesStats stats) implements Series {
         public Total {
             Objects.requireNonNull(upstream, "upstream");
             Objects.requireNonNull(model, "model");
@@ -76,12 +84,66 @@ public sealed interface AnalyticsRecord {
             long resets,
             List<ErrorCount> topErrors,
             Instant firstEventAt,
-            Instant lastEventAt) {
+            Instant lastEventAt,
+            Billing billing) {
+        /** Numbers without billing (as every record written before it existed). */
+        public SeriesStats(SessionCounts sessions, long tokens, long discardedTokens, long generationMs,
+                Double tokensPerSecond, Latency ttftMs, Latency durationMs, long retries, long resets,
+                List<ErrorCount> topErrors, Instant firstEventAt, Instant lastEventAt) {
+            this(sessions, tokens, discardedTokens, generationMs, tokensPerSecond, ttftMs, durationMs, retries, resets,
+                    topErrors, firstEventAt, lastEventAt, null);
+        }
+
         public SeriesStats {
             Objects.requireNonNull(sessions, "sessions");
             Objects.requireNonNull(ttftMs, "ttft_ms");
             Objects.requireNonNull(durationMs, "duration_ms");
             topErrors = topErrors == null ? List.of() : List.copyOf(topErrors);
+        }
+    }
+
+    /**
+     * What the sessions that ended were billed for, every attempt included (the terminal events'
+     * {@code total_usage} and {@code cost}), counted at their end. {@code cost} sums the priced
+     * sessions and is absent when none was priced; {@code unpricedSessions} had usage but no price,
+     * so their cost is unknown and left out (never counted as 0). {@code estimatedSessions} had an
+     * attempt whose usage was estimated from its text.
+     */
+    record Billing(long inputTokens, long outputTokens, long reasoningTokens, long cachedInputTokens,
+            long estimatedSessions, long pricedSessions, long unpricedSessions, Cost cost) {
+        public static final Billing NONE = new Billing(0, 0, 0, 0, 0, 0, 0, null);
+
+        /** These numbers with one more ended session's usage and cost (either may be null). */
+        public Billing plus(TokenUsage usage, Cost sessionCost) {
+            if (usage == null) {
+                return this;
+            }
+            boolean priced = sessionCost != null && (cost == null || cost.currency().equals(sessionCost.currency()));
+            return new Billing(inputTokens + count(usage.inputTokens()), outputTokens + count(usage.outputTokens()),
+                    reasoningTokens + count(usage.reasoningTokens()), cachedInputTokens + count(usage.cachedInputTokens()),
+                    estimatedSessions + (usage.estimated() ? 1 : 0), pricedSessions + (priced ? 1 : 0),
+                    unpricedSessions + (priced ? 0 : 1), !priced ? cost : cost == null ? sessionCost : cost.plus(sessionCost));
+        }
+
+        private static long count(Long tokens) {
+            return tokens == null ? 0 : tokens;
+        }
+    }
+
+    /**
+     * What the sessions of API key {@code owner} on one upstream and model that ended in a one-minute
+     * event-time window [windowStart, windowEnd) were billed for, from their final summaries in
+     * {@code rewind.sessions}. It changes until stream time passes {@code finalAfter}.
+     */
+    record KeyWindow(String owner, String upstream, String model, Instant windowStart, Instant windowEnd,
+            Instant finalAfter, Billing billing) implements AnalyticsRecord {
+        public KeyWindow {
+            Objects.requireNonNull(owner, "owner");
+            Objects.requireNonNull(upstream, "upstream");
+            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(windowStart, "window_start");
+            Objects.requireNonNull(windowEnd, "window_end");
+            Objects.requireNonNull(billing, "billing");
         }
     }
 
@@ -100,6 +162,11 @@ public sealed interface AnalyticsRecord {
     /** The key of a window's record: {@code window|<upstream>|<model>|<window start, ISO-8601>}. */
     static String windowKey(String upstream, String model, Instant windowStart) {
         return "window|" + keyPart(upstream) + "|" + keyPart(model) + "|" + windowStart;
+    }
+
+    /** The key of a key's window: {@code key|<owner>|<upstream>|<model>|<window start, ISO-8601>}. */
+    static String keyWindowKey(String owner, String upstream, String model, Instant windowStart) {
+        return "key|" + keyPart(owner) + "|" + keyPart(upstream) + "|" + keyPart(model) + "|" + windowStart;
     }
 
     /** The key of a running total's record: {@code total|<upstream>|<model>}. */

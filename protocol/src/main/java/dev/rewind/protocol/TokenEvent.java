@@ -4,6 +4,10 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rewind.protocol.usage.AttemptUsage;
+import dev.rewind.protocol.usage.Cost;
+import dev.rewind.protocol.usage.TokenUsage;
+import java.util.List;
 
 /**
  * A value of {@code rewind.tokens}, keyed by session id: the product. Per session the events are
@@ -101,11 +105,39 @@ public sealed interface TokenEvent {
     /** Everything since the previous reset (or the start) belongs to a failed attempt: clients clear it. */
     record Reset(String sessionId, long seq, int attempt, String reason) implements TokenEvent {}
 
-    /** Normal end. {@code finishReason} is one of stop, length, tool_calls, content_filter. */
-    record Done(String sessionId, long seq, String finishReason, String providerFinishReason, JsonNode usage)
-            implements TokenEvent {}
+    /** The one event that ends a session, with what its attempts were billed for. */
+    sealed interface Terminal extends TokenEvent permits Done, Error, Cancelled {
+        List<AttemptUsage> attemptUsage();
 
-    record Error(String sessionId, long seq, String code, String message, boolean retryable) implements TokenEvent {}
+        TokenUsage totalUsage();
 
-    record Cancelled(String sessionId, long seq, String by, String reason) implements TokenEvent {}
+        Cost cost();
+    }
+
+    /**
+     * Normal end. {@code finishReason} is one of stop, length, tool_calls, content_filter; {@code usage}
+     * the last attempt's as the provider reported it. Every terminal event carries {@code attemptUsage}
+     * (each attempt's usage and cost), {@code totalUsage} and {@code cost} (their sums; cost null
+     * when some attempt's model has no price): absent in events written before they existed.
+     */
+    record Done(String sessionId, long seq, String finishReason, String providerFinishReason, JsonNode usage,
+            List<AttemptUsage> attemptUsage, TokenUsage totalUsage, Cost cost) implements Terminal {
+        public Done(String sessionId, long seq, String finishReason, String providerFinishReason, JsonNode usage) {
+            this(sessionId, seq, finishReason, providerFinishReason, usage, null, null, null);
+        }
+    }
+
+    record Error(String sessionId, long seq, String code, String message, boolean retryable,
+            List<AttemptUsage> attemptUsage, TokenUsage totalUsage, Cost cost) implements Terminal {
+        public Error(String sessionId, long seq, String code, String message, boolean retryable) {
+            this(sessionId, seq, code, message, retryable, null, null, null);
+        }
+    }
+
+    record Cancelled(String sessionId, long seq, String by, String reason, List<AttemptUsage> attemptUsage,
+            TokenUsage totalUsage, Cost cost) implements Terminal {
+        public Cancelled(String sessionId, long seq, String by, String reason) {
+            this(sessionId, seq, by, reason, null, null, null);
+        }
+    }
 }

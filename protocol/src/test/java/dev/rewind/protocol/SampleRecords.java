@@ -7,6 +7,10 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.rewind.protocol.ChunkRecord.AttemptOutcome;
 import dev.rewind.protocol.ChunkRecord.SessionOutcome;
 import dev.rewind.protocol.RequestRecord.ChatMessage;
+import dev.rewind.protocol.usage.AttemptUsage;
+import dev.rewind.protocol.usage.Cost;
+import dev.rewind.protocol.usage.TokenUsage;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
@@ -139,12 +143,26 @@ final class SampleRecords {
                         new TokenEvent.Done(SESSION, 40, "tool_calls", "tool_use", usage)),
                 new Sample(Topics.TOKENS, "done with finish reason only",
                         new TokenEvent.Done(SESSION, 40, "stop", null, null)),
+                new Sample(Topics.TOKENS, "done with usage and cost per attempt", new TokenEvent.Done(SESSION, 40, "stop",
+                        "stop", usage, List.of(FAILED_ATTEMPT_USAGE, COMPLETED_ATTEMPT_USAGE), TOTAL_USAGE, TOTAL_COST)),
                 new Sample(Topics.TOKENS, "error", new TokenEvent.Error(
                         SESSION, 40, "limit", "response exceeded 16777216 bytes", false)),
+                new Sample(Topics.TOKENS, "error with an unpriced attempt", new TokenEvent.Error(SESSION, 40, "upstream_error",
+                        "overloaded", true, List.of(new AttemptUsage(1, TokenUsage.estimatedFromText(9), null)),
+                        TokenUsage.estimatedFromText(9), null)),
+                new Sample(Topics.TOKENS, "cancelled with usage", new TokenEvent.Cancelled(SESSION, 40, "team-a", null,
+                        List.of(FAILED_ATTEMPT_USAGE), FAILED_ATTEMPT_USAGE.usage(), FAILED_ATTEMPT_USAGE.cost())),
                 new Sample(Topics.TOKENS, "cancelled by key",
                         new TokenEvent.Cancelled(SESSION, 40, "team-a", "user pressed stop")),
                 new Sample(Topics.TOKENS, "cancelled without details", new TokenEvent.Cancelled(SESSION, 2, null, null)));
     }
+
+    static final AttemptUsage FAILED_ATTEMPT_USAGE = new AttemptUsage(1, TokenUsage.estimatedFromText(37),
+            new Cost("USD", new BigDecimal("0.0001"), true));
+    static final AttemptUsage COMPLETED_ATTEMPT_USAGE = new AttemptUsage(2, TokenUsage.reported(1200L, 300L, 64L, 1024L),
+            new Cost("USD", new BigDecimal("0.00372"), false));
+    static final TokenUsage TOTAL_USAGE = FAILED_ATTEMPT_USAGE.usage().plus(COMPLETED_ATTEMPT_USAGE.usage());
+    static final Cost TOTAL_COST = FAILED_ATTEMPT_USAGE.cost().plus(COMPLETED_ATTEMPT_USAGE.cost());
 
     static List<Sample> sessions() {
         List<SessionSummary.Attempt> attempts = List.of(
@@ -154,6 +172,13 @@ final class SampleRecords {
                 new Sample(Topics.SESSIONS, "completed summary", new SessionSummary(SESSION, "team-a", "sim",
                         ProviderFormat.OPENAI_CHAT, "sim-small", CREATED, SessionSummary.Status.COMPLETED, attempts, 42,
                         usage(), 180L, 2400L, null, null, 2, "chat_01-thread")),
+                new Sample(Topics.SESSIONS, "completed summary with usage and cost per attempt", new SessionSummary(SESSION,
+                        "team-a", "sim", ProviderFormat.OPENAI_CHAT, "sim-small", CREATED, SessionSummary.Status.COMPLETED,
+                        List.of(new SessionSummary.Attempt(1, CREATED, 200, "failed", "upstream disconnected", 1000L,
+                                        FAILED_ATTEMPT_USAGE.usage(), FAILED_ATTEMPT_USAGE.cost()),
+                                new SessionSummary.Attempt(2, LATER, 200, "completed", null, null,
+                                        COMPLETED_ATTEMPT_USAGE.usage(), COMPLETED_ATTEMPT_USAGE.cost())),
+                        42, usage(), 180L, 2400L, null, null, 2, null, TOTAL_USAGE, TOTAL_COST)),
                 new Sample(Topics.SESSIONS, "failed summary", new SessionSummary(SESSION, "team-b", "sim-gemini",
                         ProviderFormat.GEMINI, "gemini-sim", CREATED, SessionSummary.Status.FAILED,
                         List.of(new SessionSummary.Attempt(1, CREATED, 401, "failed", "upstream 401", null)), 0, null,
@@ -181,17 +206,20 @@ final class SampleRecords {
                 new AnalyticsRecord.SessionCounts(5, 2, 2, 1), 120, 5, 4000, 30.0,
                 new AnalyticsRecord.Latency(4, 150L, 310L, 310L, 310L),
                 new AnalyticsRecord.Latency(5, 2400L, 4100L, 4100L, 4100L), 1, 1,
-                List.of(new AnalyticsRecord.ErrorCount("upstream_bad_request", 2)), minute, LATER);
+                List.of(new AnalyticsRecord.ErrorCount("upstream_bad_request", 2)), minute, LATER,
+                new AnalyticsRecord.Billing(2400, 610, 64, 1024, 1, 4, 1, TOTAL_COST));
         AnalyticsRecord.SeriesStats startsOnly = new AnalyticsRecord.SeriesStats(
                 new AnalyticsRecord.SessionCounts(1, 0, 0, 0), 0, 0, 0, null,
                 new AnalyticsRecord.Latency(0, null, null, null, null),
-                new AnalyticsRecord.Latency(0, null, null, null, null), 0, 0, null, null, null);
+                new AnalyticsRecord.Latency(0, null, null, null, null), 0, 0, null, null, null, AnalyticsRecord.Billing.NONE);
         return List.of(
                 new Sample(Topics.ANALYTICS, "window with every number", new AnalyticsRecord.Window("sim", "sim-small",
                         minute, minute.plusSeconds(60), minute.plusSeconds(660), 2.0, busy)),
                 new Sample(Topics.ANALYTICS, "window with a start only", new AnalyticsRecord.Window("sim", "sim-small",
                         minute, minute.plusSeconds(60), minute.plusSeconds(660), 0.0, startsOnly)),
-                new Sample(Topics.ANALYTICS, "running total", new AnalyticsRecord.Total("sim", "sim-small", busy)));
+                new Sample(Topics.ANALYTICS, "running total", new AnalyticsRecord.Total("sim", "sim-small", busy)),
+                new Sample(Topics.ANALYTICS, "one key's billing in a window", new AnalyticsRecord.KeyWindow("team-a", "sim",
+                        "sim-small", minute, minute.plusSeconds(60), minute.plusSeconds(660), busy.billing())));
     }
 
     private static List<ChatMessage> conversation() {

@@ -173,11 +173,18 @@ class TopicSchemasTest {
                 arguments(SessionSummary.class, Topics.SESSIONS, "", false),
                 arguments(SessionSummary.Attempt.class, Topics.SESSIONS, "/$defs/attempt", false),
                 arguments(SessionSummary.ErrorInfo.class, Topics.SESSIONS, "/$defs/error_info", false),
+                arguments(dev.rewind.protocol.usage.TokenUsage.class, Topics.SESSIONS, "/$defs/token_usage", false),
+                arguments(dev.rewind.protocol.usage.Cost.class, Topics.SESSIONS, "/$defs/cost", false),
+                arguments(dev.rewind.protocol.usage.TokenUsage.class, Topics.TOKENS, "/$defs/token_usage", false),
+                arguments(dev.rewind.protocol.usage.Cost.class, Topics.TOKENS, "/$defs/cost", false),
+                arguments(dev.rewind.protocol.usage.AttemptUsage.class, Topics.TOKENS, "/$defs/attempt_usage", false),
                 arguments(DeadLetter.class, Topics.CHUNKS_DLQ, "", false),
                 arguments(AnalyticsRecord.SeriesStats.class, Topics.ANALYTICS, "/$defs/series_stats", false),
                 arguments(AnalyticsRecord.SessionCounts.class, Topics.ANALYTICS, "/$defs/session_counts", false),
                 arguments(AnalyticsRecord.Latency.class, Topics.ANALYTICS, "/$defs/latency", false),
-                arguments(AnalyticsRecord.ErrorCount.class, Topics.ANALYTICS, "/$defs/error_count", false)));
+                arguments(AnalyticsRecord.ErrorCount.class, Topics.ANALYTICS, "/$defs/error_count", false),
+                arguments(AnalyticsRecord.Billing.class, Topics.ANALYTICS, "/$defs/billing", false),
+                arguments(dev.rewind.protocol.usage.Cost.class, Topics.ANALYTICS, "/$defs/cost", false)));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -24,14 +24,18 @@ import dev.rewind.kafkatest.KafkaBroker;
 import dev.rewind.kafkatest.WithKafka;
 import dev.rewind.processor.ProcessorConfig;
 import dev.rewind.processor.StreamProcessor;
+import dev.rewind.protocol.Json;
 import dev.rewind.protocol.TopicSettings;
 import dev.rewind.protocol.config.ConfigLoader;
 import dev.rewind.sim.LlmSimulator;
 import dev.rewind.sim.RecordedRequest;
 import dev.rewind.sim.SimConfig;
 import dev.rewind.sim.SimulatedCompletion;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -57,6 +61,8 @@ class WalkingSkeletonTest {
     @TempDir
     static Path tmp;
 
+    /** A model whose first attempt the simulator breaks with an in-band error after 3 tokens; priced in the processor. */
+    private static final String FAILS_ONCE_MODEL = "sim-small@error-after=3x1";
     private static LlmSimulator sim;
     private static StreamProcessor processor;
     private static IngestService ingest;
@@ -74,7 +80,10 @@ class WalkingSkeletonTest {
                 ops: {host: 127.0.0.1, port: 0}
                 topics: {partitions: %d}
                 state_dir: "%s"
-                """.formatted(bootstrap, PARTITIONS, tmp.resolve("streams"))), Map.of(),
+                prices:
+                  currency: USD
+                  models: {sim: {"%s": {input: 1, output: 2}}}
+                """.formatted(bootstrap, PARTITIONS, tmp.resolve("streams"), FAILS_ONCE_MODEL)), Map.of(),
                 ConfigLoader.KAFKA_DEFAULTS, "stream-processor-defaults.yaml"));
         Path keyFile = java.nio.file.Files.writeString(tmp.resolve("sim.key"), SIM_KEY);
         ingest = IngestService.start(ConfigLoader.load(IngestConfig.class, ConfigLoader.parseYaml("""
@@ -118,6 +127,34 @@ class WalkingSkeletonTest {
             assertThat(done.get("finish_reason").asText()).isEqualTo("stop");
             assertThat(done.at("/usage/completion_tokens").asInt()).isEqualTo(generatedFor("Tell me about durable streams.").completionTokens());
         }
+    }
+
+    @Test
+    void theSessionApiShowsEveryAttemptsUsageAndCostTheFailedOneEstimated() throws Exception {
+        String prompt = "Fail once, then tell me what it cost.";
+        CreatedSession session = EdgeTestClient.createSession(HTTP, base(), EdgeTestConfig.API_KEY, null, FAILS_ONCE_MODEL, prompt);
+        HttpRequest summary = HttpRequest.newBuilder(URI.create(base() + "/v1/sessions/" + session.id()))
+                .header("Authorization", "Bearer " + EdgeTestConfig.API_KEY).timeout(Duration.ofSeconds(10)).build();
+        JsonNode view = await().atMost(Duration.ofSeconds(60)).until(
+                () -> Json.fromString(HTTP.send(summary, HttpResponse.BodyHandlers.ofString()).body(), JsonNode.class),
+                json -> json.path("status").asText().equals("completed"));
+
+        SimulatedCompletion generated = generatedFor(prompt);
+        JsonNode attempts = view.get("attempts");
+        assertThat(attempts).as(view.toString()).hasSize(2);
+        // the first attempt's stream broke after 3 tokens without a usage report: its output is estimated
+        assertThat(attempts.get(0).at("/usage/estimated").asBoolean()).isTrue();
+        assertThat(attempts.get(0).at("/usage/output_tokens").asLong()).isPositive();
+        assertThat(attempts.get(0).at("/cost/estimated").asBoolean()).isTrue();
+        assertThat(attempts.get(1).at("/usage/estimated").asBoolean()).isFalse();
+        assertThat(attempts.get(1).at("/usage/input_tokens").asLong()).isEqualTo(generated.promptTokens());
+        assertThat(attempts.get(1).at("/usage/output_tokens").asLong()).isEqualTo(generated.completionTokens());
+        // 1 and 2 USD per million input and output tokens, summed over both attempts
+        long output = attempts.get(0).at("/usage/output_tokens").asLong() + generated.completionTokens();
+        BigDecimal expected = BigDecimal.valueOf(generated.promptTokens() + 2 * output).movePointLeft(6);
+        assertThat(view.at("/cost/amount").decimalValue()).isEqualByComparingTo(expected);
+        assertThat(view.at("/cost/currency").asText()).isEqualTo("USD");
+        assertThat(view.at("/total_usage/output_tokens").asLong()).isEqualTo(output);
     }
 
     @Test

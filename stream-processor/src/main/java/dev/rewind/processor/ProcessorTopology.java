@@ -30,7 +30,7 @@ public final class ProcessorTopology {
         Topology topology = new Topology();
         topology.addSource("requests-source", new StringDeserializer(), new ByteArrayDeserializer(), Topics.REQUESTS);
         topology.addSource("chunks-source", new StringDeserializer(), new ByteArrayDeserializer(), Topics.CHUNKS);
-        topology.addProcessor("session-assembler", () -> new SessionAssembler(config.maxLineBytes(), metrics),
+        topology.addProcessor("session-assembler", () -> new SessionAssembler(config.maxLineBytes(), config.prices(), metrics),
                 "requests-source", "chunks-source");
         topology.addStateStore(SessionAssembler.storeBuilder(), "session-assembler");
         topology.addStateStore(SessionAssembler.argumentsStoreBuilder(), "session-assembler");

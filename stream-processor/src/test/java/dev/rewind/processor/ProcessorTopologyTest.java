@@ -16,6 +16,10 @@ import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.SessionSummary;
 import dev.rewind.protocol.TokenEvent;
 import dev.rewind.protocol.Topics;
+import dev.rewind.protocol.usage.AttemptUsage;
+import dev.rewind.protocol.usage.Cost;
+import dev.rewind.protocol.usage.TokenUsage;
+import java.math.BigDecimal;
 import dev.rewind.protocol.config.ConfigLoader;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -43,6 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ProcessorTopologyTest {
 
     private static final String S = "s_AAAAAAAAAAAAAAAAAAAAAA";
+    /** The terminal events' usage and cost, checked by their own tests. */
+    private static final String[] USAGE_FIELDS = {"attemptUsage", "totalUsage", "cost"};
     private static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
 
     @TempDir
@@ -60,8 +66,13 @@ class ProcessorTopologyTest {
 
     @BeforeEach
     void start() {
+        startWith("");
+    }
+
+    /** Starts the driver with {@code yaml} added to the test's config. */
+    private void startWith(String yaml) {
         ProcessorConfig config = ConfigLoader.load(ProcessorConfig.class,
-                ConfigLoader.parseYaml("state_dir: \"" + stateDir + "\""), Map.of(),
+                ConfigLoader.parseYaml("state_dir: \"" + stateDir + "\"\n" + yaml), Map.of(),
                 ConfigLoader.KAFKA_DEFAULTS, "stream-processor-defaults.yaml");
         driver = new TopologyTestDriver(ProcessorTopology.buildTopology(config, new ProcessorMetrics(registry)), ProcessorTopology.streamsConfig(config));
         requests = driver.createInputTopic(Topics.REQUESTS, new StringSerializer(), Serdes.REQUEST);
@@ -143,6 +154,66 @@ class ProcessorTopologyTest {
     }
 
     @Test
+    void everyAttemptKeepsItsUsageAndCostTheInterruptedOneEstimatedFromItsText() {
+        driver.close();
+        startWith("""
+                prices:
+                  currency: EUR
+                  models: {sim: {sim-small: {input: 1, output: 2, cached_input: 0.5}}}
+                """);
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"partial\"}}]}\n\n");
+        attemptEnded(1, AttemptOutcome.FAILED);
+        attemptStarted(2, 200);
+        chunk(2, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"whole\"},\"finish_reason\":\"stop\"}],\"usage\":"
+                + "{\"prompt_tokens\":10,\"completion_tokens\":5,\"prompt_tokens_details\":{\"cached_tokens\":4}}}\n\ndata: [DONE]\n\n");
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+
+        // attempt 1 reported nothing: "partial" is 7 characters, 2 tokens at 4 per token, 2 x 2 EUR per million
+        TokenUsage estimated = TokenUsage.estimatedFromText(7);
+        Cost estimatedCost = new Cost("EUR", new BigDecimal("0.000004"), true);
+        // attempt 2: 6 uncached x 1 + 4 cached x 0.5 + 5 output x 2 = 18 per million
+        TokenUsage reported = TokenUsage.reported(10L, 5L, null, 4L);
+        Cost reportedCost = new Cost("EUR", new BigDecimal("0.000018"), false);
+        SessionSummary last = lastSummary();
+        assertThat(last.attempts()).extracting(SessionSummary.Attempt::usage).containsExactly(estimated, reported);
+        assertThat(estimated.outputTokens()).isEqualTo(2);
+        assertThat(last.attempts()).extracting(SessionSummary.Attempt::cost).containsExactly(estimatedCost, reportedCost);
+        assertThat(last.totalUsage()).isEqualTo(new TokenUsage(10L, 7L, null, 4L, true));
+        assertThat(last.cost()).isEqualTo(new Cost("EUR", new BigDecimal("0.000022"), true));
+        List<TokenEvent> events = tokens.readValuesToList();
+        assertThat(events).extracting(TokenEvent::eventName).contains("reset");
+        assertThat(events.getLast()).isInstanceOfSatisfying(TokenEvent.Done.class, done -> {
+            assertThat(done.attemptUsage()).containsExactly(new AttemptUsage(1, estimated, estimatedCost),
+                    new AttemptUsage(2, reported, reportedCost));
+            assertThat(done.totalUsage()).isEqualTo(last.totalUsage());
+            assertThat(done.cost()).isEqualTo(last.cost());
+        });
+    }
+
+    @Test
+    void aModelWithoutAPriceHasUsageButNoCostNeverZero() {
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}\n\n"
+                + "data: [DONE]\n\n");
+        attemptEnded(1, AttemptOutcome.COMPLETED);
+        sessionEnded(SessionOutcome.FAILED, "limit", false);
+
+        SessionSummary last = lastSummary();
+        assertThat(last.attempts()).singleElement().satisfies(a -> {
+            assertThat(a.usage()).isEqualTo(TokenUsage.reported(3L, 1L, null, null));
+            assertThat(a.cost()).isNull();
+        });
+        assertThat(last.cost()).isNull();
+        assertThat(tokens.readValuesToList().getLast()).isInstanceOfSatisfying(TokenEvent.Error.class, error -> {
+            assertThat(error.attemptUsage()).containsExactly(new AttemptUsage(1, TokenUsage.reported(3L, 1L, null, null), null));
+            assertThat(error.cost()).isNull();
+        });
+    }
+
+    @Test
     void aQueueMarkerThatArrivesAfterItsAttemptStartedSaysNothing() {
         request();
         attemptStarted(1, 200);
@@ -190,7 +261,7 @@ class ProcessorTopologyTest {
         sessionEnded(SessionOutcome.FAILED, "upstream_rate_limited", true);
         List<TokenEvent> events = tokens.readValuesToList();
         assertThat(events).extracting(TokenEvent::eventName).containsExactly("start", "error");
-        assertThat(events.get(1)).isEqualTo(new TokenEvent.Error(S, 2, "upstream_rate_limited", "upstream said no", true));
+        assertThat(events.get(1)).usingRecursiveComparison().ignoringFields(USAGE_FIELDS).isEqualTo(new TokenEvent.Error(S, 2, "upstream_rate_limited", "upstream said no", true));
         assertThat(dlq.isEmpty()).as("an error body is audited, never parsed as a stream").isTrue();
         assertThat(lastSummary().error()).isEqualTo(new SessionSummary.ErrorInfo("upstream_rate_limited", "upstream said no", true));
     }
@@ -201,7 +272,7 @@ class ProcessorTopologyTest {
         attemptStarted(1, 200);
         chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"The\"}}]}\n\ndata: {\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}\n\n");
         chunks.pipeInput(S, new ChunkRecord.SessionEnded(S, 1, SessionOutcome.FAILED, null, null, false, null, T0), T0.plusMillis(900));
-        assertThat(tokens.readValuesToList().getLast()).isEqualTo(new TokenEvent.Error(S, 3, "server_error", "boom", false));
+        assertThat(tokens.readValuesToList().getLast()).usingRecursiveComparison().ignoringFields(USAGE_FIELDS).isEqualTo(new TokenEvent.Error(S, 3, "server_error", "boom", false));
     }
 
     @Test
@@ -213,7 +284,7 @@ class ProcessorTopologyTest {
                 "owner-1", T0), T0.plusMillis(900));
         List<TokenEvent> events = tokens.readValuesToList();
         assertThat(events).extracting(TokenEvent::eventName).containsExactly("start", "token", "cancelled");
-        assertThat(events.getLast()).isEqualTo(new TokenEvent.Cancelled(S, 3, "owner-1", "user pressed stop"));
+        assertThat(events.getLast()).usingRecursiveComparison().ignoringFields(USAGE_FIELDS).isEqualTo(new TokenEvent.Cancelled(S, 3, "owner-1", "user pressed stop"));
         assertThat(lastSummary()).satisfies(summary -> {
             assertThat(summary.status()).isEqualTo(SessionSummary.Status.CANCELLED);
             assertThat(summary.cancelledBy()).isEqualTo("owner-1");
@@ -274,7 +345,8 @@ class ProcessorTopologyTest {
         assertThat(last.ttftMs()).isEqualTo(101L);
         assertThat(last.tokensPartition()).isZero();
         assertThat(last.createdAt()).isEqualTo(T0);
-        assertThat(last.attempts()).containsExactly(new SessionSummary.Attempt(1, T0, 200, "completed", "ended", null));
+        assertThat(last.attempts()).usingRecursiveFieldByFieldElementComparatorIgnoringFields("usage", "cost")
+                .containsExactly(new SessionSummary.Attempt(1, T0, 200, "completed", "ended", null));
     }
 
     @Test
@@ -527,8 +599,9 @@ class ProcessorTopologyTest {
             assertThat(last.isFinal()).isTrue();
             assertThat(last.arguments()).isEqualTo(Json.MAPPER.createObjectNode().put("a", 1));
         });
-        assertThat(events.get(4)).isEqualTo(new TokenEvent.Done(S, 5, "tool_calls", "stop",
-                Json.MAPPER.createObjectNode().put("eval_count", 9)));
+        assertThat(events.get(4)).usingRecursiveComparison().ignoringFields(USAGE_FIELDS).isEqualTo(new TokenEvent.Done(S, 5,
+                "tool_calls", "stop", Json.MAPPER.createObjectNode().put("eval_count", 9)));
+        assertThat(((TokenEvent.Done) events.get(4)).totalUsage()).isEqualTo(TokenUsage.reported(null, 9L, null, null));
         assertThat(dlq.isEmpty()).isTrue();
     }
 
@@ -540,7 +613,7 @@ class ProcessorTopologyTest {
         sessionEnded(SessionOutcome.COMPLETED, null, null);
         List<TokenEvent> events = tokens.readValuesToList();
         assertThat(events).extracting(TokenEvent::eventName).containsExactly("start", "token", "done");
-        assertThat(events.getLast()).isEqualTo(new TokenEvent.Done(S, 3, "length", "MAX_TOKENS", null));
+        assertThat(events.getLast()).usingRecursiveComparison().ignoringFields(USAGE_FIELDS).isEqualTo(new TokenEvent.Done(S, 3, "length", "MAX_TOKENS", null));
 
         String other = "s_CCCCCCCCCCCCCCCCCCCCCC";
         chunks.pipeInput(other, new ChunkRecord.AttemptStarted(other, 1, 200, "text/event-stream", "sim", "sim-small",

@@ -78,21 +78,28 @@ public final class AnalyticsMetrics {
         }
         snapshot.forEach((series, numbers) -> {
             List<String> codes = numbers.stats().topErrors().stream().map(AnalyticsRecord.ErrorCount::code).toList();
+            AnalyticsRecord.Billing billing = numbers.stats().billing();
+            String currency = billing == null || billing.cost() == null ? null : billing.cost().currency();
             List<Meter> registered = meters.get(series);
-            if (registered == null || registered.size() != baseMeterCount() + codes.size()) {
+            if (registered == null || registered.size() != baseMeterCount() + codes.size() + (currency == null ? 0 : 1)) {
                 if (registered != null) {
                     registered.forEach(registry::remove);
                 }
-                meters.put(series, register(series, numbers, codes));
+                meters.put(series, register(series, numbers, codes, currency));
             }
         });
     }
 
     private static int baseMeterCount() {
-        return 4 + 5 + 1 + 2 * QUANTILES.length;
+        return 4 + 5 + 1 + 2 * QUANTILES.length + BILLED_TOKEN_KINDS.size();
     }
 
-    private List<Meter> register(String series, Series numbers, List<String> codes) {
+    /** Billed token kinds, as the {@code kind} tag of {@code rewind_analytics_billed_tokens_total}. */
+    private static final Map<String, ToDoubleFunction<AnalyticsRecord.Billing>> BILLED_TOKEN_KINDS = Map.of(
+            "input", AnalyticsRecord.Billing::inputTokens, "output", AnalyticsRecord.Billing::outputTokens,
+            "reasoning", AnalyticsRecord.Billing::reasoningTokens, "cached_input", AnalyticsRecord.Billing::cachedInputTokens);
+
+    private List<Meter> register(String series, Series numbers, List<String> codes, String currency) {
         Tags tags = Tags.of("upstream", numbers.upstream(), "model", numbers.model());
         List<Meter> registered = new ArrayList<>();
         registered.add(counter("rewind.analytics.sessions", "sessions by outcome (started counts at the start event)",
@@ -121,6 +128,15 @@ public final class AnalyticsMetrics {
                     AnalyticsRecord.SeriesStats::ttftMs));
             registered.add(quantileGauge("rewind.analytics.duration", "session duration", series, tags, quantile,
                     AnalyticsRecord.SeriesStats::durationMs));
+        }
+        BILLED_TOKEN_KINDS.forEach((kind, count) -> registered.add(counter("rewind.analytics.billed.tokens",
+                "provider tokens billed for ended sessions, every attempt included", series, tags.and("kind", kind),
+                s -> s.billing() == null ? 0 : count.applyAsDouble(s.billing()))));
+        if (currency != null) {
+            // a double only here, for Prometheus; the topic keeps the exact decimal
+            registered.add(counter("rewind.analytics.cost", "cost of the priced ended sessions, every attempt included",
+                    series, tags.and("currency", currency), s -> s.billing() == null || s.billing().cost() == null ? 0
+                            : s.billing().cost().amount().doubleValue()));
         }
         for (String code : codes) {
             registered.add(counter("rewind.analytics.errors", "sessions ended with error, by code", series,

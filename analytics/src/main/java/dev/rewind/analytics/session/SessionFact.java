@@ -2,6 +2,8 @@ package dev.rewind.analytics.session;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.rewind.protocol.usage.Cost;
+import dev.rewind.protocol.usage.TokenUsage;
 
 /**
  * What one session contributes to its upstream and model's numbers, at event time {@code at} (epoch
@@ -25,7 +27,8 @@ public sealed interface SessionFact {
 
     /**
      * {@code ttftMs} is absent when the session produced no output; {@code generationMs} when it had no
-     * token after its last reset; {@code errorCode} unless it ended with an error.
+     * token after its last reset; {@code errorCode} unless it ended with an error; {@code usage} and
+     * {@code cost} (the terminal event's, every attempt included) when the processor reported them.
      */
     record Finished(
             String upstream,
@@ -39,7 +42,9 @@ public sealed interface SessionFact {
             Long generationMs,
             int retries,
             int resets,
-            String errorCode)
+            String errorCode,
+            TokenUsage usage,
+            Cost cost)
             implements SessionFact {}
 
     enum Outcome {

@@ -69,7 +69,8 @@ public record SessionProgress(
                 : null;
         return new SessionFact.Finished(upstream, model, at, outcome, tokens, discardedTokens,
                 firstOutputAt == null ? null : firstOutputAt - startedAt, at - startedAt,
-                firstTokenAt == null ? null : at - firstTokenAt, retries, resets, errorCode);
+                firstTokenAt == null ? null : at - firstTokenAt, retries, resets, errorCode,
+                ((TokenEvent.Terminal) terminal).totalUsage(), ((TokenEvent.Terminal) terminal).cost());
     }
 
     private SessionProgress output(TokenEvent event, long at) {

@@ -32,17 +32,19 @@ public record SeriesAggregate(
         Long durationMaxMs,
         TreeMap<String, Long> errorCodes,
         Long firstEventAt,
-        Long lastEventAt) {
+        Long lastEventAt,
+        AnalyticsRecord.Billing billing) {
 
     /** Error codes beyond the bound are counted under this one. */
     public static final String OTHER_ERRORS = "other";
 
     public SeriesAggregate {
         errorCodes = errorCodes == null ? new TreeMap<>() : new TreeMap<>(errorCodes);
+        billing = billing == null ? AnalyticsRecord.Billing.NONE : billing; // stored before billing existed
     }
 
     public static SeriesAggregate empty() {
-        return new SeriesAggregate(null, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, null, null, null, null, null, null);
+        return new SeriesAggregate(null, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, null, null, null, null, null, null, null);
     }
 
     public SeriesAggregate add(SessionFact fact, int maxErrorCodes) {
@@ -51,7 +53,7 @@ public record SeriesAggregate(
         return switch (fact) {
             case SessionFact.Started s -> new SeriesAggregate(s.upstream(), s.model(), started + 1, done, error,
                     cancelled, tokens, discardedTokens, generationMs, retries, resets, ttftHistogram, ttftMaxMs,
-                    durationHistogram, durationMaxMs, errorCodes, first, last);
+                    durationHistogram, durationMaxMs, errorCodes, first, last, billing);
             case SessionFact.Finished f -> new SeriesAggregate(f.upstream(), f.model(), started,
                     done + (f.outcome() == SessionFact.Outcome.DONE ? 1 : 0),
                     error + (f.outcome() == SessionFact.Outcome.ERROR ? 1 : 0),
@@ -63,7 +65,8 @@ public record SeriesAggregate(
                     f.ttftMs() == null ? ttftMaxMs : LatencyHistogram.max(ttftMaxMs, f.ttftMs()),
                     LatencyHistogram.record(durationHistogram, f.durationMs()),
                     LatencyHistogram.max(durationMaxMs, f.durationMs()),
-                    f.errorCode() == null ? errorCodes : countError(f.errorCode(), maxErrorCodes), first, last);
+                    f.errorCode() == null ? errorCodes : countError(f.errorCode(), maxErrorCodes), first, last,
+                    billing.plus(f.usage(), f.cost()));
         };
     }
 
@@ -84,7 +87,7 @@ public record SeriesAggregate(
         return new AnalyticsRecord.SeriesStats(new AnalyticsRecord.SessionCounts(started, done, error, cancelled),
                 tokens, discardedTokens, generationMs, tokensPerSecond, LatencyHistogram.summarize(ttftHistogram, ttftMaxMs),
                 LatencyHistogram.summarize(durationHistogram, durationMaxMs), retries, resets, topErrors, instant(firstEventAt),
-                instant(lastEventAt));
+                instant(lastEventAt), billing);
     }
 
     private static Instant instant(Long millis) {

@@ -124,6 +124,9 @@ public final class AnalyticsFeed implements AutoCloseable {
     }
 
     private void apply(ConsumerRecord<String, byte[]> record, long nowMs) {
+        if (AnalyticsKey.isKeyWindow(record.key())) {
+            return; // one API key's billing: the edge keeps no view of it (yet)
+        }
         Optional<AnalyticsKey> key = AnalyticsKey.parse(record.key());
         if (key.isEmpty()) {
             faults.refuse(record, "wrong-key: not a window or total key of " + Topics.ANALYTICS);

@@ -21,6 +21,11 @@ record AnalyticsKey(String upstream, String model, Instant windowStart) {
         return windowStart != null;
     }
 
+    /** True for a {@code key|<owner>|<upstream>|<model>|<window start>} key: one API key's billing, not a series. */
+    static boolean isKeyWindow(String key) {
+        return key != null && key.startsWith("key|");
+    }
+
     /** The key, or empty for one not in the analytics app's format. */
     static Optional<AnalyticsKey> parse(String key) {
         if (key == null) {

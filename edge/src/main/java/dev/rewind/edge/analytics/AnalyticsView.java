@@ -69,6 +69,9 @@ final class AnalyticsView {
             }
             return;
         }
+        if (!(value instanceof AnalyticsRecord.Series seriesRecord)) {
+            return; // one API key's billing is no series' (the feed skips those keys anyway)
+        }
         if (value instanceof AnalyticsRecord.Window window && tooOld(window.windowStart(), nowMs)) {
             return;
         }
@@ -83,7 +86,7 @@ final class AnalyticsView {
             series.put(name, state);
         }
         state.updatedAtMs = Math.max(state.updatedAtMs, timestampMs);
-        switch (value) {
+        switch (seriesRecord) {
             case AnalyticsRecord.Total total -> state.total = total;
             case AnalyticsRecord.Window window -> {
                 state.windows.put(window.windowStart(), window);

@@ -142,6 +142,33 @@ class AnalyticsApiTest {
     }
 
     @Test
+    void anApiKeysBillingWindowIsSkippedNeverDeadLetteredAsABadKey() throws Exception {
+        Instant minute = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+        String keyWindowKey = AnalyticsRecord.keyWindowKey("team-a", "sim", "small", minute);
+        try (RawRecords raw = new RawRecords(kafka.bootstrapServers())) {
+            RecordMetadata keyWindow = raw.write(Topics.ANALYTICS, keyWindowKey, Serdes.ANALYTICS.serialize(Topics.ANALYTICS,
+                    new AnalyticsRecord.KeyWindow("team-a", "sim", "small", minute, minute.plusSeconds(60),
+                            minute.plusSeconds(660), AnalyticsRecord.Billing.NONE)));
+            // a bad key after it in the same partition: once that is dead-lettered, the key window was read before it
+            String badKey = keyInPartition("no-such-key-", keyWindow.partition());
+            RecordMetadata after = raw.write(Topics.ANALYTICS, badKey, "{}");
+            raw.awaitDeadLetter(after, Duration.ofSeconds(20));
+            assertThat(raw.deadLetterAt(keyWindow)).isEmpty();
+        }
+    }
+
+    /** A key that Kafka's default partitioner puts in {@code partition} of the analytics topic. */
+    private static String keyInPartition(String prefix, int partition) {
+        for (int i = 0; ; i++) {
+            byte[] key = (prefix + i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(key)) % PARTITIONS
+                    == partition) {
+                return prefix + i;
+            }
+        }
+    }
+
+    @Test
     void needsAnApiKeyListedInReaderKeysAndRefusesBadParameters() throws Exception {
         problem(get("", null, 401));
         problem(get("", "rt1.k1.forged.signature", 401));

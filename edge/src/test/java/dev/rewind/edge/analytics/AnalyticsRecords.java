@@ -30,6 +30,7 @@ final class AnalyticsRecords {
         return switch (record) {
             case AnalyticsRecord.Window w -> AnalyticsRecord.windowKey(w.upstream(), w.model(), w.windowStart());
             case AnalyticsRecord.Total t -> AnalyticsRecord.totalKey(t.upstream(), t.model());
+            case AnalyticsRecord.KeyWindow k -> AnalyticsRecord.keyWindowKey(k.owner(), k.upstream(), k.model(), k.windowStart());
         };
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rewind.processor.sse.SseEvent;
+import dev.rewind.protocol.usage.TokenUsage;
 import dev.rewind.protocol.Json;
 import java.util.function.Consumer;
 
@@ -76,6 +77,18 @@ public final class AnthropicExtractor extends ProviderStream {
             }
             default -> { } // signature_delta, citations_delta and types added later
         }
+    }
+
+    /**
+     * Anthropic counts cache reads and writes apart from {@code input_tokens}: the whole prompt is their
+     * sum. Thinking is billed inside {@code output_tokens} and not reported apart (reasoning is null).
+     */
+    @Override
+    TokenUsage normalise(JsonNode usage) {
+        Long cacheRead = ProviderJson.tokenCount(usage, "/cache_read_input_tokens");
+        return TokenUsage.reported(ProviderJson.sumOfPresent(ProviderJson.tokenCount(usage, "/input_tokens"), cacheRead,
+                        ProviderJson.tokenCount(usage, "/cache_creation_input_tokens")),
+                ProviderJson.tokenCount(usage, "/output_tokens"), null, cacheRead);
     }
 
     private void mergeUsage(JsonNode reported) {

@@ -3,6 +3,7 @@ package dev.rewind.processor.provider;
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rewind.processor.sse.SseEvent;
+import dev.rewind.protocol.usage.TokenUsage;
 import java.util.function.Consumer;
 
 /**
@@ -49,6 +50,12 @@ public final class ChatCompletionsExtractor extends ProviderStream {
         if (chunk.path("usage").isObject()) {
             usage = chunk.get("usage");
         }
+    }
+
+    /** prompt_tokens (cached included), completion_tokens (reasoning included) and their details. */
+    @Override
+    TokenUsage normalise(JsonNode usage) {
+        return ProviderJson.openAiUsage(usage, "prompt_tokens", "completion_tokens");
     }
 
     private void choice(JsonNode choice, Consumer<Extracted> out) {

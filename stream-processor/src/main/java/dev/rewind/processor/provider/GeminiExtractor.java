@@ -3,6 +3,7 @@ package dev.rewind.processor.provider;
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rewind.processor.sse.SseEvent;
+import dev.rewind.protocol.usage.TokenUsage;
 import java.util.function.Consumer;
 
 /**
@@ -54,6 +55,18 @@ public final class GeminiExtractor extends ProviderStream {
         if (chunk.path("usageMetadata").isObject()) {
             usage = chunk.get("usageMetadata");
         }
+    }
+
+    /**
+     * promptTokenCount includes cachedContentTokenCount; candidatesTokenCount leaves out the thoughts,
+     * which are billed as output: output is their sum.
+     */
+    @Override
+    TokenUsage normalise(JsonNode usage) {
+        Long thoughts = ProviderJson.tokenCount(usage, "/thoughtsTokenCount");
+        return TokenUsage.reported(ProviderJson.tokenCount(usage, "/promptTokenCount"),
+                ProviderJson.sumOfPresent(ProviderJson.tokenCount(usage, "/candidatesTokenCount"), thoughts), thoughts,
+                ProviderJson.tokenCount(usage, "/cachedContentTokenCount"));
     }
 
     private void candidate(JsonNode candidate, Consumer<Extracted> out) {

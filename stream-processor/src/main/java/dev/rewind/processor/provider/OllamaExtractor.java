@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rewind.processor.sse.SseEvent;
+import dev.rewind.protocol.usage.TokenUsage;
 import dev.rewind.protocol.Json;
 import java.util.List;
 import java.util.function.Consumer;
@@ -63,6 +64,13 @@ public final class OllamaExtractor extends ProviderStream {
             finishReason = chunk.path("done_reason").asText(null);
             usage(chunk);
         }
+    }
+
+    /** prompt_eval_count and eval_count; Ollama reports neither reasoning nor cache apart. */
+    @Override
+    TokenUsage normalise(JsonNode usage) {
+        return TokenUsage.reported(ProviderJson.tokenCount(usage, "/prompt_eval_count"),
+                ProviderJson.tokenCount(usage, "/eval_count"), null, null);
     }
 
     private void usage(JsonNode done) {

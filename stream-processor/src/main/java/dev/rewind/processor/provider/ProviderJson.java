@@ -14,6 +14,31 @@ final class ProviderJson {
     private ProviderJson() {}
 
     /** The event's data as a JSON object, or null after reporting why it is not one. */
+    /** The whole non-negative number at {@code pointer} in a usage object, or null when it is absent or not one. */
+    static Long tokenCount(JsonNode usage, String pointer) {
+        JsonNode count = usage.at(pointer);
+        return count.canConvertToExactIntegral() && count.asLong() >= 0 ? count.asLong() : null;
+    }
+
+    /**
+     * OpenAI's usage shape under either API's names: the input and output counts, and their
+     * {@code <input>_details.cached_tokens} and {@code <output>_details.reasoning_tokens}.
+     */
+    static dev.rewind.protocol.usage.TokenUsage openAiUsage(JsonNode usage, String input, String output) {
+        return dev.rewind.protocol.usage.TokenUsage.reported(tokenCount(usage, "/" + input), tokenCount(usage, "/" + output),
+                tokenCount(usage, "/" + output + "_details/reasoning_tokens"),
+                tokenCount(usage, "/" + input + "_details/cached_tokens"));
+    }
+
+    /** The sum of the counts that are present; null when none is. */
+    static Long sumOfPresent(Long... counts) {
+        Long sum = null;
+        for (Long count : counts) {
+            sum = count == null ? sum : sum == null ? count : Long.valueOf(sum + count);
+        }
+        return sum;
+    }
+
     static JsonNode object(SseEvent event, Consumer<Extracted> out) {
         JsonNode node;
         try {

@@ -2,6 +2,7 @@ package dev.rewind.processor.provider;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.rewind.protocol.usage.TokenUsage;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -45,6 +46,14 @@ abstract sealed class ProviderStream implements StreamExtractor
     public JsonNode usage() {
         return usage;
     }
+
+    @Override
+    public TokenUsage tokenUsage() {
+        return usage == null ? null : normalise(usage);
+    }
+
+    /** The provider's own usage object in Rewind's names: what each format's counts mean (DESIGN §3). */
+    abstract TokenUsage normalise(JsonNode usage);
 
     @Override
     public boolean terminated() {

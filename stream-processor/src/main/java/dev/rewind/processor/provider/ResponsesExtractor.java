@@ -3,6 +3,7 @@ package dev.rewind.processor.provider;
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rewind.processor.sse.SseEvent;
+import dev.rewind.protocol.usage.TokenUsage;
 import java.util.function.Consumer;
 
 /**
@@ -41,6 +42,12 @@ public final class ResponsesExtractor extends ProviderStream {
             }
             default -> { } // created, in_progress, *.done restatements and types added later
         }
+    }
+
+    /** input_tokens (cached included), output_tokens (reasoning included) and their details. */
+    @Override
+    TokenUsage normalise(JsonNode usage) {
+        return ProviderJson.openAiUsage(usage, "input_tokens", "output_tokens");
     }
 
     private void itemAdded(JsonNode data) {

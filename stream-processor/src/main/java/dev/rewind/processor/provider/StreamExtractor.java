@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rewind.processor.sse.SseEvent;
 import dev.rewind.protocol.ProviderFormat;
+import dev.rewind.protocol.usage.TokenUsage;
 import java.util.function.Consumer;
 
 /**
@@ -53,6 +54,12 @@ public sealed interface StreamExtractor permits ProviderStream {
 
     /** The provider's usage report as it reported it (merged where the provider's counts are cumulative). */
     JsonNode usage();
+
+    /**
+     * The provider's usage in Rewind's names ({@link TokenUsage}), or null when it reported none.
+     * Read once, when the attempt ends: nothing of it is computed per token.
+     */
+    TokenUsage tokenUsage();
 
     /** True once the provider's terminal marker arrived. */
     boolean terminated();

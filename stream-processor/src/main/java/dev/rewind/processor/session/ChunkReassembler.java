@@ -94,6 +94,11 @@ public final class ChunkReassembler {
         return extractor.usage();
     }
 
+    /** The provider's usage in Rewind's names, or null when it reported none. */
+    public dev.rewind.protocol.usage.TokenUsage tokenUsage() {
+        return extractor.tokenUsage();
+    }
+
     /** Bytes held for an unfinished line: at most the line limit. */
     public int pendingLineBytes() {
         return lines.pendingBytes();

@@ -9,6 +9,8 @@ import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.SessionSummary;
 import dev.rewind.protocol.TokenEvent;
 import dev.rewind.protocol.Topics;
+import dev.rewind.protocol.usage.PriceTable;
+import dev.rewind.protocol.usage.TokenUsage;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,15 +45,22 @@ public final class SessionAssembler implements Processor<String, byte[], String,
     private static final Logger LOG = LoggerFactory.getLogger(SessionAssembler.class);
 
     private final int maxLineBytes;
+    private final PriceTable prices;
     private final ProcessorMetrics metrics;
     private final Output output = new Output();
     private ProcessorContext<String, Object> context;
     private SessionStates states;
     private WindowStore<String, Long> endedSessions;
 
-    public SessionAssembler(int maxLineBytes, ProcessorMetrics metrics) {
+    public SessionAssembler(int maxLineBytes, PriceTable prices, ProcessorMetrics metrics) {
         this.maxLineBytes = maxLineBytes;
+        this.prices = prices;
         this.metrics = metrics;
+    }
+
+    /** An assembler that knows no prices: every cost is unknown. */
+    public SessionAssembler(int maxLineBytes, ProcessorMetrics metrics) {
+        this(maxLineBytes, PriceTable.NONE, metrics);
     }
 
     /**
@@ -240,7 +249,8 @@ public final class SessionAssembler implements Processor<String, byte[], String,
     private void endWithError(SessionState state, Record<String, byte[]> record, String code, String message) {
         state.status = SessionSummary.Status.FAILED;
         state.error = new SessionSummary.ErrorInfo(code, message, false);
-        emit(state, record, seq -> new TokenEvent.Error(state.sessionId, seq, code, message, false));
+        emit(state, record, seq -> new TokenEvent.Error(state.sessionId, seq, code, message, false, state.attemptUsage(),
+                state.totalUsage, state.cost));
         state.endedAt = record.timestamp();
         summary(state, record);
     }
@@ -281,6 +291,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
         state.attempt = started.attempt();
         state.attemptGeneration = ChunkSerde.writerGeneration(record.headers());
         state.attemptHasOutput = false;
+        state.attemptStreamedChars = 0;
         state.upstreamErrorCode = null;
         state.upstreamErrorMessage = null;
         state.finishReason = null;
@@ -295,7 +306,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
         }
         state.status = streaming ? SessionSummary.Status.STREAMING : state.status;
         state.updateAttempt(started.attempt(), a -> new SessionSummary.Attempt(started.attempt(), started.at(),
-                started.upstreamStatus(), a.outcome(), a.reason(), a.retryDelayMs()));
+                started.upstreamStatus(), a.outcome(), a.reason(), a.retryDelayMs(), a.usage(), a.cost()));
         if (streaming && state.reassembler == null) {
             deadLetter(record, state.sessionId, "no-provider-format", "a 200 stream without a provider format");
         }
@@ -312,7 +323,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
         state.status = SessionSummary.Status.RETRYING;
         state.updateAttempt(retry.attempt(), a -> new SessionSummary.Attempt(a.n(), a.startedAt(),
                 a.upstreamStatus() != null ? a.upstreamStatus() : retry.upstreamStatus(), a.outcome(), a.reason(),
-                retry.delayMs()));
+                retry.delayMs(), a.usage(), a.cost()));
         summary(state, record);
     }
 
@@ -353,7 +364,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
         }
         finishAttempt(state, record);
         state.updateAttempt(ended.attempt(), a -> new SessionSummary.Attempt(a.n(), a.startedAt(), a.upstreamStatus(),
-                ended.outcome().wireName(), ended.reason(), a.retryDelayMs()));
+                ended.outcome().wireName(), ended.reason(), a.retryDelayMs(), a.usage(), a.cost()));
         summary(state, record);
     }
 
@@ -369,7 +380,8 @@ public final class SessionAssembler implements Processor<String, byte[], String,
             case CANCELLED -> {
                 state.status = SessionSummary.Status.CANCELLED;
                 state.cancelledBy = ended.cancelledBy();
-                yield new TokenEvent.Cancelled(state.sessionId, state.takeSeq(), ended.cancelledBy(), ended.reason());
+                yield new TokenEvent.Cancelled(state.sessionId, state.takeSeq(), ended.cancelledBy(), ended.reason(),
+                        state.attemptUsage(), state.totalUsage, state.cost);
             }
         };
         output.add(record.withKey(state.sessionId).withValue(terminal), TOKENS_SINK);
@@ -411,7 +423,8 @@ public final class SessionAssembler implements Processor<String, byte[], String,
         }
         state.status = SessionSummary.Status.COMPLETED;
         return new TokenEvent.Done(state.sessionId, state.takeSeq(),
-                state.normalisedFinishReason == null ? "stop" : state.normalisedFinishReason, state.finishReason, state.usage);
+                state.normalisedFinishReason == null ? "stop" : state.normalisedFinishReason, state.finishReason, state.usage,
+                state.attemptUsage(), state.totalUsage, state.cost);
     }
 
     /** The marker's code and reason; an in-band upstream error of the last attempt fills in what the marker lacks. */
@@ -421,7 +434,8 @@ public final class SessionAssembler implements Processor<String, byte[], String,
         boolean retryable = Boolean.TRUE.equals(ended.retryable());
         state.status = SessionSummary.Status.FAILED;
         state.error = new SessionSummary.ErrorInfo(code, message, retryable);
-        return new TokenEvent.Error(state.sessionId, state.takeSeq(), code, message, retryable);
+        return new TokenEvent.Error(state.sessionId, state.takeSeq(), code, message, retryable, state.attemptUsage(),
+                state.totalUsage, state.cost);
     }
 
     private static String firstPresent(String first, String second, String fallback) {
@@ -448,7 +462,19 @@ public final class SessionAssembler implements Processor<String, byte[], String,
             if (state.reassembler.usage() != null) {
                 state.usage = state.reassembler.usage();
             }
+            recordAttemptUsage(state);
         }
+    }
+
+    /**
+     * The ended attempt's usage as its stream reported it; when it reported none (an interrupted
+     * attempt), its output estimated from the characters it streamed ({@link TokenUsage#estimatedFromText}).
+     * Priced by the session's upstream and model. Runs once per attempt end, never per token.
+     */
+    private void recordAttemptUsage(SessionState state) {
+        TokenUsage reported = state.reassembler.tokenUsage();
+        TokenUsage usage = reported != null ? reported : TokenUsage.estimatedFromText(state.attemptStreamedChars);
+        state.recordUsage(state.attempt, usage, prices.cost(state.upstream, state.model, usage));
     }
 
     private void apply(SessionState state, List<Extracted> items, Record<String, byte[]> record) {
@@ -459,18 +485,25 @@ public final class SessionAssembler implements Processor<String, byte[], String,
                         state.firstTokenAt = record.timestamp();
                     }
                     state.tokenCount++;
+                    state.attemptStreamedChars += text.text().length();
                     output(state, record, seq -> new TokenEvent.Token(state.sessionId, seq, text.text()));
                     if (state.tokenCount == 1) {
                         summary(state, record);
                     }
                 }
-                case Extracted.Reasoning reasoning ->
-                        output(state, record, seq -> new TokenEvent.Reasoning(state.sessionId, seq, reasoning.text()));
-                case Extracted.Refusal refusal ->
-                        output(state, record, seq -> new TokenEvent.Refusal(state.sessionId, seq, refusal.text()));
-                case Extracted.ToolCallDelta delta -> output(state, record, seq -> new TokenEvent.ToolCall(state.sessionId,
-                        seq, delta.index(), delta.providerIndex(), delta.id(), delta.name(), delta.argumentsDelta(),
-                        delta.arguments(), false));
+                case Extracted.Reasoning reasoning -> {
+                    state.attemptStreamedChars += reasoning.text().length();
+                    output(state, record, seq -> new TokenEvent.Reasoning(state.sessionId, seq, reasoning.text()));
+                }
+                case Extracted.Refusal refusal -> {
+                    state.attemptStreamedChars += refusal.text().length();
+                    output(state, record, seq -> new TokenEvent.Refusal(state.sessionId, seq, refusal.text()));
+                }
+                case Extracted.ToolCallDelta delta -> {
+                    state.attemptStreamedChars += delta.argumentsDelta() == null ? 0 : delta.argumentsDelta().length();
+                    output(state, record, seq -> new TokenEvent.ToolCall(state.sessionId, seq, delta.index(),
+                            delta.providerIndex(), delta.id(), delta.name(), delta.argumentsDelta(), delta.arguments(), false));
+                }
                 case Extracted.ToolCallFinal last -> {
                     output(state, record, seq -> new TokenEvent.ToolCall(state.sessionId, seq, last.index(),
                             last.providerIndex(), last.id(), last.name(), "", last.arguments(), true));

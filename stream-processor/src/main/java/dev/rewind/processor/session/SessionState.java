@@ -4,6 +4,9 @@ import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rewind.protocol.ProviderFormat;
 import dev.rewind.protocol.SessionSummary;
+import dev.rewind.protocol.usage.AttemptUsage;
+import dev.rewind.protocol.usage.Cost;
+import dev.rewind.protocol.usage.TokenUsage;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +44,10 @@ final class SessionState {
     String finishReason;
     String normalisedFinishReason;
     JsonNode usage;
+    /** Characters the current attempt streamed (text, reasoning, refusals, tool-call arguments): the estimate's base. */
+    long attemptStreamedChars;
+    TokenUsage totalUsage;
+    Cost cost;
     SessionSummary.Status status = SessionSummary.Status.PENDING;
     SessionSummary.ErrorInfo error;
     String cancelledBy;
@@ -81,11 +88,40 @@ final class SessionState {
     SessionSummary summary() {
         return new SessionSummary(sessionId, owner, upstream, providerFormat, model, createdAt, status, attempts,
                 tokenCount, usage, sinceCreated(firstTokenAt), sinceCreated(endedAt), error, cancelledBy, tokensPartition,
-                conversationId);
+                conversationId, totalUsage, cost);
     }
 
     private Long sinceCreated(Long timestamp) {
         return createdAt == null || timestamp == null ? null : Math.max(0, timestamp - createdAt.toEpochMilli());
+    }
+
+    /**
+     * Records attempt {@code n}'s usage and cost, and the session's sums over every attempt with usage:
+     * the session's cost is unknown (null) when one of them has no price, since a partial sum would
+     * understate it.
+     */
+    void recordUsage(int n, TokenUsage attemptUsage, Cost attemptCost) {
+        updateAttempt(n, a -> new SessionSummary.Attempt(a.n(), a.startedAt(), a.upstreamStatus(), a.outcome(), a.reason(),
+                a.retryDelayMs(), attemptUsage, attemptCost));
+        TokenUsage sum = null;
+        Cost costSum = null;
+        boolean unpriced = false;
+        for (SessionSummary.Attempt a : attempts) {
+            if (a.usage() != null) {
+                sum = sum == null ? a.usage() : sum.plus(a.usage());
+                unpriced |= a.cost() == null;
+                costSum = a.cost() == null ? costSum : costSum == null ? a.cost() : costSum.plus(a.cost());
+            }
+        }
+        totalUsage = sum;
+        cost = unpriced ? null : costSum;
+    }
+
+    /** Each attempt's usage and cost, for the terminal event; null when no attempt streamed. */
+    List<AttemptUsage> attemptUsage() {
+        List<AttemptUsage> used = attempts.stream().filter(a -> a.usage() != null)
+                .map(a -> new AttemptUsage(a.n(), a.usage(), a.cost())).toList();
+        return used.isEmpty() ? null : used;
     }
 
     /** Replaces the attempt entry {@code n} (attempts are numbered from 1). */
