@@ -18,6 +18,7 @@ public sealed interface RequestRecord permits RequestRecord.Start {
     /**
      * Start a generation. {@code owner} is the id of the API key that asked (never the key itself);
      * {@code messages} and {@code params} are in OpenAI Chat Completions shape, as the client sent them.
+     * {@code conversationId} (optional, see {@link ConversationIds}) names the chat this session is a turn of.
      */
     record Start(
             String sessionId,
@@ -28,7 +29,8 @@ public sealed interface RequestRecord permits RequestRecord.Start {
             List<ChatMessage> messages,
             ObjectNode params,
             Instant createdAt,
-            String idempotencyKey)
+            String idempotencyKey,
+            String conversationId)
             implements RequestRecord {
         public Start {
             Objects.requireNonNull(sessionId, "session_id");
@@ -36,6 +38,12 @@ public sealed interface RequestRecord permits RequestRecord.Start {
             Objects.requireNonNull(providerFormat, "provider_format");
             Objects.requireNonNull(createdAt, "created_at");
             messages = messages == null ? List.of() : List.copyOf(messages);
+        }
+
+        /** A session that is no turn of a named conversation. */
+        public Start(String sessionId, String owner, String upstream, ProviderFormat providerFormat, String model,
+                List<ChatMessage> messages, ObjectNode params, Instant createdAt, String idempotencyKey) {
+            this(sessionId, owner, upstream, providerFormat, model, messages, params, createdAt, idempotencyKey, null);
         }
     }
 

@@ -22,10 +22,19 @@ public record SessionSummary(
         Long durationMs,
         ErrorInfo error,
         String cancelledBy,
-        Integer tokensPartition) {
+        Integer tokensPartition,
+        String conversationId) {
 
     public SessionSummary {
         attempts = attempts == null ? List.of() : List.copyOf(attempts);
+    }
+
+    /** A summary of a session that is no turn of a named conversation (and of every summary written before conversations). */
+    public SessionSummary(String id, String owner, String upstream, ProviderFormat providerFormat, String model,
+            Instant createdAt, Status status, List<Attempt> attempts, long tokenCount, JsonNode usage, Long ttftMs,
+            Long durationMs, ErrorInfo error, String cancelledBy, Integer tokensPartition) {
+        this(id, owner, upstream, providerFormat, model, createdAt, status, attempts, tokenCount, usage, ttftMs, durationMs,
+                error, cancelledBy, tokensPartition, null);
     }
 
     public enum Status {

@@ -55,7 +55,12 @@ public sealed interface TokenEvent {
         return this instanceof Done || this instanceof Error || this instanceof Cancelled;
     }
 
-    record Start(String sessionId, long seq, String upstream, String model) implements TokenEvent {}
+    /** The first event; {@code conversationId} is the request's, absent for a session outside any conversation. */
+    record Start(String sessionId, long seq, String upstream, String model, String conversationId) implements TokenEvent {
+        public Start(String sessionId, long seq, String upstream, String model) {
+            this(sessionId, seq, upstream, model, null);
+        }
+    }
 
     record Token(String sessionId, long seq, String text) implements TokenEvent {}
 

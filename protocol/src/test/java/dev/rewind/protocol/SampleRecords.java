@@ -63,7 +63,7 @@ final class SampleRecords {
         return List.of(
                 new Sample(Topics.REQUESTS, "start with tools and every message kind", new RequestRecord.Start(
                         SESSION, "team-a", "sim", ProviderFormat.OPENAI_CHAT, "sim-small", conversation(), params(),
-                        CREATED, "idem-7f3a91")),
+                        CREATED, "idem-7f3a91", "chat_01-thread")),
                 new Sample(Topics.REQUESTS, "start without params or idempotency key", new RequestRecord.Start(
                         SESSION, "team-b", "sim-anthropic", ProviderFormat.ANTHROPIC, "claude-sim",
                         List.of(ChatMessage.text("user", "Hello")), null, CREATED, null)));
@@ -113,6 +113,8 @@ final class SampleRecords {
         ObjectNode arguments = Json.MAPPER.createObjectNode().put("path", "src/Main.java").put("max_lines", 200);
         return List.of(
                 new Sample(Topics.TOKENS, "start", new TokenEvent.Start(SESSION, 1, "sim", "sim-small")),
+                new Sample(Topics.TOKENS, "start of a conversation's turn",
+                        new TokenEvent.Start(SESSION, 1, "sim", "sim-small", "chat_01-thread")),
                 new Sample(Topics.TOKENS, "token", new TokenEvent.Token(SESSION, 2, "Caf\u00e9 \uD83D\uDE00 ")),
                 new Sample(Topics.TOKENS, "reasoning", new TokenEvent.Reasoning(SESSION, 3, "The user wants a file.")),
                 new Sample(Topics.TOKENS, "refusal", new TokenEvent.Refusal(SESSION, 4, "I can't help with that.")),
@@ -151,7 +153,7 @@ final class SampleRecords {
         return List.of(
                 new Sample(Topics.SESSIONS, "completed summary", new SessionSummary(SESSION, "team-a", "sim",
                         ProviderFormat.OPENAI_CHAT, "sim-small", CREATED, SessionSummary.Status.COMPLETED, attempts, 42,
-                        usage(), 180L, 2400L, null, null, 2)),
+                        usage(), 180L, 2400L, null, null, 2, "chat_01-thread")),
                 new Sample(Topics.SESSIONS, "failed summary", new SessionSummary(SESSION, "team-b", "sim-gemini",
                         ProviderFormat.GEMINI, "gemini-sim", CREATED, SessionSummary.Status.FAILED,
                         List.of(new SessionSummary.Attempt(1, CREATED, 401, "failed", "upstream 401", null)), 0, null,

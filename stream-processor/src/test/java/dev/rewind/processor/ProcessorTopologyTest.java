@@ -73,6 +73,20 @@ class ProcessorTopologyTest {
     }
 
     @Test
+    void carriesTheConversationIdIntoTheStartEventAndEverySummary() {
+        requests.pipeInput(S, new RequestRecord.Start(S, "owner-1", "sim", ProviderFormat.OPENAI_CHAT, "sim-small",
+                List.of(RequestRecord.ChatMessage.text("user", "hi")), Json.MAPPER.createObjectNode(), T0, null, "chat-7"), T0);
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+        attemptEnded(1, AttemptOutcome.COMPLETED);
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+
+        assertThat(tokens.readValuesToList().getFirst()).isEqualTo(new TokenEvent.Start(S, 1, "sim", "sim-small", "chat-7"));
+        assertThat(sessions.readValuesToList()).isNotEmpty().allSatisfy(summary ->
+                assertThat(summary.conversationId()).isEqualTo("chat-7"));
+    }
+
+    @Test
     void turnsAStreamIntoStartTokensAndOneDone() {
         request();
         attemptStarted(1, 200);

@@ -56,7 +56,7 @@ public final class AiSdkChatService implements HttpService {
         String owner = auth.owner(req);
         UiChatRequest request = UiChatRequest.of(CompatRequests.json(req, "useChat's request"), config.compat().aiSdkDefaultModel());
         SessionCreation.Created made = sessions.creation().create(owner,
-                CompatRequests.session(config, request.model(), request.messages(), request.params()),
+                CompatRequests.session(config, request.model(), request.messages(), request.params(), request.chatId()),
                 req.headers().first(ChatCompletionsService.IDEMPOTENCY_KEY));
         chats.started(owner, request.chatId(), made.sessionId(), made.createdAt());
         ChatCompletionsService.sessionHeaders(res, made);

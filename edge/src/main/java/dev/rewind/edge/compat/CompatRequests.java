@@ -32,11 +32,12 @@ final class CompatRequests {
      * upstream goes to that upstream with the rest as model; any other model (slashes and all) to
      * the default upstream.
      */
-    static SessionCreation.Request session(EdgeConfig config, String model, List<ChatMessage> messages, ObjectNode params) {
+    static SessionCreation.Request session(EdgeConfig config, String model, List<ChatMessage> messages, ObjectNode params,
+            String conversationId) {
         int slash = model.indexOf('/');
         if (slash > 0 && config.upstreams().containsKey(model.substring(0, slash))) {
-            return new SessionCreation.Request(model.substring(0, slash), model.substring(slash + 1), messages, params);
+            return new SessionCreation.Request(model.substring(0, slash), model.substring(slash + 1), messages, params, conversationId);
         }
-        return new SessionCreation.Request(null, model, messages, params);
+        return new SessionCreation.Request(null, model, messages, params, conversationId);
     }
 }

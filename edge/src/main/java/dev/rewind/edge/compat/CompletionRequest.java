@@ -24,7 +24,7 @@ record CompletionRequest(SessionCreation.Request session, String model, boolean 
             "logprobs", "top_logprobs", "seed", "user", "response_format", "reasoning_effort", "metadata", "store",
             "service_tier", "modalities", "prediction", "audio", "web_search_options", "verbosity", "prompt_cache_key",
             "safety_identifier", "functions", "function_call");
-    private static final Set<String> OWN = Set.of("model", "messages", "stream", "stream_options");
+    private static final Set<String> OWN = Set.of("model", "messages", "stream", "stream_options", "conversation_id");
 
     /** Reads {@code body}; {@code model} names a configured upstream before its first '/', else the default upstream. */
     static CompletionRequest of(JsonNode body, EdgeConfig config) {
@@ -52,7 +52,12 @@ record CompletionRequest(SessionCreation.Request session, String model, boolean 
         }
         JsonNode options = body.get("stream_options");
         boolean includeUsage = options != null && options.path("include_usage").asBoolean(false);
-        return new CompletionRequest(CompatRequests.session(config, model.asText(), messages(body.get("messages")), params),
+        JsonNode conversation = body.get("conversation_id");
+        if (conversation != null && !conversation.isNull() && !conversation.isTextual()) {
+            throw new ParamException("conversation_id", "'conversation_id' must be a string");
+        }
+        return new CompletionRequest(CompatRequests.session(config, model.asText(), messages(body.get("messages")), params,
+                        conversation == null || conversation.isNull() ? null : conversation.asText()),
                 model.asText(), stream != null && stream.asBoolean(false), includeUsage);
     }
 

@@ -2,12 +2,13 @@ package dev.rewind.edge.session;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rewind.protocol.ConversationIds;
 import dev.rewind.protocol.RequestRecord.ChatMessage;
 import java.util.List;
 import java.util.Set;
 
 /** The body of {@code POST /v1/sessions}, in OpenAI Chat Completions shape (DESIGN §4.1). */
-record CreateSessionBody(String upstream, String model, List<ChatMessage> messages, ObjectNode params) {
+record CreateSessionBody(String upstream, String model, List<ChatMessage> messages, ObjectNode params, String conversationId) {
 
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
 
@@ -15,6 +16,9 @@ record CreateSessionBody(String upstream, String model, List<ChatMessage> messag
     String problem() {
         if (model == null || model.isBlank()) {
             return "'model' is required";
+        }
+        if (conversationId != null && !ConversationIds.isValid(conversationId)) {
+            return "'conversation_id' must be " + ConversationIds.RULE;
         }
         if (messages == null || messages.isEmpty()) {
             return "'messages' must hold at least one message";

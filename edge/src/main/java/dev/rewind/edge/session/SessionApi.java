@@ -74,7 +74,7 @@ public final class SessionApi implements AutoCloseable {
             // counts only (replays are not dead-lettered): it never opens its dead-letter producer, so nothing to close
             SessionRecords records = new SessionRecords(reader, ReaderFaults.of(config, meters));
             SessionCreation creation = new SessionCreation(config, readTokens, requests,
-                    new IdempotentReplays(recent, store, records), expectEvents, clock);
+                    new IdempotentReplays(recent, store, records), expectEvents, clock, store);
             HttpService[] services = {
                 new SessionsService(config, auth, creation, store),
                 new SessionService(config, auth, readTokens, directory, records, control, clock),

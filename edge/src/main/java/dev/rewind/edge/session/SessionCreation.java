@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rewind.edge.EdgeConfig;
 import dev.rewind.edge.auth.ReadTokens;
 import dev.rewind.edge.http.ProblemException;
+import dev.rewind.edge.store.SessionStore;
 import dev.rewind.protocol.Json;
 import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.SessionIds;
@@ -25,7 +26,8 @@ import org.apache.kafka.clients.producer.Producer;
 public final class SessionCreation {
 
     /** A generation request in the contract's shape; {@code upstream} null means the default. */
-    public record Request(String upstream, String model, List<RequestRecord.ChatMessage> messages, ObjectNode params) {}
+    public record Request(String upstream, String model, List<RequestRecord.ChatMessage> messages, ObjectNode params,
+            String conversationId) {}
 
     /** The session made (or found again for a keyed retry: {@code replayed}), with a fresh read token. */
     public record Created(String sessionId, Instant createdAt, String upstream, String token, boolean replayed) {
@@ -41,10 +43,12 @@ public final class SessionCreation {
     private final CreationRateLimit rateLimit;
     private final Consumer<String> expectEvents;
     private final Clock clock;
+    private final SessionStore store;
 
     /** {@code expectEvents} hears of each new session before its start request is written (the hub opens its window). */
     SessionCreation(EdgeConfig config, ReadTokens readTokens, Producer<String, RequestRecord> requests,
-            IdempotentReplays replays, Consumer<String> expectEvents, Clock clock) {
+            IdempotentReplays replays, Consumer<String> expectEvents, Clock clock, SessionStore store) {
+        this.store = store;
         this.config = config;
         this.readTokens = readTokens;
         this.requests = requests;
@@ -57,9 +61,16 @@ public final class SessionCreation {
     /** Creates a session for {@code owner}; {@code idempotencyKey} as sent (validated here), or empty. */
     public Created create(String owner, Request request, Optional<String> idempotencyKey) {
         rateLimit.acquire(owner);
-        String problem = new CreateSessionBody(request.upstream(), request.model(), request.messages(), request.params()).problem();
+        String problem = new CreateSessionBody(request.upstream(), request.model(), request.messages(), request.params(),
+                request.conversationId()).problem();
         if (problem != null) {
             throw ProblemException.badRequest(problem);
+        }
+        if (request.conversationId() != null) {
+            // ownership as this instance's store has read it; two instances can race until both read the first turn
+            store.conversationOwner(request.conversationId()).filter(o -> !o.equals(owner)).ifPresent(o -> {
+                throw ProblemException.forbidden("this conversation belongs to another API key");
+            });
         }
         String upstream = request.upstream() == null ? config.defaultUpstream() : request.upstream();
         EdgeConfig.UpstreamRef ref = config.upstreams().get(upstream);
@@ -78,7 +89,7 @@ public final class SessionCreation {
         }
         expectEvents.accept(sessionId);
         publish(new RequestRecord.Start(sessionId, owner, upstream, ref.format(), request.model(), request.messages(), params,
-                entry.createdAt(), key.orElse(null)), entry);
+                entry.createdAt(), key.orElse(null), request.conversationId()), entry);
         return new Created(sessionId, entry.createdAt(), upstream, readTokens.issue(sessionId, entry.createdAt()), false);
     }
 

@@ -6,6 +6,10 @@ import dev.rewind.protocol.SessionIds;
 import dev.rewind.protocol.SessionSummary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import static dev.rewind.edge.store.StoreKeys.concat;
+import static dev.rewind.edge.store.StoreKeys.startsWith;
+import static dev.rewind.edge.store.StoreKeys.utf8;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,7 +33,7 @@ import org.rocksdb.LRUCache;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
-import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteBatchWithIndex;
 import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +50,8 @@ public final class SessionStore implements AutoCloseable {
     private static final byte[] SUMMARIES = "summaries".getBytes(StandardCharsets.UTF_8);
     private static final byte[] BY_OWNER = "by-owner".getBytes(StandardCharsets.UTF_8);
     private static final byte[] OFFSETS = "offsets".getBytes(StandardCharsets.UTF_8);
+    private static final List<byte[]> CONVERSATION_FAMILIES = List.of("conversation-turns", "conversations",
+            "conversations-by-activity", "conversation-owners").stream().map(n -> n.getBytes(StandardCharsets.UTF_8)).toList();
     private static final int CURSOR_BYTES = Long.BYTES + 24;
 
     static {
@@ -61,6 +67,12 @@ public final class SessionStore implements AutoCloseable {
     /** Newest first; {@code nextCursor} is set when more may follow. */
     public record Page(List<SessionSummary> sessions, String nextCursor) {}
 
+    /** A conversation as listed: {@code lastActivity} is when its latest turn began; {@code latest} that turn's summary. */
+    public record Conversation(String id, int turns, Instant lastActivity, SessionSummary latest) {}
+
+    /** Latest activity first; {@code nextCursor} is set when more may follow. */
+    public record ConversationPage(List<Conversation> conversations, String nextCursor) {}
+
     private final LRUCache cache;
     private final DBOptions dbOptions;
     private final ColumnFamilyOptions columnOptions;
@@ -70,6 +82,7 @@ public final class SessionStore implements AutoCloseable {
     private final ColumnFamilyHandle summaries;
     private final ColumnFamilyHandle byOwner;
     private final ColumnFamilyHandle offsets;
+    private final ConversationIndex conversations;
 
     private SessionStore(LRUCache cache, DBOptions dbOptions, ColumnFamilyOptions columnOptions, RocksDB db,
             List<ColumnFamilyHandle> handles) {
@@ -82,6 +95,7 @@ public final class SessionStore implements AutoCloseable {
         this.summaries = handles.get(1);
         this.byOwner = handles.get(2);
         this.offsets = handles.get(3);
+        this.conversations = new ConversationIndex(db, handles.get(4), handles.get(5), handles.get(6), handles.get(7));
     }
 
     /** Opens (or creates) the store in {@code dir}; RocksDB's lock refuses a directory another process holds. */
@@ -99,11 +113,13 @@ public final class SessionStore implements AutoCloseable {
                 .setWriteBufferSize(8L << 20)
                 .setMaxWriteBufferNumber(2)
                 .setCompressionType(CompressionType.LZ4_COMPRESSION);
-        List<ColumnFamilyDescriptor> families = List.of(
+        // families missing from a store made by an older edge are created empty (no summary there names a conversation)
+        List<ColumnFamilyDescriptor> families = new ArrayList<>(List.of(
                 new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, columnOptions),
                 new ColumnFamilyDescriptor(SUMMARIES, columnOptions),
                 new ColumnFamilyDescriptor(BY_OWNER, columnOptions),
-                new ColumnFamilyDescriptor(OFFSETS, columnOptions));
+                new ColumnFamilyDescriptor(OFFSETS, columnOptions)));
+        CONVERSATION_FAMILIES.forEach(name -> families.add(new ColumnFamilyDescriptor(name, columnOptions)));
         List<ColumnFamilyHandle> handles = new ArrayList<>();
         try {
             RocksDB db = RocksDB.open(dbOptions, dir.toAbsolutePath().toString(), families, handles);
@@ -143,7 +159,7 @@ public final class SessionStore implements AutoCloseable {
      */
     public void apply(List<Update> updates, Map<Integer, Long> positions) {
         Map<String, Optional<SessionSummary>> written = new HashMap<>();
-        try (WriteBatch batch = new WriteBatch()) {
+        try (WriteBatchWithIndex batch = new WriteBatchWithIndex(true)) {
             for (Update update : updates) {
                 Optional<SessionSummary> previous = written.containsKey(update.sessionId())
                         ? written.get(update.sessionId()) : get(update.sessionId());
@@ -159,6 +175,7 @@ public final class SessionStore implements AutoCloseable {
                     SessionSummary summary = next.get();
                     indexKey(summary).ifPresent(key -> put(batch, byOwner, key, utf8(statusOf(summary))));
                 }
+                conversations.update(batch, previous, next);
                 written.put(update.sessionId(), next);
             }
             positions.forEach((partition, offset) -> put(batch, offsets,
@@ -204,6 +221,37 @@ public final class SessionStore implements AutoCloseable {
             }
         }
         return new Page(found, null);
+    }
+
+    /** Who owns a conversation id: the API key of its earliest turn this store has read, if any. */
+    public Optional<String> conversationOwner(String conversationId) {
+        return conversations.owner(conversationId);
+    }
+
+    /** A conversation of {@code owner}: turn count, last activity and latest turn; empty when it has no turn here. */
+    public Optional<Conversation> conversation(String owner, String conversationId) {
+        return conversations.conversation(owner, conversationId).map(this::resolve);
+    }
+
+    /**
+     * One page of {@code owner}'s conversations, latest activity first (at most {@code limit}, none
+     * whose latest turn began before {@code since}). Throws {@link IllegalArgumentException} for a foreign cursor.
+     */
+    public ConversationPage conversations(String owner, Instant since, int limit, String cursor) {
+        ConversationIndex.Page<ConversationIndex.Conversation> page = conversations.conversations(owner, since, limit, cursor);
+        return new ConversationPage(page.items().stream().map(this::resolve).toList(), page.nextCursor());
+    }
+
+    /** One page of a conversation's turns, oldest first, as their summaries. */
+    public Page turns(String owner, String conversationId, int limit, String cursor) {
+        ConversationIndex.Page<String> page = conversations.turns(owner, conversationId, limit, cursor);
+        List<SessionSummary> found = new ArrayList<>();
+        page.items().forEach(id -> get(id).ifPresent(found::add));
+        return new Page(found, page.nextCursor());
+    }
+
+    private Conversation resolve(ConversationIndex.Conversation c) {
+        return new Conversation(c.id(), c.turns(), c.lastActivity(), get(c.latestSessionId()).orElse(null));
     }
 
     private static Optional<SessionSummary> parse(Update update) {
@@ -273,21 +321,7 @@ public final class SessionStore implements AutoCloseable {
         return raw;
     }
 
-    private static boolean startsWith(byte[] key, byte[] prefix) {
-        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] joined = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, joined, a.length, b.length);
-        return joined;
-    }
-
-    private static byte[] utf8(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static void put(WriteBatch batch, ColumnFamilyHandle family, byte[] key, byte[] value) {
+    private static void put(WriteBatchWithIndex batch, ColumnFamilyHandle family, byte[] key, byte[] value) {
         try {
             batch.put(family, key, value);
         } catch (RocksDBException e) {
@@ -295,7 +329,7 @@ public final class SessionStore implements AutoCloseable {
         }
     }
 
-    private static void delete(WriteBatch batch, ColumnFamilyHandle family, byte[] key) {
+    private static void delete(WriteBatchWithIndex batch, ColumnFamilyHandle family, byte[] key) {
         try {
             batch.delete(family, key);
         } catch (RocksDBException e) {
@@ -305,7 +339,7 @@ public final class SessionStore implements AutoCloseable {
 
     @Override
     public void close() {
-        CloseSteps.run(() -> handles.forEach(ColumnFamilyHandle::close), db::close, writeOptions::close, columnOptions::close,
+        CloseSteps.run(conversations::close, () -> handles.forEach(ColumnFamilyHandle::close), db::close, writeOptions::close, columnOptions::close,
                 dbOptions::close, cache::close);
     }
 }

@@ -12,6 +12,7 @@ import dev.rewind.protocol.Json;
 import dev.rewind.protocol.ProviderFormat;
 import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.SessionIds;
+import dev.rewind.protocol.SessionSummary;
 import dev.rewind.protocol.TopicSettings;
 import dev.rewind.protocol.Topics;
 import java.net.URI;
@@ -40,10 +41,12 @@ class SessionsServiceTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static EdgeServer edge;
     private static KafkaConsumer<String, byte[]> requests;
+    private static String bootstrapServers;
 
     @BeforeAll
     static void start(KafkaBroker broker) {
         broker.ensureRewindTopics(TopicSettings.singleBroker().withPartitions(PARTITIONS));
+        bootstrapServers = broker.bootstrapServers();
         edge = EdgeServer.start(EdgeTestConfig.forBroker(broker.bootstrapServers(), PARTITIONS,
                 "topics: {max_message_bytes: 65536}\nhttp: {max_request_bytes: 262144}"), Clock.systemUTC());
         requests = new KafkaConsumer<>(Map.of("bootstrap.servers", broker.bootstrapServers(),
@@ -84,6 +87,39 @@ class SessionsServiceTest {
         assertThat(start.model()).isEqualTo("sim-small");
         assertThat(start.messages()).hasSize(2);
         assertThat(start.params().get("max_tokens").asInt()).isEqualTo(32);
+    }
+
+    @Test
+    void recordsTheConversationIdInTheStartRequestAndRefusesAMalformedOne() throws Exception {
+        HttpResponse<String> response = post(EdgeTestConfig.API_KEY,
+                "{\"model\": \"m\", \"conversation_id\": \"chat_1-a\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}");
+        assertThat(response.statusCode()).isEqualTo(201);
+        String id = Json.fromString(response.body(), JsonNode.class).get("id").asText();
+        RequestRecord.Start start = (RequestRecord.Start) Json.fromBytes(awaitRequest(id).value(), RequestRecord.class);
+        assertThat(start.conversationId()).isEqualTo("chat_1-a");
+
+        assertThat(detailOf(post(EdgeTestConfig.API_KEY,
+                "{\"model\": \"m\", \"conversation_id\": \"a b\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}")))
+                .contains("conversation_id");
+        assertProblem(post(EdgeTestConfig.API_KEY, "{\"model\": \"m\", \"conversation_id\": \"" + "x".repeat(129)
+                + "\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}"), 400);
+    }
+
+    @Test
+    void refusesAConversationAnotherKeyStartedWith403() throws Exception {
+        SessionSummary theirs = TopicWriter.summary(SessionIds.newId(), "someone-else", java.time.Instant.now(),
+                SessionSummary.Status.COMPLETED);
+        try (TopicWriter writer = new TopicWriter(bootstrapServers)) {
+            writer.summary(new SessionSummary(theirs.id(), theirs.owner(), theirs.upstream(), theirs.providerFormat(),
+                    theirs.model(), theirs.createdAt(), theirs.status(), theirs.attempts(), 0, null, null, null, null, null,
+                    0, "taken-chat"));
+        }
+        String body = "{\"model\": \"m\", \"conversation_id\": \"taken-chat\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}";
+        await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() ->
+                assertThat(post(EdgeTestConfig.API_KEY, body).statusCode()).isEqualTo(403));
+        HttpResponse<String> refused = post(EdgeTestConfig.API_KEY, body);
+        assertProblem(refused, 403);
+        assertThat(refused.body()).contains("another API key");
     }
 
     @Test

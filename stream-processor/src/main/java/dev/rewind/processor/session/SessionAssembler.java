@@ -252,6 +252,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
 
     private void onRequest(SessionState state, RequestRecord.Start start, Record<String, byte[]> record) {
         state.owner = start.owner();
+        state.conversationId = start.conversationId();
         state.createdAt = start.createdAt();
         state.upstream = start.upstream();
         state.model = start.model();
@@ -417,7 +418,8 @@ public final class SessionAssembler implements Processor<String, byte[], String,
         }
         if (!state.started) {
             state.started = true;
-            emit(state, record, seq -> new TokenEvent.Start(state.sessionId, seq, state.upstream, state.model));
+            emit(state, record, seq -> new TokenEvent.Start(state.sessionId, seq, state.upstream, state.model,
+                    state.conversationId));
         }
     }
 

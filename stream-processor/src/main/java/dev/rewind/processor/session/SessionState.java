@@ -21,6 +21,7 @@ final class SessionState {
     long nextSeq = 1;
     boolean started;
     String owner;
+    String conversationId;
     String upstream;
     String model;
     ProviderFormat providerFormat;
@@ -59,6 +60,7 @@ final class SessionState {
         copy.nextSeq = nextSeq;
         copy.started = started;
         copy.owner = owner;
+        copy.conversationId = conversationId;
         copy.upstream = upstream;
         copy.model = model;
         copy.providerFormat = providerFormat;
@@ -76,7 +78,8 @@ final class SessionState {
     /** Times are record timestamps (never this host's clock), so replays give the same summary. */
     SessionSummary summary() {
         return new SessionSummary(sessionId, owner, upstream, providerFormat, model, createdAt, status, attempts,
-                tokenCount, usage, sinceCreated(firstTokenAt), sinceCreated(endedAt), error, cancelledBy, tokensPartition);
+                tokenCount, usage, sinceCreated(firstTokenAt), sinceCreated(endedAt), error, cancelledBy, tokensPartition,
+                conversationId);
     }
 
     private Long sinceCreated(Long timestamp) {
