@@ -4,6 +4,7 @@ import dev.rewind.protocol.TopicSettings;
 import dev.rewind.protocol.config.ConfigException;
 import dev.rewind.protocol.config.KafkaSettings;
 import dev.rewind.protocol.ops.OpsSettings;
+import dev.rewind.protocol.telemetry.TelemetrySettings;
 
 /** The stream processor's configuration; defaults in {@code stream-processor-defaults.yaml}. */
 public record ProcessorConfig(
@@ -19,12 +20,14 @@ public record ProcessorConfig(
         int numStreamThreads,
         int maxLineBytes,
         long endedRetentionMs,
-        OpsSettings ops) {
+        OpsSettings ops,
+        TelemetrySettings telemetry) {
 
     public ProcessorConfig {
         ConfigException.check(kafka != null, "kafka", "section is missing");
         ConfigException.check(topics != null, "topics", "section is missing");
         ConfigException.check(ops != null, "ops", "section is missing");
+        ConfigException.check(telemetry != null, "telemetry", "section is missing");
         ConfigException.check(applicationId != null && applicationId.matches("[A-Za-z0-9._-]+"), "application_id",
                 "must be letters, digits, '.', '_' or '-'");
         ConfigException.check(groupInstanceId == null || groupInstanceId.isEmpty() || groupInstanceId.matches("[A-Za-z0-9._-]+"),

@@ -6,10 +6,14 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * The trace context of a record in its Kafka headers: W3C {@code traceparent} and
@@ -30,6 +34,23 @@ public final class KafkaTraceHeaders {
     public static void inject(Context context, Headers headers) {
         headers.remove(TRACEPARENT).remove(TRACESTATE);
         W3C.inject(context, headers, SETTER);
+    }
+
+    /**
+     * {@code context}'s trace headers, built once for all the records of one session or attempt
+     * (a producer copies them into each record); empty when there is no valid context.
+     */
+    public static List<Header> of(Context context) {
+        List<Header> headers = new ArrayList<>(2);
+        W3C.inject(context, headers, (list, key, value) -> list.add(new RecordHeader(key, value.getBytes(StandardCharsets.US_ASCII))));
+        return List.copyOf(headers);
+    }
+
+    /** As {@link #of}, as read-only record headers that many records may share (a Kafka Streams output). */
+    public static Headers readOnly(Context context) {
+        RecordHeaders headers = new RecordHeaders(of(context));
+        headers.setReadOnly();
+        return headers;
     }
 
     /** The context whose parent is the record's trace, or the root context when it has none (or a broken one). */
