@@ -20,6 +20,7 @@ import dev.rewind.protocol.Topics;
 import dev.rewind.protocol.ops.CloseSteps;
 import dev.rewind.protocol.ops.KafkaReachability;
 import dev.rewind.protocol.ops.OpsServer;
+import dev.rewind.protocol.telemetry.Telemetry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -70,11 +71,13 @@ public final class IngestService implements AutoCloseable {
     private final KafkaClientMetrics producerMetrics;
     private final KafkaReachability kafka;
     private final OpsServer ops;
+    private final Telemetry telemetry;
 
     private IngestService(IngestConfig config, IngestWorker worker, CancelListener cancels,
             KafkaProducer<String, ChunkRecord> producer, KafkaProducer<String, DeadLetter> deadLetters, HttpClient http,
-            PrometheusMeterRegistry registry) {
+            PrometheusMeterRegistry registry, Telemetry telemetry) {
         this.worker = worker;
+        this.telemetry = telemetry;
         this.cancels = cancels;
         this.producer = producer;
         this.deadLetters = deadLetters;
@@ -132,9 +135,20 @@ public final class IngestService implements AutoCloseable {
         return start(config, env, instrument, meters, System::nanoTime);
     }
 
+    /** As above, tracing into {@code telemetry} (closed with the service; tests hand in one with an in-memory exporter). */
+    public static IngestService start(IngestConfig config, Map<String, String> env, MeterRegistry meters, Telemetry telemetry) {
+        return start(config, env, UnaryOperator.identity(), meters, System::nanoTime, telemetry);
+    }
+
     /** As above, with the monotonic clock the freeze fence reads (a test moves it to simulate a freeze). */
     static IngestService start(IngestConfig config, Map<String, String> env,
             UnaryOperator<Producer<String, ChunkRecord>> instrument, MeterRegistry meters, LongSupplier nanoClock) {
+        return start(config, env, instrument, meters, nanoClock, Telemetry.start("rewind-ingest", config.telemetry(), env));
+    }
+
+    private static IngestService start(IngestConfig config, Map<String, String> env,
+            UnaryOperator<Producer<String, ChunkRecord>> instrument, MeterRegistry meters, LongSupplier nanoClock,
+            Telemetry telemetry) {
         Map<String, Upstream> upstreams = Upstream.resolveAll(config.upstreams(), env);
         try (Admin admin = Admin.create(config.kafka().clientConfig(Map.of()))) {
             TopicProvisioner.ensure(admin, config.topics());
@@ -163,7 +177,7 @@ public final class IngestService implements AutoCloseable {
                             config.maxSessionDurationMs(), config.maxResponseBytes(), config.producerDeliveryTimeoutMs() + 5_000),
                     new UpstreamRetryPolicy(config.retry()), new UpstreamBreakers(config.circuitBreaker()),
                     new SessionHistory(config.history().maxSessions()), clock, counters,
-                    new FreezeFence(FREEZE_THRESHOLD, FREEZE_TICK, FREEZE_MAX_HOLD, nanoClock, counters));
+                    new FreezeFence(FREEZE_THRESHOLD, FREEZE_TICK, FREEZE_MAX_HOLD, nanoClock, counters), telemetry);
             // its own small producer: the chunk producer is typed for rewind.chunks, and a dead letter is rare
             deadLetters = new KafkaProducer<>(
                     config.kafka().clientConfig(deadLetterProducer()), new StringSerializer(), Serdes.DEAD_LETTER);
@@ -184,13 +198,13 @@ public final class IngestService implements AutoCloseable {
             CancelListener cancels = new CancelListener(
                     control,
                     worker::cancel, Duration.ofMillis(config.cancels().pendingTtlMs()), clock, unusable, failures);
-            IngestService service = new IngestService(config, worker, cancels, producer, deadLetters, http, registry);
+            IngestService service = new IngestService(config, worker, cancels, producer, deadLetters, http, registry, telemetry);
             LOG.info("ingest started: upstreams {}, at most {} concurrent streams", upstreams.keySet(), config.maxConcurrentStreams());
             return service;
         } catch (RuntimeException | Error e) {
             CloseSteps.afterFailure(e, CloseSteps.closing(control), CloseSteps.closing(requests),
                     CloseSteps.closing(deadLetters), CloseSteps.closing(http), CloseSteps.closing(producer),
-                    registry::close);
+                    registry::close, telemetry::close);
             throw e;
         }
     }
@@ -277,5 +291,6 @@ public final class IngestService implements AutoCloseable {
         if (kafka != null) {
             kafka.close();
         }
+        telemetry.close(); // last: the sessions' spans end as they stop
     }
 }

@@ -4,6 +4,7 @@ import dev.rewind.protocol.ChunkRecord;
 import dev.rewind.protocol.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +15,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.header.Header;
 
 /**
  * Writes one session's records to {@code rewind.chunks}, in order (one thread, one idempotent
@@ -36,6 +38,8 @@ final class ChunkWriter {
     /** Failures of an earlier attempt's sends, reported late, must not fail the current one. */
     private volatile int generation;
     private Future<RecordMetadata> last;
+    /** Where the trace headers of each record come from; none until a run sets it. */
+    private SessionTrace trace;
 
     ChunkWriter(RunServices services, String sessionId, long retryPauseMs) {
         this.producer = services.producer();
@@ -45,6 +49,16 @@ final class ChunkWriter {
         this.meters = services.meters();
     }
 
+    /** From here every record carries {@code trace}'s current headers (built per session and attempt, shared by records). */
+    void traceWith(SessionTrace trace) {
+        this.trace = trace;
+    }
+
+    private ProducerRecord<String, ChunkRecord> recordOf(ChunkRecord record) {
+        List<Header> headers = trace == null ? null : trace.headers();
+        return new ProducerRecord<>(Topics.CHUNKS, null, sessionId, record, headers);
+    }
+
     /**
      * Sends without waiting for Kafka; a failure shows in {@link #failure()}. Waits only while the
      * freeze fence is up.
@@ -52,7 +66,7 @@ final class ChunkWriter {
     void send(ChunkRecord record) throws InterruptedException {
         fence.awaitLifted();
         int sentIn = generation;
-        last = producer.send(new ProducerRecord<>(Topics.CHUNKS, sessionId, record), (metadata, error) -> {
+        last = producer.send(recordOf(record), (metadata, error) -> {
             if (error != null && failure == null && sentIn == generation) {
                 failure = error;
                 counted(error);
@@ -73,7 +87,7 @@ final class ChunkWriter {
             Throwable error;
             fence.awaitLifted();
             try {
-                last = producer.send(new ProducerRecord<>(Topics.CHUNKS, sessionId, record));
+                last = producer.send(recordOf(record));
                 last.get();
                 generation++;
                 failure = null;

@@ -3,6 +3,7 @@ package dev.rewind.ingest.session;
 import dev.rewind.ingest.retry.UpstreamBreakers;
 import dev.rewind.ingest.retry.UpstreamRetryPolicy;
 import dev.rewind.protocol.ChunkRecord;
+import dev.rewind.protocol.telemetry.Telemetry;
 import java.net.http.HttpClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -18,4 +19,5 @@ public record RunServices(
         SessionHistory history,
         Clock clock,
         MeterRegistry meters,
-        FreezeFence fence) {}
+        FreezeFence fence,
+        Telemetry telemetry) {}

@@ -12,6 +12,7 @@ import dev.rewind.protocol.ChunkRecord.AttemptOutcome;
 import dev.rewind.protocol.ChunkRecord.SessionOutcome;
 import dev.rewind.protocol.RequestRecord;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.opentelemetry.context.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
@@ -59,6 +60,13 @@ public final class SessionRun implements Watchdog.Watched {
     private final RunServices services;
     private final Cancellation cancellation;
     private final ChunkWriter writer;
+    /** The trace the edge started (the request record's headers), or the root context. */
+    private final Context parent;
+    /** The run's spans; set when the run begins, on its own thread. */
+    private SessionTrace trace;
+    /** How the run ended, for its span: a session_ended outcome, or why it stopped without one. */
+    private String traceOutcome = "stopped";
+    private String traceError;
     private final AtomicReference<Abort> abort = new AtomicReference<>();
     private final long startedNanos = System.nanoTime();
     private volatile InputStream body;
@@ -74,8 +82,10 @@ public final class SessionRun implements Watchdog.Watched {
     private volatile int openAttempt;
     private volatile long lastProgressNanos = System.nanoTime();
 
-    public SessionRun(RequestRecord.Start start, Upstream upstream, RunServices services, Cancellation cancellation) {
+    public SessionRun(RequestRecord.Start start, Upstream upstream, RunServices services, Cancellation cancellation,
+            Context parent) {
         this.start = start;
+        this.parent = parent;
         this.upstream = upstream;
         this.services = services;
         this.cancellation = cancellation;
@@ -198,6 +208,16 @@ public final class SessionRun implements Watchdog.Watched {
     /** Runs attempts until one completes, the session is cancelled, or retrying is over. Never throws. */
     public void run() {
         runner = Thread.currentThread();
+        trace = new SessionTrace(services.telemetry(), parent, start, upstream);
+        writer.traceWith(trace);
+        try {
+            runAttempts();
+        } finally {
+            trace.ended(handedOver && !ended ? "handed_over" : traceOutcome, traceError);
+        }
+    }
+
+    private void runAttempts() {
         if (handedOver) {
             return; // handed over before it began: nothing was sent, the new owner runs it
         }
@@ -205,6 +225,7 @@ public final class SessionRun implements Watchdog.Watched {
         long budgetEnd = services.clock().millis() + services.retryPolicy().settings().totalBudgetMs();
         try {
             while (true) {
+                trace.attemptStarted(attempt);
                 AttemptResult result = keptInKafka(attemptBehindBreaker(attempt, budgetEnd));
                 long delay = result instanceof AttemptResult.Failed failed
                         ? services.retryPolicy().delayMs(attempt, failed.retryAfterMs()) : 0;
@@ -214,8 +235,12 @@ public final class SessionRun implements Watchdog.Watched {
                 }
                 writer.deliver(attemptEnded(attempt, result, again));
                 openAttempt = 0;
+                trace.attemptEnded(result);
                 if (!again) {
-                    writer.deliver(sessionEnded(attempt, result));
+                    ChunkRecord.SessionEnded end = sessionEnded(attempt, result);
+                    traceOutcome = end.outcome().wireName();
+                    traceError = end.code();
+                    writer.deliver(end);
                     services.history().record(start.sessionId(), attempt, true);
                     ended = true;
                     return;
@@ -349,6 +374,7 @@ public final class SessionRun implements Watchdog.Watched {
                 return false;
             }
             if (waits++ == 0) {
+                trace.breakerWait();
                 LOG.info("session {}: the circuit breaker of upstream {} is open; waiting for it",
                         start.sessionId(), upstream.name());
             }
@@ -380,6 +406,7 @@ public final class SessionRun implements Watchdog.Watched {
                 failed.status(), services.clock().instant()));
         LOG.info("session {}: attempt {} failed ({}); retrying in {} ms", start.sessionId(), attempt,
                 failed.failure().reason(), delay);
+        trace.retryScheduled(attempt, delay, failed.failure().reason());
         cancellation.await(delay);
     }
 
@@ -420,6 +447,8 @@ public final class SessionRun implements Watchdog.Watched {
         try {
             writer.deliver(attemptEnded(attempt, failed, false));
             writer.deliver(sessionEnded(attempt, failed));
+            traceOutcome = "failed";
+            traceError = failure.code();
             services.history().record(start.sessionId(), attempt, true);
             ended = true;
         } catch (InterruptedException interrupted) {
@@ -453,6 +482,7 @@ public final class SessionRun implements Watchdog.Watched {
             stopReading(Abort.CANCELLED);
         }
         int status = response.statusCode();
+        trace.answered(status);
         String contentType = response.headers().firstValue("content-type").orElse("");
         openAttempt = attempt;
         // remembered before it is sent: a run of this session again here (its end refused) takes the next number
@@ -522,6 +552,9 @@ public final class SessionRun implements Watchdog.Watched {
                     break;
                 }
                 lastProgressNanos = System.nanoTime();
+                if (seq == 0) {
+                    trace.firstToken();
+                }
                 total += n;
                 outcome.feed(buffer, n);
                 writer.send(new ChunkRecord.Chunk(start.sessionId(), attempt, ++seq, upstream.format(),
