@@ -8,6 +8,8 @@ import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.SessionSummary;
 import dev.rewind.protocol.TokenEvent;
 import dev.rewind.protocol.Topics;
+import dev.rewind.protocol.telemetry.Telemetry;
+import org.apache.kafka.common.header.Headers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,14 +46,25 @@ public final class SessionAssembler implements Processor<String, byte[], String,
     private final int maxLineBytes;
     private final ProcessorMetrics metrics;
     private final Output output = new Output();
+    private final AssemblyTraces traces;
+    /** The trace of the session the record being processed belongs to; null until its state is known. */
+    private AssemblyTraces.Trace current;
     private ProcessorContext<String, Object> context;
     private SessionStates states;
     private WindowStore<String, Long> endedSessions;
 
     public SessionAssembler(int maxLineBytes, ProcessorMetrics metrics) {
+        this(maxLineBytes, metrics, Telemetry.off());
+    }
+
+    public SessionAssembler(int maxLineBytes, ProcessorMetrics metrics, Telemetry telemetry) {
         this.maxLineBytes = maxLineBytes;
         this.metrics = metrics;
+        this.traces = new AssemblyTraces(telemetry, MAX_TRACED_SESSIONS);
     }
+
+    /** Live sessions whose assembly span a task holds; more end the oldest's span early. */
+    private static final int MAX_TRACED_SESSIONS = 100_000;
 
     /**
      * The persistent store of live sessions' state, keyed by session id, backed by a changelog topic.
@@ -95,6 +108,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
 
     @Override
     public void process(Record<String, byte[]> record) {
+        current = null;
         try {
             processOne(record);
         } catch (RuntimeException e) {
@@ -150,6 +164,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
         if (state == null) {
             state = new SessionState(sessionId);
         }
+        current = traces.enter(sessionId, record.headers(), value);
         try {
             handle(state, value, record);
         } catch (RuntimeException e) {
@@ -176,6 +191,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
 
     private void keep(SessionState state, Record<String, byte[]> record) {
         if (state.endedAt != null) {
+            traces.ended(state.sessionId, state);
             states.delete(state.sessionId);
             endedSessions.put(state.sessionId, state.nextSeq - 1, record.timestamp());
         } else {
@@ -272,6 +288,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
         }
         begin(state, record);
         if (started.attempt() > 1 && state.attemptHasOutput) {
+            current.reset();
             emit(state, record, seq -> new TokenEvent.Reset(state.sessionId, seq, started.attempt(),
                     "attempt " + started.attempt() + " replaces attempt " + state.attempt));
         }
@@ -361,7 +378,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
                 yield new TokenEvent.Cancelled(state.sessionId, state.takeSeq(), ended.cancelledBy(), ended.reason());
             }
         };
-        output.add(record.withKey(state.sessionId).withValue(terminal), TOKENS_SINK);
+        output.add(state.sessionId, terminal, record, TOKENS_SINK);
         state.endedAt = record.timestamp();
         summary(state, record);
     }
@@ -442,6 +459,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
                         state.firstTokenAt = record.timestamp();
                     }
                     state.tokenCount++;
+                    current.text(text.text());
                     output(state, record, seq -> new TokenEvent.Token(state.sessionId, seq, text.text()));
                     if (state.tokenCount == 1) {
                         summary(state, record);
@@ -485,11 +503,11 @@ public final class SessionAssembler implements Processor<String, byte[], String,
     }
 
     private void emit(SessionState state, Record<String, byte[]> record, java.util.function.LongFunction<TokenEvent> event) {
-        output.add(record.withKey(state.sessionId).withValue(event.apply(state.takeSeq())), TOKENS_SINK);
+        output.add(state.sessionId, event.apply(state.takeSeq()), record, TOKENS_SINK);
     }
 
     private void summary(SessionState state, Record<String, byte[]> record) {
-        output.add(record.withKey(state.sessionId).withValue(state.summary()), SESSIONS_SINK);
+        output.add(state.sessionId, state.summary(), record, SESSIONS_SINK);
     }
 
     private void deadLetter(Record<String, byte[]> record, String sessionId, String reason, String excerpt) {
@@ -497,7 +515,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
         DeadLetter letter = new DeadLetter(sessionId, source == null ? null : source.topic(),
                 source == null ? -1 : source.partition(), source == null ? -1 : source.offset(), reason, excerpt,
                 Instant.ofEpochMilli(record.timestamp()));
-        output.add(record.withKey(sessionId).withValue(letter), DLQ_SINK);
+        output.add(sessionId, letter, record, DLQ_SINK);
     }
 
     /**
@@ -509,8 +527,13 @@ public final class SessionAssembler implements Processor<String, byte[], String,
 
         private final List<Pending> pending = new ArrayList<>();
 
-        <V> void add(Record<String, V> record, String sink) {
-            pending.add(new Pending(record.withValue(record.value()), sink));
+        /**
+         * A token or summary carries its session's trace headers (shared, built once per session),
+         * not the input's (a chunk's rewind-* headers are no token's); a dead letter keeps the input's.
+         */
+        void add(String key, Object value, Record<String, byte[]> input, String sink) {
+            Headers headers = current == null || sink.equals(DLQ_SINK) ? input.headers() : current.headers;
+            pending.add(new Pending(new Record<>(key, value, input.timestamp(), headers), sink));
         }
 
         void clear() {
@@ -526,6 +549,11 @@ public final class SessionAssembler implements Processor<String, byte[], String,
             }
             pending.clear();
         }
+    }
+
+    @Override
+    public void close() {
+        traces.closeAll();
     }
 
     /** The value's first bytes as text: enough to recognise it, never the whole record. */
