@@ -13,7 +13,7 @@ public record TelemetrySettings(String endpoint, boolean captureContent) {
     public TelemetrySettings {
         endpoint = endpoint == null ? "" : endpoint.strip();
         ConfigException.check(endpoint.isEmpty() || isHttpUrl(endpoint), "endpoint",
-                "must be empty (off) or an http(s) URL such as http://localhost:4317, was '" + endpoint + "'");
+                "must be empty (off) or an http(s) URL such as http://localhost:4318 (OTLP over HTTP, the SDK default), was '" + endpoint + "'");
     }
 
     /** Tracing off, content never captured: what tests and tools that trace nothing use. */
