@@ -20,6 +20,7 @@ import dev.rewind.protocol.Topics;
 import dev.rewind.protocol.ops.CloseSteps;
 import dev.rewind.protocol.ops.KafkaReachability;
 import dev.rewind.protocol.ops.OpsServer;
+import dev.rewind.protocol.telemetry.GenAiMeters;
 import dev.rewind.protocol.telemetry.Telemetry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -177,7 +178,8 @@ public final class IngestService implements AutoCloseable {
                             config.maxSessionDurationMs(), config.maxResponseBytes(), config.producerDeliveryTimeoutMs() + 5_000),
                     new UpstreamRetryPolicy(config.retry()), new UpstreamBreakers(config.circuitBreaker()),
                     new SessionHistory(config.history().maxSessions()), clock, counters,
-                    new FreezeFence(FREEZE_THRESHOLD, FREEZE_TICK, FREEZE_MAX_HOLD, nanoClock, counters), telemetry);
+                    new FreezeFence(FREEZE_THRESHOLD, FREEZE_TICK, FREEZE_MAX_HOLD, nanoClock, counters), telemetry,
+                    new GenAiMeters(counters));
             // its own small producer: the chunk producer is typed for rewind.chunks, and a dead letter is rare
             deadLetters = new KafkaProducer<>(
                     config.kafka().clientConfig(deadLetterProducer()), new StringSerializer(), Serdes.DEAD_LETTER);

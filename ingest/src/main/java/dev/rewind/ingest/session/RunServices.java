@@ -3,6 +3,7 @@ package dev.rewind.ingest.session;
 import dev.rewind.ingest.retry.UpstreamBreakers;
 import dev.rewind.ingest.retry.UpstreamRetryPolicy;
 import dev.rewind.protocol.ChunkRecord;
+import dev.rewind.protocol.telemetry.GenAiMeters;
 import dev.rewind.protocol.telemetry.Telemetry;
 import java.net.http.HttpClient;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,4 +21,5 @@ public record RunServices(
         Clock clock,
         MeterRegistry meters,
         FreezeFence fence,
-        Telemetry telemetry) {}
+        Telemetry telemetry,
+        GenAiMeters genAi) {}

@@ -67,6 +67,8 @@ public final class SessionRun implements Watchdog.Watched {
     /** How the run ended, for its span: a session_ended outcome, or why it stopped without one. */
     private String traceOutcome = "stopped";
     private String traceError;
+    /** When the current attempt's upstream call was sent (System.nanoTime), or 0: the GenAI client metrics' start. */
+    private long callSentNanos;
     private final AtomicReference<Abort> abort = new AtomicReference<>();
     private final long startedNanos = System.nanoTime();
     private volatile InputStream body;
@@ -236,6 +238,7 @@ public final class SessionRun implements Watchdog.Watched {
                 writer.deliver(attemptEnded(attempt, result, again));
                 openAttempt = 0;
                 trace.attemptEnded(result);
+                measured(result);
                 if (!again) {
                     ChunkRecord.SessionEnded end = sessionEnded(attempt, result);
                     traceOutcome = end.outcome().wireName();
@@ -289,6 +292,21 @@ public final class SessionRun implements Watchdog.Watched {
                     start.sessionId());
         }
         return result;
+    }
+
+    /** An attempt that called upstream counts in gen_ai.client.operation.duration, with its failure code as error.type. */
+    private void measured(AttemptResult result) {
+        if (callSentNanos == 0) {
+            return; // the breaker refused it, or it was cancelled before the call: nothing was asked of the upstream
+        }
+        String errorType = switch (result) {
+            case AttemptResult.Completed completed -> null;
+            case AttemptResult.Cancelled cancelled -> "cancelled";
+            case AttemptResult.Failed failed -> failed.failure().code();
+        };
+        services.genAi().operation(upstream.format(), upstream.name(), start.model(), errorType,
+                Duration.ofNanos(System.nanoTime() - callSentNanos));
+        callSentNanos = 0;
     }
 
     /** Kafka did not take the attempt's records: wait for it, unless it refused them for good (that throws). */
@@ -467,6 +485,7 @@ public final class SessionRun implements Watchdog.Watched {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(request.body()));
         request.headers().forEach(builder::header);
         HttpResponse<InputStream> response;
+        callSentNanos = System.nanoTime();
         try {
             response = awaitAnswer(builder.build());
         } catch (IOException e) {
@@ -554,6 +573,8 @@ public final class SessionRun implements Watchdog.Watched {
                 lastProgressNanos = System.nanoTime();
                 if (seq == 0) {
                     trace.firstToken();
+                    services.genAi().firstChunk(upstream.format(), upstream.name(), start.model(),
+                            Duration.ofNanos(lastProgressNanos - callSentNanos));
                 }
                 total += n;
                 outcome.feed(buffer, n);

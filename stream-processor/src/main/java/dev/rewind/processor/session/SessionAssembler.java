@@ -192,6 +192,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
     private void keep(SessionState state, Record<String, byte[]> record) {
         if (state.endedAt != null) {
             traces.ended(state.sessionId, state);
+            metrics.sessionEnded(state);
             states.delete(state.sessionId);
             endedSessions.put(state.sessionId, state.nextSeq - 1, record.timestamp());
         } else {
