@@ -7,6 +7,7 @@ import dev.rewind.protocol.ProviderFormat;
 import dev.rewind.protocol.TopicSettings;
 import dev.rewind.protocol.config.ConfigException;
 import dev.rewind.protocol.config.KafkaSettings;
+import dev.rewind.protocol.telemetry.TelemetrySettings;
 import java.util.List;
 import java.util.Map;
 
@@ -31,7 +32,8 @@ public record EdgeConfig(
         Timeline timeline,
         AnalyticsSettings analytics,
         Compat compat,
-        DurableStreams durableStreams) {
+        DurableStreams durableStreams,
+        TelemetrySettings telemetry) {
 
     public EdgeConfig {
         ConfigException.check(kafka != null, "kafka", "section is missing");
@@ -52,6 +54,7 @@ public record EdgeConfig(
         ConfigException.check(analytics != null, "analytics", "section is missing");
         ConfigException.check(compat != null, "compat", "section is missing");
         ConfigException.check(durableStreams != null, "durable_streams", "section is missing");
+        ConfigException.check(telemetry != null, "telemetry", "section is missing");
         ConfigException.check(upstreams != null && !upstreams.isEmpty(), "upstreams", "must name at least one upstream");
         ConfigException.check(
                 defaultUpstream != null && upstreams.containsKey(defaultUpstream),

@@ -24,6 +24,7 @@ import dev.rewind.edge.stream.StreamConnections;
 import dev.rewind.edge.ws.WsEventsEndpoint;
 import dev.rewind.protocol.TopicProvisioner;
 import dev.rewind.protocol.ops.CloseSteps;
+import dev.rewind.protocol.telemetry.Telemetry;
 import io.helidon.common.tls.Tls;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
@@ -49,8 +50,11 @@ public final class EdgeServer implements AutoCloseable {
     private final Streaming streaming;
     private final Duration drain;
     private final AnalyticsService analytics;
+    private final Telemetry telemetry;
 
-    private EdgeServer(WebServer server, SessionApi sessionApi, Streaming streaming, Duration drain, AnalyticsService analytics) {
+    private EdgeServer(WebServer server, SessionApi sessionApi, Streaming streaming, Duration drain, AnalyticsService analytics,
+            Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.server = server;
         this.sessionApi = sessionApi;
         this.streaming = streaming;
@@ -62,9 +66,9 @@ public final class EdgeServer implements AutoCloseable {
     private record Streaming(EdgeMeters meters, TokenHub hub, ReplayReaders readers, StreamConnections connections)
             implements AutoCloseable {
 
-        static Streaming start(EdgeConfig config, int partitions, EdgeMeters meters) {
+        static Streaming start(EdgeConfig config, int partitions, EdgeMeters meters, boolean traced) {
             TokenHub hub = new TokenHub(config.hub(), config.sse().pollMs(), config.kafka().clientConfig(TokenHub.consumerDefaults()),
-                    partitions, meters.registry(), ReaderFaults.of(config, meters.registry()));
+                    partitions, meters.registry(), ReaderFaults.of(config, meters.registry()), traced);
             try {
                 hub.start(Duration.ofSeconds(30));
             } catch (RuntimeException e) {
@@ -83,6 +87,20 @@ public final class EdgeServer implements AutoCloseable {
     }
 
     public static EdgeServer start(EdgeConfig config, Clock clock) {
+        return start(config, clock, Telemetry.start("rewind-edge", config.telemetry(), System.getenv()));
+    }
+
+    /** As above, tracing into {@code telemetry} (closed with the server; tests hand in one with an in-memory exporter). */
+    public static EdgeServer start(EdgeConfig config, Clock clock, Telemetry telemetry) {
+        try {
+            return started(config, clock, telemetry);
+        } catch (RuntimeException e) {
+            CloseSteps.afterFailure(e, telemetry::close);
+            throw e;
+        }
+    }
+
+    private static EdgeServer started(EdgeConfig config, Clock clock, Telemetry telemetry) {
         // http.tls: HTTPS when enabled; its key material is read first, so a bad file stops startup before Kafka is touched
         Tls tls = config.http().tls().toHelidon(System.getenv());
         int partitions;
@@ -94,11 +112,11 @@ public final class EdgeServer implements AutoCloseable {
         // first: the session store feed counts the records it cannot use in it (Streaming closes it)
         EdgeMeters meters = new EdgeMeters();
         // streaming first: a session created here has its window opened by the hub before its start is written
-        Streaming streaming = Streaming.start(config, partitions, meters);
+        Streaming streaming = Streaming.start(config, partitions, meters, telemetry.enabled());
         SessionApi sessionApi;
         try {
             sessionApi = SessionApi.start(config, apiKeys, readTokens, partitions, streaming.hub()::expectNewSession, clock,
-                    meters.registry());
+                    meters.registry(), telemetry);
         } catch (RuntimeException e) {
             CloseSteps.afterFailure(e, streaming::close);
             throw e;
@@ -106,7 +124,7 @@ public final class EdgeServer implements AutoCloseable {
         AnalyticsService analytics = null;
         try {
             EventStreams streams = new EventStreams(config, new StreamAccess(readTokens), streaming.hub(), streaming.readers(),
-                    streaming.connections(), clock);
+                    streaming.connections(), clock, telemetry);
             EventsService events = new EventsService(streams);
             SessionStreamService durableStreams = new SessionStreamService(streams);
             WsEventsEndpoint ws = new WsEventsEndpoint(streams);
@@ -153,7 +171,8 @@ public final class EdgeServer implements AutoCloseable {
                     .start();
             LOG.info("edge listening on {}://{}:{} ({} partitions)", server.hasTls() ? "https" : "http", config.http().host(),
                     server.port(), partitions);
-            return new EdgeServer(server, sessionApi, streaming, Duration.ofMillis(config.shutdown().drainMs()), started);
+            return new EdgeServer(server, sessionApi, streaming, Duration.ofMillis(config.shutdown().drainMs()), started,
+                    telemetry);
         } catch (RuntimeException e) {
             CloseSteps.afterFailure(e, CloseSteps.closing(analytics), streaming::close, sessionApi::close);
             throw e;
@@ -177,6 +196,6 @@ public final class EdgeServer implements AutoCloseable {
     @Override
     public void close() {
         CloseSteps.run(() -> streaming.connections().drain(drain), server::stop, analytics::close, streaming::close,
-                sessionApi::close);
+                sessionApi::close, telemetry::close);
     }
 }

@@ -7,6 +7,7 @@ import dev.rewind.protocol.TopicSettings;
 import dev.rewind.protocol.config.ConfigException;
 import dev.rewind.protocol.config.KafkaSettings;
 import dev.rewind.protocol.ops.OpsSettings;
+import dev.rewind.protocol.telemetry.TelemetrySettings;
 import java.util.Map;
 
 /** The ingest worker's configuration; defaults in {@code ingest-defaults.yaml}. */
@@ -30,7 +31,8 @@ public record IngestConfig(
         History history,
         Queue queue,
         Map<String, UpstreamConfig> upstreams,
-        OpsSettings ops) {
+        OpsSettings ops,
+        TelemetrySettings telemetry) {
 
     /**
      * Start requests read while every stream slot is taken wait in the worker's queue: at most
@@ -97,6 +99,7 @@ public record IngestConfig(
         ConfigException.check(history != null, "history", "section is missing");
         ConfigException.check(queue != null, "queue", "section is missing");
         ConfigException.check(ops != null, "ops", "section is missing");
+        ConfigException.check(telemetry != null, "telemetry", "section is missing");
         ConfigException.check(history.lookbackMs() >= maxSessionDurationMs, "history.lookback_ms",
                 "must be at least max_session_duration_ms, or a takeover could miss a session's end");
         ConfigException.check(upstreams != null && !upstreams.isEmpty(), "upstreams", "must name at least one upstream");

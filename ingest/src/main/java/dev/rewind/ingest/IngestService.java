@@ -21,6 +21,8 @@ import dev.rewind.protocol.Topics;
 import dev.rewind.protocol.ops.CloseSteps;
 import dev.rewind.protocol.ops.KafkaReachability;
 import dev.rewind.protocol.ops.OpsServer;
+import dev.rewind.protocol.telemetry.GenAiMeters;
+import dev.rewind.protocol.telemetry.Telemetry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -71,11 +73,13 @@ public final class IngestService implements AutoCloseable {
     private final KafkaClientMetrics producerMetrics;
     private final KafkaReachability kafka;
     private final OpsServer ops;
+    private final Telemetry telemetry;
 
     private IngestService(IngestConfig config, IngestWorker worker, CancelListener cancels,
             KafkaProducer<String, ChunkRecord> producer, KafkaProducer<String, DeadLetter> deadLetters, HttpClient http,
-            PrometheusMeterRegistry registry) {
+            PrometheusMeterRegistry registry, Telemetry telemetry) {
         this.worker = worker;
+        this.telemetry = telemetry;
         this.cancels = cancels;
         this.producer = producer;
         this.deadLetters = deadLetters;
@@ -133,9 +137,20 @@ public final class IngestService implements AutoCloseable {
         return start(config, env, instrument, meters, System::nanoTime);
     }
 
+    /** As above, tracing into {@code telemetry} (closed with the service; tests hand in one with an in-memory exporter). */
+    public static IngestService start(IngestConfig config, Map<String, String> env, MeterRegistry meters, Telemetry telemetry) {
+        return start(config, env, UnaryOperator.identity(), meters, System::nanoTime, telemetry);
+    }
+
     /** As above, with the monotonic clock the freeze fence reads (a test moves it to simulate a freeze). */
     static IngestService start(IngestConfig config, Map<String, String> env,
             UnaryOperator<Producer<String, ChunkRecord>> instrument, MeterRegistry meters, LongSupplier nanoClock) {
+        return start(config, env, instrument, meters, nanoClock, Telemetry.start("rewind-ingest", config.telemetry(), env));
+    }
+
+    private static IngestService start(IngestConfig config, Map<String, String> env,
+            UnaryOperator<Producer<String, ChunkRecord>> instrument, MeterRegistry meters, LongSupplier nanoClock,
+            Telemetry telemetry) {
         Map<String, Upstream> upstreams = Upstream.resolveAll(config.upstreams(), env);
         try (Admin admin = Admin.create(config.kafka().clientConfig(Map.of()))) {
             TopicProvisioner.ensure(admin, config.topics());
@@ -160,7 +175,8 @@ public final class IngestService implements AutoCloseable {
                             config.maxSessionDurationMs(), config.maxResponseBytes(), config.producerDeliveryTimeoutMs() + 5_000),
                     new UpstreamRetryPolicy(config.retry()), new UpstreamBreakers(config.circuitBreaker()),
                     new SessionHistory(config.history().maxSessions()), clock, counters,
-                    new FreezeFence(FREEZE_THRESHOLD, FREEZE_TICK, FREEZE_MAX_HOLD, nanoClock, counters));
+                    new FreezeFence(FREEZE_THRESHOLD, FREEZE_TICK, FREEZE_MAX_HOLD, nanoClock, counters), telemetry,
+                    new GenAiMeters(counters));
             // its own small producer: the chunk producer is typed for rewind.chunks, and a dead letter is rare
             deadLetters = new KafkaProducer<>(
                     config.kafka().clientConfig(deadLetterProducer()), new StringSerializer(), Serdes.DEAD_LETTER);
@@ -181,13 +197,13 @@ public final class IngestService implements AutoCloseable {
             CancelListener cancels = new CancelListener(
                     control,
                     worker::cancel, Duration.ofMillis(config.cancels().pendingTtlMs()), clock, unusable, failures);
-            IngestService service = new IngestService(config, worker, cancels, producer, deadLetters, http, registry);
+            IngestService service = new IngestService(config, worker, cancels, producer, deadLetters, http, registry, telemetry);
             LOG.info("ingest started: upstreams {}, at most {} concurrent streams", upstreams.keySet(), config.maxConcurrentStreams());
             return service;
         } catch (RuntimeException | Error e) {
             CloseSteps.afterFailure(e, CloseSteps.closing(control), CloseSteps.closing(requests),
                     CloseSteps.closing(deadLetters), CloseSteps.closing(http), CloseSteps.closing(producer),
-                    registry::close);
+                    registry::close, telemetry::close);
             throw e;
         }
     }
@@ -270,9 +286,19 @@ public final class IngestService implements AutoCloseable {
         producerMetrics.close();
         producer.close(Duration.ofSeconds(5));
         deadLetters.close(Duration.ofSeconds(5));
-        http.close();
+        // not close(), which waits for every exchange to end: a session still reading an upstream that does
+        // not stop (its 2 s above ran out) would hold the shutdown for as long as that upstream streams
+        http.shutdownNow();
+        try {
+            if (!http.awaitTermination(Duration.ofSeconds(5))) {
+                LOG.warn("the upstream HTTP client did not stop within 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (kafka != null) {
             kafka.close();
         }
+        telemetry.close(); // last: the sessions' spans end as they stop
     }
 }

@@ -37,4 +37,19 @@ class IngestConfigTest {
     void theDefaultLingerBatchesChunkWrites() {
         assertThat(TestSetup.ingestConfig("{}").producerLingerMs()).isPositive();
     }
+
+    @Test
+    void tracingIsOffByDefaultAndABadEndpointIsRefusedByItsFullKey() {
+        IngestConfig defaults = TestSetup.ingestConfig("{}");
+        assertThat(defaults.telemetry().endpoint()).isEmpty();
+        assertThat(defaults.telemetry().captureContent()).isFalse();
+        assertThat(TestSetup.ingestConfig("{telemetry: {endpoint: \"http://collector:4318\", capture_content: true}}")
+                .telemetry().captureContent()).isTrue();
+        assertThatThrownBy(() -> TestSetup.ingestConfig("{telemetry: {endpoint: \"collector:4318\"}}"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("telemetry.endpoint");
+        assertThatThrownBy(() -> TestSetup.ingestConfig("{telemetry: {sample_rate: 1}}"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("telemetry.sample_rate");
+    }
 }

@@ -138,6 +138,19 @@ class IngestServiceTest {
     }
 
     @Test
+    void measuresEachUpstreamCallAndItsFirstChunkAsGenAiClientMetricsByModel() throws Exception {
+        RequestRecord.Start start = startIn("sim", ProviderFormat.OPENAI_CHAT, "sim-measured", "count me");
+        awaitSessionEnd(start.sessionId());
+        String scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + ingest.opsPort() + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        String tags = "gen_ai_operation_name=\"chat\",gen_ai_provider_name=\"openai\",gen_ai_request_model=\"sim-measured\","
+                + "rewind_upstream=\"sim\"";
+        assertThat(scrape).contains("gen_ai_client_operation_duration_seconds_count{error_type=\"none\"," + tags + "} 1")
+                .contains("gen_ai_client_operation_time_to_first_chunk_seconds_count{" + tags + "} 1");
+    }
+
+    @Test
     void writesEveryUpstreamReadInOrderBetweenAttemptMarkers() throws Exception {
         RequestRecord.Start start = start("sim", "tell me a story");
         List<ChunkRecord> records = awaitSessionEnd(start.sessionId());

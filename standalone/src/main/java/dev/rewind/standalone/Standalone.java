@@ -13,8 +13,11 @@ import dev.rewind.processor.StreamProcessor;
 import dev.rewind.protocol.Json;
 import dev.rewind.protocol.config.ConfigException;
 import dev.rewind.protocol.config.ConfigLoader;
+import dev.rewind.protocol.telemetry.Telemetry;
+import dev.rewind.protocol.telemetry.TelemetrySettings;
 import dev.rewind.sim.LlmSimulator;
 import dev.rewind.sim.SimConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
@@ -59,7 +62,18 @@ public final class Standalone implements AutoCloseable {
         this.rateLimit = rateLimit;
     }
 
+    /** How each embedded service gets its tracing: by its service name ({@code rewind-edge}, …) and settings. */
+    @FunctionalInterface
+    public interface Tracing {
+        Telemetry start(String service, TelemetrySettings settings);
+    }
+
     public static Standalone start(StandaloneConfig config) {
+        return start(config, (service, settings) -> Telemetry.start(service, settings, System.getenv()));
+    }
+
+    /** As above, each service's tracing from {@code tracing} (tests export into memory). */
+    public static Standalone start(StandaloneConfig config, Tracing tracing) {
         Path dataDir = Path.of(config.dataDir()).toAbsolutePath();
         Ports.requireFree(config.http().host(), config.http().port(), "http.port");
         Ports.requireFree(config.sim().host(), config.sim().port(), "sim.port");
@@ -77,16 +91,20 @@ public final class Standalone implements AutoCloseable {
             LlmSimulator sim = LlmSimulator.start(component(SimConfig.class, "sim", simOverlay(config), null,
                     "llm-sim-defaults.yaml"));
             running.push(sim);
-            running.push(StreamProcessor.start(component(ProcessorConfig.class, "processor",
+            ProcessorConfig processorConfig = component(ProcessorConfig.class, "processor",
                     processorOverlay(config, bootstrap, dataDir), config.processor(),
-                    ConfigLoader.KAFKA_DEFAULTS, "stream-processor-defaults.yaml")));
-            running.push(IngestService.start(component(IngestConfig.class, "ingest",
+                    ConfigLoader.KAFKA_DEFAULTS, "stream-processor-defaults.yaml");
+            running.push(StreamProcessor.start(processorConfig,
+                    tracing.start("rewind-stream-processor", processorConfig.telemetry())));
+            IngestConfig ingestConfig = component(IngestConfig.class, "ingest",
                     ingestOverlay(config, bootstrap, sim), config.ingest(),
-                    ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml"), System.getenv()));
+                    ConfigLoader.KAFKA_DEFAULTS, "ingest-defaults.yaml");
+            running.push(IngestService.start(ingestConfig, System.getenv(), new SimpleMeterRegistry(),
+                    tracing.start("rewind-ingest", ingestConfig.telemetry())));
             EdgeConfig edgeConfig = component(EdgeConfig.class, "edge",
                     edgeOverlay(config, bootstrap, secrets, dataDir), config.edge(),
                     ConfigLoader.KAFKA_DEFAULTS, "edge-defaults.yaml");
-            EdgeServer edge = EdgeServer.start(edgeConfig, Clock.systemUTC());
+            EdgeServer edge = EdgeServer.start(edgeConfig, Clock.systemUTC(), tracing.start("rewind-edge", edgeConfig.telemetry()));
             running.push(edge);
             return new Standalone(running, edge, sim, secrets.demoApiKey(), edgeConfig.rateLimit());
         } catch (RuntimeException e) {
@@ -153,10 +171,13 @@ public final class Standalone implements AutoCloseable {
         return sim;
     }
 
+    /** What every Kafka-facing component shares: the broker, the partition count, and the telemetry section. */
     private static ObjectNode kafka(StandaloneConfig config, String bootstrap) {
         ObjectNode node = Json.MAPPER.createObjectNode();
         node.putObject("kafka").put("bootstrap_servers", bootstrap);
         node.putObject("topics").put("partitions", config.partitions());
+        node.putObject("telemetry").put("endpoint", config.telemetry().endpoint())
+                .put("capture_content", config.telemetry().captureContent());
         return node;
     }
 

@@ -3,13 +3,15 @@ package dev.rewind.standalone;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rewind.protocol.config.ConfigException;
 import dev.rewind.protocol.config.ConfigLoader;
+import dev.rewind.protocol.telemetry.TelemetrySettings;
 import java.nio.file.Path;
 import java.util.Map;
 
 /**
  * The laptop stack: where its data lives, its fixed ports, and raw overrides merged into each
  * embedded component's own config ({@code edge}, {@code ingest}, {@code processor}, {@code sim}
- * sections take that component's keys, e.g. {@code edge: {sse: {heartbeat_ms: 5000}}}).
+ * sections take that component's keys, e.g. {@code edge: {sse: {heartbeat_ms: 5000}}}); the
+ * {@code telemetry} section goes to each of edge, ingest and processor (each exports under its own name).
  */
 public record StandaloneConfig(
         String dataDir,
@@ -19,6 +21,7 @@ public record StandaloneConfig(
         Http http,
         Sim sim,
         Ops ops,
+        TelemetrySettings telemetry,
         ObjectNode edge,
         ObjectNode ingest,
         ObjectNode processor) {
@@ -30,6 +33,7 @@ public record StandaloneConfig(
         ConfigException.check(http != null, "http", "section is missing");
         ConfigException.check(sim != null, "sim", "section is missing");
         ConfigException.check(ops != null, "ops", "section is missing");
+        ConfigException.check(telemetry != null, "telemetry", "section is missing");
     }
 
     /**

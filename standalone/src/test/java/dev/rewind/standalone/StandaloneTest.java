@@ -148,7 +148,8 @@ class StandaloneTest {
         StandaloneConfig onFreePorts = new StandaloneConfig(config.dataDir(), config.demo(), config.partitions(),
                 new StandaloneConfig.Broker("127.0.0.1", ports[2], ports[3]), new StandaloneConfig.Http("127.0.0.1", ports[0]),
                 new StandaloneConfig.Sim("127.0.0.1", ports[1], 0, 0),
-                new StandaloneConfig.Ops("127.0.0.1", ports[4], ports[5]), config.edge(), config.ingest(), config.processor());
+                new StandaloneConfig.Ops("127.0.0.1", ports[4], ports[5]), config.telemetry(), config.edge(), config.ingest(),
+                config.processor());
         assertThatThrownBy(() -> Standalone.start(onFreePorts))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("edge.sse.heartbeat_ms");

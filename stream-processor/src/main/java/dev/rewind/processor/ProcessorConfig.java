@@ -4,6 +4,7 @@ import dev.rewind.protocol.TopicSettings;
 import dev.rewind.protocol.config.ConfigException;
 import dev.rewind.protocol.config.KafkaSettings;
 import dev.rewind.protocol.ops.OpsSettings;
+import dev.rewind.protocol.telemetry.TelemetrySettings;
 import dev.rewind.protocol.usage.PriceTable;
 
 /** The stream processor's configuration; defaults in {@code stream-processor-defaults.yaml}. */
@@ -21,13 +22,15 @@ public record ProcessorConfig(
         int maxLineBytes,
         long endedRetentionMs,
         PriceTable prices,
-        OpsSettings ops) {
+        OpsSettings ops,
+        TelemetrySettings telemetry) {
 
     public ProcessorConfig {
         ConfigException.check(kafka != null, "kafka", "section is missing");
         ConfigException.check(topics != null, "topics", "section is missing");
         ConfigException.check(ops != null, "ops", "section is missing");
         prices = prices == null ? PriceTable.NONE : prices;
+        ConfigException.check(telemetry != null, "telemetry", "section is missing");
         ConfigException.check(applicationId != null && applicationId.matches("[A-Za-z0-9._-]+"), "application_id",
                 "must be letters, digits, '.', '_' or '-'");
         ConfigException.check(groupInstanceId == null || groupInstanceId.isEmpty() || groupInstanceId.matches("[A-Za-z0-9._-]+"),

@@ -4,6 +4,7 @@ import dev.rewind.processor.session.ProcessorMetrics;
 import dev.rewind.processor.session.SessionAssembler;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.Topics;
+import dev.rewind.protocol.telemetry.Telemetry;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -27,10 +28,16 @@ public final class ProcessorTopology {
      * the assembler decodes them, so an unreadable value becomes a dead letter (protocol's RecordDecoder).
      */
     public static Topology buildTopology(ProcessorConfig config, ProcessorMetrics metrics) {
+        return buildTopology(config, metrics, Telemetry.off());
+    }
+
+    /** As above, each session's assembly traced into {@code telemetry}. */
+    public static Topology buildTopology(ProcessorConfig config, ProcessorMetrics metrics, Telemetry telemetry) {
         Topology topology = new Topology();
         topology.addSource("requests-source", new StringDeserializer(), new ByteArrayDeserializer(), Topics.REQUESTS);
         topology.addSource("chunks-source", new StringDeserializer(), new ByteArrayDeserializer(), Topics.CHUNKS);
-        topology.addProcessor("session-assembler", () -> new SessionAssembler(config.maxLineBytes(), config.prices(), metrics),
+        topology.addProcessor("session-assembler",
+                () -> new SessionAssembler(config.maxLineBytes(), config.prices(), metrics, telemetry),
                 "requests-source", "chunks-source");
         topology.addStateStore(SessionAssembler.storeBuilder(), "session-assembler");
         topology.addStateStore(SessionAssembler.argumentsStoreBuilder(), "session-assembler");

@@ -4,6 +4,7 @@ import dev.rewind.processor.session.ProcessorMetrics;
 import dev.rewind.protocol.TopicProvisioner;
 import dev.rewind.protocol.ops.KafkaReachability;
 import dev.rewind.protocol.ops.OpsServer;
+import dev.rewind.protocol.telemetry.Telemetry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -26,8 +27,11 @@ public final class StreamProcessor implements AutoCloseable {
     private final KafkaStreamsMetrics streamsMetrics;
     private final KafkaReachability kafka;
     private final OpsServer ops;
+    private final Telemetry telemetry;
 
-    private StreamProcessor(KafkaStreams streams, KafkaStreamsMetrics streamsMetrics, KafkaReachability kafka, OpsServer ops) {
+    private StreamProcessor(KafkaStreams streams, KafkaStreamsMetrics streamsMetrics, KafkaReachability kafka, OpsServer ops,
+            Telemetry telemetry) {
+        this.telemetry = telemetry;
         this.streams = streams;
         this.streamsMetrics = streamsMetrics;
         this.kafka = kafka;
@@ -35,11 +39,25 @@ public final class StreamProcessor implements AutoCloseable {
     }
 
     public static StreamProcessor start(ProcessorConfig config) {
+        return start(config, Telemetry.start("rewind-stream-processor", config.telemetry(), System.getenv()));
+    }
+
+    /** As above, tracing into {@code telemetry} (closed with the processor; tests hand in one with an in-memory exporter). */
+    public static StreamProcessor start(ProcessorConfig config, Telemetry telemetry) {
+        try {
+            return started(config, telemetry);
+        } catch (RuntimeException e) {
+            telemetry.close();
+            throw e;
+        }
+    }
+
+    private static StreamProcessor started(ProcessorConfig config, Telemetry telemetry) {
         try (Admin admin = Admin.create(config.kafka().clientConfig(Map.of()))) {
             TopicProvisioner.ensure(admin, config.topics());
         }
         PrometheusMeterRegistry registry = OpsServer.newRegistry();
-        KafkaStreams streams = new KafkaStreams(ProcessorTopology.buildTopology(config, new ProcessorMetrics(registry)),
+        KafkaStreams streams = new KafkaStreams(ProcessorTopology.buildTopology(config, new ProcessorMetrics(registry), telemetry),
                 ProcessorTopology.streamsConfig(config));
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(registry);
@@ -70,7 +88,7 @@ public final class StreamProcessor implements AutoCloseable {
         try {
             OpsServer ops = OpsServer.start("stream-processor", config.ops(), registry::scrape,
                     () -> streams.state() == KafkaStreams.State.RUNNING && kafka.reachable());
-            return new StreamProcessor(streams, streamsMetrics, kafka, ops);
+            return new StreamProcessor(streams, streamsMetrics, kafka, ops, telemetry);
         } catch (RuntimeException e) {
             kafka.close();
             streams.close(Duration.ofSeconds(10));
@@ -100,5 +118,6 @@ public final class StreamProcessor implements AutoCloseable {
         streamsMetrics.close();
         streams.close(CloseOptions.timeout(Duration.ofSeconds(5))
                 .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        telemetry.close(); // after the tasks closed: their open spans ended there
     }
 }

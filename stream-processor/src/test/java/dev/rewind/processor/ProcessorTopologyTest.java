@@ -134,6 +134,22 @@ class ProcessorTopologyTest {
     }
 
     @Test
+    void aSessionsReportedUsageGoesIntoTheGenAiTokenUsageMetric() {
+        request();
+        attemptStarted(1, 200);
+        chunk(1, 1, "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"},\"finish_reason\":\"stop\"}]}\n\n"
+                + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":1}}\n\ndata: [DONE]\n\n");
+        attemptEnded(1, AttemptOutcome.COMPLETED);
+        sessionEnded(SessionOutcome.COMPLETED, null, null);
+
+        var usage = registry.find("gen_ai.client.token.usage").tag("gen_ai.request.model", "sim-small")
+                .tag("gen_ai.provider.name", "openai").tag("rewind.upstream", "sim");
+        assertThat(usage.tag("gen_ai.token.type", "input").summary().totalAmount()).isEqualTo(7);
+        assertThat(registry.find("gen_ai.client.token.usage").tag("gen_ai.token.type", "output").summary().totalAmount())
+                .isEqualTo(1);
+    }
+
+    @Test
     void aRetryBecomesStatusEventsAndANewAttemptAfterOutputBecomesAReset() {
         request();
         attemptStarted(1, 200);

@@ -57,7 +57,7 @@ public final class AiSdkChatService implements HttpService {
         UiChatRequest request = UiChatRequest.of(CompatRequests.json(req, "useChat's request"), config.compat().aiSdkDefaultModel());
         SessionCreation.Created made = sessions.creation().create(owner,
                 CompatRequests.session(config, request.model(), request.messages(), request.params(), request.chatId()),
-                req.headers().first(ChatCompletionsService.IDEMPOTENCY_KEY));
+                req.headers().first(ChatCompletionsService.IDEMPOTENCY_KEY), req.headers());
         chats.started(owner, request.chatId(), made.sessionId(), made.createdAt());
         ChatCompletionsService.sessionHeaders(res, made);
         EventStreams.Stream feed = follower.open(made.sessionId(), made.createdAt(), StreamConnections.Transport.COMPAT);

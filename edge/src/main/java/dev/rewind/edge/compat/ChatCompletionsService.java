@@ -54,7 +54,7 @@ public final class ChatCompletionsService implements HttpService {
         try {
             String owner = auth.owner(req);
             request = CompletionRequest.of(CompatRequests.json(req, "a Chat Completions request"), config);
-            made = creation.create(owner, request.session(), req.headers().first(IDEMPOTENCY_KEY));
+            made = creation.create(owner, request.session(), req.headers().first(IDEMPOTENCY_KEY), req.headers());
             // named before the feed opens, so that even a 503 tells where the session can be followed
             sessionHeaders(res, made);
             feed = follower.open(made.sessionId(), made.createdAt(),

@@ -65,6 +65,8 @@ public final class SessionFeed implements AutoCloseable {
     private long nextOffset;
     private long lastSeq;
     private boolean ended;
+    /** The first delivered record's headers that the hub kept (tracing on), for the connection's span. */
+    private org.apache.kafka.common.header.Headers trace;
 
     private SessionFeed(TokenHub hub, ReplayReaders readers, String sessionId, TopicPartition partition, Subscriber subscriber,
             List<Delivery> fromWindow, long replayUntil, long nextOffset, long lastSeq, Item.Gap gap, Source source, long scannedTo) {
@@ -289,6 +291,9 @@ public final class SessionFeed implements AutoCloseable {
                 continue;
             }
             nextOffset = delivery.offset() + 1;
+            if (trace == null) {
+                trace = delivery.trace();
+            }
             if (lastSeq < 0 || delivery.id().seq() > lastSeq) {
                 lastSeq = delivery.id().seq();
                 out.add(new Item.Event(delivery));
@@ -298,6 +303,11 @@ public final class SessionFeed implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /** The session's trace context as its token records carry it, once one was read with tracing on; else null. */
+    public org.apache.kafka.common.header.Headers trace() {
+        return trace;
     }
 
     private Batch end(List<Item> out, End end) {

@@ -77,6 +77,7 @@ public final class TokenHub implements AutoCloseable {
     }
 
     private final EdgeConfig.Hub settings;
+    private final boolean readsTraces;
     private final long pollMs;
     private final KafkaConsumer<String, byte[]> consumer;
     private final List<TopicPartition> partitions;
@@ -112,6 +113,13 @@ public final class TokenHub implements AutoCloseable {
     /** {@code faults} handles the records of subscribed sessions that do not decode; the hub closes it. */
     public TokenHub(EdgeConfig.Hub settings, long pollMs, Map<String, Object> consumerConfig, int partitionCount,
             MeterRegistry meters, ReaderFaults faults) {
+        this(settings, pollMs, consumerConfig, partitionCount, meters, faults, false);
+    }
+
+    /** As above; {@code readsTraces}: each delivery keeps its record's headers (the trace context), for tracing. */
+    public TokenHub(EdgeConfig.Hub settings, long pollMs, Map<String, Object> consumerConfig, int partitionCount,
+            MeterRegistry meters, ReaderFaults faults, boolean readsTraces) {
+        this.readsTraces = readsTraces;
         this.settings = settings;
         this.faults = faults;
         this.pollMs = pollMs;
@@ -397,10 +405,11 @@ public final class TokenHub implements AutoCloseable {
      * value with a line break (another writer's pretty JSON) is rendered anew, since SSE data and
      * WebSocket frames carry it on one line.
      */
-    private static Delivery delivery(ConsumerRecord<String, byte[]> record, TokenEvent event) {
+    private Delivery delivery(ConsumerRecord<String, byte[]> record, TokenEvent event) {
         byte[] value = record.value();
         String json = oneLine(value) ? new String(value, StandardCharsets.UTF_8) : Json.toString(event);
-        return new Delivery(new EventId(record.partition(), record.offset(), event.seq()), event, json);
+        return new Delivery(new EventId(record.partition(), record.offset(), event.seq()), event, json,
+                readsTraces ? record.headers() : null);
     }
 
     private static boolean oneLine(byte[] value) {

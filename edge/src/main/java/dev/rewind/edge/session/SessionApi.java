@@ -13,6 +13,7 @@ import dev.rewind.protocol.ControlRecord;
 import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.SessionSummary;
+import dev.rewind.protocol.telemetry.Telemetry;
 import io.helidon.webserver.http.HttpService;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
@@ -53,7 +54,7 @@ public final class SessionApi implements AutoCloseable {
     }
 
     public static SessionApi start(EdgeConfig config, ApiKeys apiKeys, ReadTokens readTokens, int partitions,
-            Consumer<String> expectEvents, Clock clock, MeterRegistry meters) {
+            Consumer<String> expectEvents, Clock clock, MeterRegistry meters, Telemetry telemetry) {
         SessionStore store = SessionStore.open(Path.of(config.store().dir()), config.store().blockCacheBytes());
         SessionStoreFeed feed = null;
         KafkaProducer<String, RequestRecord> requests = null;
@@ -74,7 +75,7 @@ public final class SessionApi implements AutoCloseable {
             // counts only (replays are not dead-lettered): it never opens its dead-letter producer, so nothing to close
             SessionRecords records = new SessionRecords(reader, ReaderFaults.of(config, meters));
             SessionCreation creation = new SessionCreation(config, readTokens, requests,
-                    new IdempotentReplays(recent, store, records), expectEvents, clock, store);
+                    new IdempotentReplays(recent, store, records), expectEvents, clock, store, telemetry);
             HttpService[] services = {
                 new SessionsService(config, auth, creation, store),
                 new SessionService(config, auth, readTokens, directory, records, control, clock),

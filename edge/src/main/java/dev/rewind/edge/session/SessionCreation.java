@@ -9,6 +9,18 @@ import dev.rewind.protocol.Json;
 import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.SessionIds;
 import dev.rewind.protocol.Topics;
+import dev.rewind.protocol.telemetry.GenAi;
+import dev.rewind.protocol.telemetry.KafkaTraceHeaders;
+import dev.rewind.protocol.telemetry.Telemetry;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -16,6 +28,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.header.Header;
 
 /**
  * Creating a session, for every dialect that starts one ({@code POST /v1/sessions}, the
@@ -44,11 +57,13 @@ public final class SessionCreation {
     private final Consumer<String> expectEvents;
     private final Clock clock;
     private final SessionStore store;
+    private final Telemetry telemetry;
 
     /** {@code expectEvents} hears of each new session before its start request is written (the hub opens its window). */
     SessionCreation(EdgeConfig config, ReadTokens readTokens, Producer<String, RequestRecord> requests,
-            IdempotentReplays replays, Consumer<String> expectEvents, Clock clock, SessionStore store) {
+            IdempotentReplays replays, Consumer<String> expectEvents, Clock clock, SessionStore store, Telemetry telemetry) {
         this.store = store;
+        this.telemetry = telemetry;
         this.config = config;
         this.readTokens = readTokens;
         this.requests = requests;
@@ -58,8 +73,36 @@ public final class SessionCreation {
         this.clock = clock;
     }
 
-    /** Creates a session for {@code owner}; {@code idempotencyKey} as sent (validated here), or empty. */
-    public Created create(String owner, Request request, Optional<String> idempotencyKey) {
+    /**
+     * Creates a session for {@code owner}; {@code idempotencyKey} as sent (validated here), or empty.
+     * Traced: the span continues a W3C {@code traceparent} among {@code http} (the request's headers)
+     * or starts a trace, and the start request carries its context to ingest and the processor.
+     */
+    public Created create(String owner, Request request, Optional<String> idempotencyKey, Headers http) {
+        Context caller = W3CTraceContextPropagator.getInstance().extract(Context.root(), http, HTTP_HEADERS);
+        Span span = telemetry.tracer().spanBuilder("rewind.session.create").setParent(caller).setSpanKind(SpanKind.SERVER)
+                .setAttribute(GenAi.REQUEST_MODEL, request.model() == null ? "" : request.model())
+                .startSpan();
+        try {
+            Created created = create(owner, request, idempotencyKey, caller.with(span));
+            span.setAttribute(GenAi.SESSION_ID, created.sessionId());
+            span.setAttribute(GenAi.UPSTREAM, created.upstream());
+            span.setAttribute(REPLAYED, created.replayed());
+            return created;
+        } catch (ProblemException e) {
+            span.setAttribute(GenAi.ERROR_TYPE, Integer.toString(e.status()));
+            span.setStatus(StatusCode.ERROR, e.getMessage());
+            throw e;
+        } catch (RuntimeException e) {
+            span.setAttribute(GenAi.ERROR_TYPE, e.getClass().getName());
+            span.setStatus(StatusCode.ERROR);
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private Created create(String owner, Request request, Optional<String> idempotencyKey, Context trace) {
         rateLimit.acquire(owner);
         String problem = new CreateSessionBody(request.upstream(), request.model(), request.messages(), request.params(),
                 request.conversationId()).problem();
@@ -89,19 +132,19 @@ public final class SessionCreation {
         }
         expectEvents.accept(sessionId);
         publish(new RequestRecord.Start(sessionId, owner, upstream, ref.format(), request.model(), request.messages(), params,
-                entry.createdAt(), key.orElse(null), request.conversationId()), entry);
+                entry.createdAt(), key.orElse(null), request.conversationId()), entry, KafkaTraceHeaders.of(trace));
         return new Created(sessionId, entry.createdAt(), upstream, readTokens.issue(sessionId, entry.createdAt()), false);
     }
 
     /** Writes the start request (refused with 413 above the topic's limit); its reservation is dropped on failure. */
-    private void publish(RequestRecord.Start start, RecentSessions.Creation entry) {
+    private void publish(RequestRecord.Start start, RecentSessions.Creation entry, List<Header> trace) {
         try {
             byte[] serialised = Json.toBytes(start);
             if (serialised.length > config.topics().maxMessageBytes()) {
                 throw new ProblemException(413, "the request is " + serialised.length
                         + " bytes as a record; the limit is " + config.topics().maxMessageBytes());
             }
-            AcknowledgedSend.send(requests, Topics.REQUESTS, start.sessionId(), start, "session");
+            AcknowledgedSend.send(requests, Topics.REQUESTS, start.sessionId(), start, trace.isEmpty() ? null : trace, "session");
             entry.published().complete(null);
         } catch (RuntimeException e) {
             replays.forget(start.sessionId(), entry);
@@ -109,4 +152,19 @@ public final class SessionCreation {
             throw e;
         }
     }
+
+    private static final AttributeKey<Boolean> REPLAYED = AttributeKey.booleanKey("rewind.session.replayed");
+
+    /** Reads a caller's {@code traceparent} and {@code tracestate} from the HTTP request. */
+    private static final TextMapGetter<Headers> HTTP_HEADERS = new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(Headers headers) {
+            return headers.stream().map(header -> header.name()).toList();
+        }
+
+        @Override
+        public String get(Headers headers, String key) {
+            return headers == null ? null : headers.first(HeaderNames.create(key)).orElse(null);
+        }
+    };
 }

@@ -56,7 +56,7 @@ public final class SessionsService implements HttpService {
                 .orElseThrow(() -> ProblemException.badRequest("the body is empty; send a JSON session request"));
         SessionCreation.Created made = creation.create(owner,
                 new SessionCreation.Request(body.upstream(), body.model(), body.messages(), body.params(), body.conversationId()),
-                req.headers().first(HeaderNames.create("Idempotency-Key")));
+                req.headers().first(HeaderNames.create("Idempotency-Key")), req.headers());
         if (made.replayed()) {
             res.header(HeaderNames.create("Idempotent-Replayed"), "true");
         }

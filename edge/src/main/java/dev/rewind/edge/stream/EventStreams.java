@@ -8,6 +8,7 @@ import dev.rewind.edge.hub.SessionFeed;
 import dev.rewind.edge.hub.Subscriber;
 import dev.rewind.edge.hub.TokenHub;
 import dev.rewind.edge.http.Problem;
+import dev.rewind.protocol.telemetry.Telemetry;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Clock;
 import java.time.Instant;
@@ -18,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /** What every stream transport (SSE, WebSocket, the compat dialects) is built on: the checks, the hub, the replay readers, the open connections. */
 public record EventStreams(
-        EdgeConfig config, StreamAccess access, TokenHub hub, ReplayReaders readers, StreamConnections connections, Clock clock) {
+        EdgeConfig config, StreamAccess access, TokenHub hub, ReplayReaders readers, StreamConnections connections, Clock clock,
+        Telemetry telemetry) {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventStreams.class);
 
@@ -26,10 +28,11 @@ public record EventStreams(
      * An open stream: its registered connection (counted, limited, watched), the feed behind it, and
      * when its read token expires (the stream ends then). Closing ends the feed and the connection.
      */
-    public record Stream(SessionFeed feed, StreamConnections.Connection connection, Instant expiresAt) implements AutoCloseable {
+    public record Stream(SessionFeed feed, StreamConnections.Connection connection, Instant expiresAt, DeliveryTrace trace)
+            implements AutoCloseable {
         @Override
         public void close() {
-            CloseSteps.run(feed::close, connection::close);
+            CloseSteps.run(feed::close, connection::close, () -> trace.closed(feed.trace(), connection.eventsWritten()));
         }
     }
 
@@ -47,7 +50,8 @@ public record EventStreams(
             SessionFeed feed = SessionFeed.open(hub, readers, subscriber,
                     granted.token().createdAt().minusMillis(config.replay().skewMarginMs()), cursor);
             connections.opened(StreamAccess.kind(cursor), feed.source());
-            return new Stream(feed, connection, granted.token().expiresAt());
+            return new Stream(feed, connection, granted.token().expiresAt(),
+                    new DeliveryTrace(telemetry, granted.sessionId(), cursorText(cursor), transport.tag()));
         } catch (SessionFeed.BadCursorException | ReplayReaders.BusyException | InterruptedException | RuntimeException e) {
             connection.close();
             throw e;
@@ -79,6 +83,16 @@ public record EventStreams(
     /** The loop of an SSE stream (Rewind's own or a compat dialect's): heartbeats every {@code sse.heartbeat_ms}. */
     public StreamPump ssePump() {
         return new StreamPump(clock, config.sse().heartbeatMs(), config.sse().maxIdleMs());
+    }
+
+    /** The cursor as a span attribute: its kind, and the id or seq it names. */
+    private static String cursorText(Cursor cursor) {
+        return switch (cursor) {
+            case Cursor.After after -> "id:" + after.id();
+            case Cursor.AfterSeq seq -> "seq:" + seq.seq();
+            case Cursor.FromStart start -> "start";
+            case Cursor.Live live -> "live";
+        };
     }
 
     public Cors cors() {

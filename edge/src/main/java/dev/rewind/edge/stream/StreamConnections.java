@@ -65,6 +65,8 @@ public final class StreamConnections implements AutoCloseable {
         private final Subscriber subscriber;
         private final Transport transport;
         private volatile long writingSince;
+        /** Written by the connection's own thread only; read when it closes. */
+        private long eventsWritten;
 
         private Connection(Thread writer, Subscriber subscriber, Transport transport) {
             this.writer = writer;
@@ -79,9 +81,15 @@ public final class StreamConnections implements AutoCloseable {
 
         public void written(int events) {
             writingSince = 0;
+            eventsWritten += events;
             if (events > 0) {
                 delivered.get(transport).increment(events);
             }
+        }
+
+        /** The events written to the client so far. */
+        public long eventsWritten() {
+            return eventsWritten;
         }
 
         @Override

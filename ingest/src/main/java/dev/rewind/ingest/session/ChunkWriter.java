@@ -41,6 +41,8 @@ final class ChunkWriter {
     /** Failures of an earlier attempt's sends, reported late, must not fail the current one. */
     private volatile int generation;
     private Future<RecordMetadata> last;
+    /** Where the trace headers of each record come from; none until a run sets it. */
+    private SessionTrace trace;
 
     ChunkWriter(RunServices services, String sessionId, int writerGeneration, long retryPauseMs) {
         this.producer = services.producer();
@@ -51,6 +53,20 @@ final class ChunkWriter {
         this.meters = services.meters();
     }
 
+    /** From here every record carries {@code trace}'s current headers (built per session and attempt, shared by records). */
+    void traceWith(SessionTrace trace) {
+        this.trace = trace;
+    }
+
+    /** A record of its own headers each time (the serializer adds the chunk's to them): the run's generation, then its trace. */
+    private ProducerRecord<String, ChunkRecord> recordOf(ChunkRecord record) {
+        RecordHeaders headers = new RecordHeaders(new Header[] {writerGeneration});
+        if (trace != null) {
+            trace.headers().forEach(headers::add);
+        }
+        return new ProducerRecord<>(Topics.CHUNKS, null, sessionId, record, headers);
+    }
+
     /**
      * Sends without waiting for Kafka; a failure shows in {@link #failure()}. Waits only while the
      * freeze fence is up.
@@ -58,7 +74,7 @@ final class ChunkWriter {
     void send(ChunkRecord record) throws InterruptedException {
         fence.awaitLifted();
         int sentIn = generation;
-        last = producer.send(record(record), (metadata, error) -> {
+        last = producer.send(recordOf(record), (metadata, error) -> {
             if (error != null && failure == null && sentIn == generation) {
                 failure = error;
                 counted(error);
@@ -79,7 +95,7 @@ final class ChunkWriter {
             Throwable error;
             fence.awaitLifted();
             try {
-                last = producer.send(record(record));
+                last = producer.send(recordOf(record));
                 last.get();
                 generation++;
                 failure = null;
@@ -97,11 +113,6 @@ final class ChunkWriter {
             }
             Thread.sleep(retryPauseMs); // Kafka is away: ask again in a moment
         }
-    }
-
-    /** A record of its own headers each time: the serializer adds the chunk's headers to them. */
-    private ProducerRecord<String, ChunkRecord> record(ChunkRecord record) {
-        return new ProducerRecord<>(Topics.CHUNKS, null, sessionId, record, new RecordHeaders(new Header[] {writerGeneration}));
     }
 
     /** Throws when the remembered failure is one that asking again cannot mend. */

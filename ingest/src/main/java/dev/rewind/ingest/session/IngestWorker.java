@@ -36,6 +36,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import dev.rewind.protocol.telemetry.KafkaTraceHeaders;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -424,8 +425,8 @@ public final class IngestWorker implements Runnable {
         Cancellation cancellation = new Cancellation();
         Upstream upstream = upstreams.get(start.upstream());
         int generation = consumer.groupMetadata().generationId();
-        Running entry = new Running(start, upstream == null ? null
-                : new SessionRun(start, upstream, generation, services, cancellation), generation, cancellation,
+        Running entry = new Running(start, upstream == null ? null : new SessionRun(start, upstream, generation, services,
+                        cancellation, KafkaTraceHeaders.extract(record.headers())), generation, cancellation,
                 new TopicPartition(record.topic(), record.partition()), new ArrayList<>(), new CountDownLatch(1));
         synchronized (pendingCancels) {
             Running already = running.putIfAbsent(start.sessionId(), entry);

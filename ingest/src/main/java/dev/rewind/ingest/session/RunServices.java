@@ -3,6 +3,8 @@ package dev.rewind.ingest.session;
 import dev.rewind.ingest.retry.UpstreamBreakers;
 import dev.rewind.ingest.retry.UpstreamRetryPolicy;
 import dev.rewind.protocol.ChunkRecord;
+import dev.rewind.protocol.telemetry.GenAiMeters;
+import dev.rewind.protocol.telemetry.Telemetry;
 import java.net.http.HttpClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -18,4 +20,6 @@ public record RunServices(
         SessionHistory history,
         Clock clock,
         MeterRegistry meters,
-        FreezeFence fence) {}
+        FreezeFence fence,
+        Telemetry telemetry,
+        GenAiMeters genAi) {}

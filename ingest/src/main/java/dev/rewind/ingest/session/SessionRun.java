@@ -12,6 +12,7 @@ import dev.rewind.protocol.ChunkRecord.AttemptOutcome;
 import dev.rewind.protocol.ChunkRecord.SessionOutcome;
 import dev.rewind.protocol.RequestRecord;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.opentelemetry.context.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
@@ -59,6 +60,15 @@ public final class SessionRun implements Watchdog.Watched {
     private final RunServices services;
     private final Cancellation cancellation;
     private final ChunkWriter writer;
+    /** The trace the edge started (the request record's headers), or the root context. */
+    private final Context parent;
+    /** The run's spans; set when the run begins, on its own thread. */
+    private SessionTrace trace;
+    /** How the run ended, for its span: a session_ended outcome, or why it stopped without one. */
+    private String traceOutcome = "stopped";
+    private String traceError;
+    /** When the current attempt's upstream call was sent (System.nanoTime), or 0: the GenAI client metrics' start. */
+    private long callSentNanos;
     private final AtomicReference<Abort> abort = new AtomicReference<>();
     private final long startedNanos = System.nanoTime();
     private volatile InputStream body;
@@ -77,11 +87,13 @@ public final class SessionRun implements Watchdog.Watched {
     /**
      * {@code writerGeneration}: the worker's consumer group generation when it took this run, on
      * every record the run writes, so that the processor can tell this run from a lost one of the
-     * same attempt number ({@code ChunkSerde.WRITER_GENERATION}).
+     * same attempt number ({@code ChunkSerde.WRITER_GENERATION}). {@code parent}: the trace context
+     * of the request record.
      */
     public SessionRun(RequestRecord.Start start, Upstream upstream, int writerGeneration, RunServices services,
-            Cancellation cancellation) {
+            Cancellation cancellation, Context parent) {
         this.start = start;
+        this.parent = parent;
         this.upstream = upstream;
         this.services = services;
         this.cancellation = cancellation;
@@ -204,6 +216,16 @@ public final class SessionRun implements Watchdog.Watched {
     /** Runs attempts until one completes, the session is cancelled, or retrying is over. Never throws. */
     public void run() {
         runner = Thread.currentThread();
+        trace = new SessionTrace(services.telemetry(), parent, start, upstream);
+        writer.traceWith(trace);
+        try {
+            runAttempts();
+        } finally {
+            trace.ended(handedOver && !ended ? "handed_over" : traceOutcome, traceError);
+        }
+    }
+
+    private void runAttempts() {
         if (handedOver) {
             return; // handed over before it began: nothing was sent, the new owner runs it
         }
@@ -211,6 +233,7 @@ public final class SessionRun implements Watchdog.Watched {
         long budgetEnd = services.clock().millis() + services.retryPolicy().settings().totalBudgetMs();
         try {
             while (true) {
+                trace.attemptStarted(attempt);
                 AttemptResult result = keptInKafka(attemptBehindBreaker(attempt, budgetEnd));
                 long delay = result instanceof AttemptResult.Failed failed
                         ? services.retryPolicy().delayMs(attempt, failed.retryAfterMs()) : 0;
@@ -220,8 +243,13 @@ public final class SessionRun implements Watchdog.Watched {
                 }
                 writer.deliver(attemptEnded(attempt, result, again));
                 openAttempt = 0;
+                trace.attemptEnded(result);
+                measured(result);
                 if (!again) {
-                    writer.deliver(sessionEnded(attempt, result));
+                    ChunkRecord.SessionEnded end = sessionEnded(attempt, result);
+                    traceOutcome = end.outcome().wireName();
+                    traceError = end.code();
+                    writer.deliver(end);
                     services.history().record(start.sessionId(), attempt, true);
                     ended = true;
                     return;
@@ -270,6 +298,21 @@ public final class SessionRun implements Watchdog.Watched {
                     start.sessionId());
         }
         return result;
+    }
+
+    /** An attempt that called upstream counts in gen_ai.client.operation.duration, with its failure code as error.type. */
+    private void measured(AttemptResult result) {
+        if (callSentNanos == 0) {
+            return; // the breaker refused it, or it was cancelled before the call: nothing was asked of the upstream
+        }
+        String errorType = switch (result) {
+            case AttemptResult.Completed completed -> null;
+            case AttemptResult.Cancelled cancelled -> "cancelled";
+            case AttemptResult.Failed failed -> failed.failure().code();
+        };
+        services.genAi().operation(upstream.format(), upstream.name(), start.model(), errorType,
+                Duration.ofNanos(System.nanoTime() - callSentNanos));
+        callSentNanos = 0;
     }
 
     /** Kafka did not take the attempt's records: wait for it, unless it refused them for good (that throws). */
@@ -355,6 +398,7 @@ public final class SessionRun implements Watchdog.Watched {
                 return false;
             }
             if (waits++ == 0) {
+                trace.breakerWait();
                 LOG.info("session {}: the circuit breaker of upstream {} is open; waiting for it",
                         start.sessionId(), upstream.name());
             }
@@ -386,6 +430,7 @@ public final class SessionRun implements Watchdog.Watched {
                 failed.status(), services.clock().instant()));
         LOG.info("session {}: attempt {} failed ({}); retrying in {} ms", start.sessionId(), attempt,
                 failed.failure().reason(), delay);
+        trace.retryScheduled(attempt, delay, failed.failure().reason());
         cancellation.await(delay);
     }
 
@@ -426,6 +471,8 @@ public final class SessionRun implements Watchdog.Watched {
         try {
             writer.deliver(attemptEnded(attempt, failed, false));
             writer.deliver(sessionEnded(attempt, failed));
+            traceOutcome = "failed";
+            traceError = failure.code();
             services.history().record(start.sessionId(), attempt, true);
             ended = true;
         } catch (InterruptedException interrupted) {
@@ -444,6 +491,7 @@ public final class SessionRun implements Watchdog.Watched {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(request.body()));
         request.headers().forEach(builder::header);
         HttpResponse<InputStream> response;
+        callSentNanos = System.nanoTime();
         try {
             response = awaitAnswer(builder.build());
         } catch (IOException e) {
@@ -459,6 +507,7 @@ public final class SessionRun implements Watchdog.Watched {
             stopReading(Abort.CANCELLED);
         }
         int status = response.statusCode();
+        trace.answered(status);
         String contentType = response.headers().firstValue("content-type").orElse("");
         openAttempt = attempt;
         // remembered before it is sent: a run of this session again here (its end refused) takes the next number
@@ -528,6 +577,11 @@ public final class SessionRun implements Watchdog.Watched {
                     break;
                 }
                 lastProgressNanos = System.nanoTime();
+                if (seq == 0) {
+                    trace.firstToken();
+                    services.genAi().firstChunk(upstream.format(), upstream.name(), start.model(),
+                            Duration.ofNanos(lastProgressNanos - callSentNanos));
+                }
                 total += n;
                 outcome.feed(buffer, n);
                 writer.send(new ChunkRecord.Chunk(start.sessionId(), attempt, ++seq, upstream.format(),

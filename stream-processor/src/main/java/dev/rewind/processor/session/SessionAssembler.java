@@ -9,6 +9,7 @@ import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.SessionSummary;
 import dev.rewind.protocol.TokenEvent;
 import dev.rewind.protocol.Topics;
+import dev.rewind.protocol.telemetry.Telemetry;
 import dev.rewind.protocol.usage.PriceTable;
 import dev.rewind.protocol.usage.TokenUsage;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -48,20 +50,27 @@ public final class SessionAssembler implements Processor<String, byte[], String,
     private final PriceTable prices;
     private final ProcessorMetrics metrics;
     private final Output output = new Output();
+    private final AssemblyTraces traces;
+    /** The trace of the session the record being processed belongs to; null until its state is known. */
+    private AssemblyTraces.Trace current;
     private ProcessorContext<String, Object> context;
     private SessionStates states;
     private WindowStore<String, Long> endedSessions;
 
-    public SessionAssembler(int maxLineBytes, PriceTable prices, ProcessorMetrics metrics) {
+    public SessionAssembler(int maxLineBytes, PriceTable prices, ProcessorMetrics metrics, Telemetry telemetry) {
         this.maxLineBytes = maxLineBytes;
         this.prices = prices;
         this.metrics = metrics;
+        this.traces = new AssemblyTraces(telemetry, MAX_TRACED_SESSIONS);
     }
 
-    /** An assembler that knows no prices: every cost is unknown. */
+    /** An assembler that knows no prices (every cost is unknown) and traces nothing. */
     public SessionAssembler(int maxLineBytes, ProcessorMetrics metrics) {
-        this(maxLineBytes, PriceTable.NONE, metrics);
+        this(maxLineBytes, PriceTable.NONE, metrics, Telemetry.off());
     }
+
+    /** Live sessions whose assembly span a task holds; more end the oldest's span early. */
+    private static final int MAX_TRACED_SESSIONS = 100_000;
 
     /**
      * The persistent store of live sessions' state, keyed by session id, backed by a changelog topic.
@@ -105,6 +114,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
 
     @Override
     public void process(Record<String, byte[]> record) {
+        current = null;
         try {
             processOne(record);
         } catch (RuntimeException e) {
@@ -160,6 +170,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
         if (state == null) {
             state = new SessionState(sessionId);
         }
+        current = traces.enter(sessionId, record.headers(), value);
         try {
             handle(state, value, record);
         } catch (RuntimeException e) {
@@ -186,6 +197,8 @@ public final class SessionAssembler implements Processor<String, byte[], String,
 
     private void keep(SessionState state, Record<String, byte[]> record) {
         if (state.endedAt != null) {
+            traces.ended(state.sessionId, state);
+            metrics.sessionEnded(state);
             states.delete(state.sessionId);
             endedSessions.put(state.sessionId, state.nextSeq - 1, record.timestamp());
         } else {
@@ -283,6 +296,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
         }
         begin(state, record);
         if (state.attemptHasOutput) {
+            current.reset();
             String reason = started.attempt() == state.attempt
                     ? "attempt " + started.attempt() + " starts again on another ingest worker" // the first one lost the session
                     : "attempt " + started.attempt() + " replaces attempt " + state.attempt;
@@ -384,7 +398,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
                         state.attemptUsage(), state.totalUsage, state.cost);
             }
         };
-        output.add(record.withKey(state.sessionId).withValue(terminal), TOKENS_SINK);
+        output.add(state.sessionId, terminal, record, TOKENS_SINK);
         state.endedAt = record.timestamp();
         summary(state, record);
     }
@@ -486,6 +500,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
                     }
                     state.tokenCount++;
                     state.attemptStreamedChars += text.text().length();
+                    current.text(text.text());
                     output(state, record, seq -> new TokenEvent.Token(state.sessionId, seq, text.text()));
                     if (state.tokenCount == 1) {
                         summary(state, record);
@@ -535,11 +550,11 @@ public final class SessionAssembler implements Processor<String, byte[], String,
     }
 
     private void emit(SessionState state, Record<String, byte[]> record, java.util.function.LongFunction<TokenEvent> event) {
-        output.add(record.withKey(state.sessionId).withValue(event.apply(state.takeSeq())), TOKENS_SINK);
+        output.add(state.sessionId, event.apply(state.takeSeq()), record, TOKENS_SINK);
     }
 
     private void summary(SessionState state, Record<String, byte[]> record) {
-        output.add(record.withKey(state.sessionId).withValue(state.summary()), SESSIONS_SINK);
+        output.add(state.sessionId, state.summary(), record, SESSIONS_SINK);
     }
 
     private void deadLetter(Record<String, byte[]> record, String sessionId, String reason, String excerpt) {
@@ -547,7 +562,7 @@ public final class SessionAssembler implements Processor<String, byte[], String,
         DeadLetter letter = new DeadLetter(sessionId, source == null ? null : source.topic(),
                 source == null ? -1 : source.partition(), source == null ? -1 : source.offset(), reason, excerpt,
                 Instant.ofEpochMilli(record.timestamp()));
-        output.add(record.withKey(sessionId).withValue(letter), DLQ_SINK);
+        output.add(sessionId, letter, record, DLQ_SINK);
     }
 
     /**
@@ -559,8 +574,13 @@ public final class SessionAssembler implements Processor<String, byte[], String,
 
         private final List<Pending> pending = new ArrayList<>();
 
-        <V> void add(Record<String, V> record, String sink) {
-            pending.add(new Pending(record.withValue(record.value()), sink));
+        /**
+         * A token or summary carries its session's trace headers (shared, built once per session),
+         * not the input's (a chunk's rewind-* headers are no token's); a dead letter keeps the input's.
+         */
+        void add(String key, Object value, Record<String, byte[]> input, String sink) {
+            Headers headers = current == null || sink.equals(DLQ_SINK) ? input.headers() : current.headers;
+            pending.add(new Pending(new Record<>(key, value, input.timestamp(), headers), sink));
         }
 
         void clear() {
@@ -576,6 +596,11 @@ public final class SessionAssembler implements Processor<String, byte[], String,
             }
             pending.clear();
         }
+    }
+
+    @Override
+    public void close() {
+        traces.closeAll();
     }
 
     /** The value's first bytes as text: enough to recognise it, never the whole record. */
