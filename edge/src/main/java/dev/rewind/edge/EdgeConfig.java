@@ -23,6 +23,7 @@ public record EdgeConfig(
         Demo demo,
         Store store,
         Sessions sessions,
+        Conversations conversations,
         Audit audit,
         RateLimit rateLimit,
         Hub hub,
@@ -43,6 +44,7 @@ public record EdgeConfig(
         ConfigException.check(demo != null, "demo", "section is missing");
         ConfigException.check(store != null, "store", "section is missing");
         ConfigException.check(sessions != null, "sessions", "section is missing");
+        ConfigException.check(conversations != null, "conversations", "section is missing");
         ConfigException.check(audit != null, "audit", "section is missing");
         ConfigException.check(rateLimit != null, "rate_limit", "section is missing");
         ConfigException.check(hub != null, "hub", "section is missing");
@@ -191,6 +193,21 @@ public record EdgeConfig(
                     "must be 1..list_max_limit");
             ConfigException.check(listScanBudget >= listMaxLimit, "list_scan_budget", "must be at least list_max_limit");
             ConfigException.check(recentMax >= 1, "recent_max", "must be at least 1");
+        }
+    }
+
+    /**
+     * Conversation reads: page sizes of {@code GET /v1/conversations} and of the turns of
+     * {@code GET /v1/conversations/{id}}; each turn shown costs two record reads (prompt, transcript).
+     */
+    public record Conversations(int listDefaultLimit, int listMaxLimit, int turnsDefaultLimit, int turnsMaxLimit) {
+        public Conversations {
+            ConfigException.check(listMaxLimit >= 1 && listMaxLimit <= 1000, "list_max_limit", "must be 1..1000");
+            ConfigException.check(listDefaultLimit >= 1 && listDefaultLimit <= listMaxLimit, "list_default_limit",
+                    "must be 1..list_max_limit");
+            ConfigException.check(turnsMaxLimit >= 1 && turnsMaxLimit <= 200, "turns_max_limit", "must be 1..200");
+            ConfigException.check(turnsDefaultLimit >= 1 && turnsDefaultLimit <= turnsMaxLimit, "turns_default_limit",
+                    "must be 1..turns_max_limit");
         }
     }
 

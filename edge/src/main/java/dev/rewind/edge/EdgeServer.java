@@ -141,6 +141,7 @@ public final class EdgeServer implements AutoCloseable {
                             .register("/v1/sessions", events)
                             .register("/v1/sessions", durableStreams)
                             .register("/v1/sessions", ws.fallback())
+                            .register("/v1/conversations", sessionApi.conversations())
                             .register("/v1/demo", new DemoService(config.demo()))
                             .register("/v1/analytics", started)
                             .update(compat::register)
