@@ -242,13 +242,12 @@ public record EdgeConfig(
 
     /**
      * The OpenAI-compatible and AI SDK endpoints: how long {@code stream: false} waits for the
-     * terminal event, how many chat ids the AI SDK resume route remembers, and the model an AI SDK
-     * request without {@code model} gets (null: {@code model} is required).
+     * terminal event, and the model an AI SDK request without {@code model} gets (null:
+     * {@code model} is required).
      */
-    public record Compat(long completionTimeoutMs, int aiSdkChatsMax, String aiSdkDefaultModel) {
+    public record Compat(long completionTimeoutMs, String aiSdkDefaultModel) {
         public Compat {
             ConfigException.check(completionTimeoutMs >= 1000, "completion_timeout_ms", "must be at least 1000");
-            ConfigException.check(aiSdkChatsMax >= 1, "ai_sdk_chats_max", "must be at least 1");
             ConfigException.check(aiSdkDefaultModel == null || !aiSdkDefaultModel.isBlank(), "ai_sdk_default_model",
                     "must be null or a model name");
         }
