@@ -24,6 +24,7 @@ public record EdgeConfig(
         Demo demo,
         Store store,
         Sessions sessions,
+        Conversations conversations,
         Audit audit,
         RateLimit rateLimit,
         Hub hub,
@@ -45,6 +46,7 @@ public record EdgeConfig(
         ConfigException.check(demo != null, "demo", "section is missing");
         ConfigException.check(store != null, "store", "section is missing");
         ConfigException.check(sessions != null, "sessions", "section is missing");
+        ConfigException.check(conversations != null, "conversations", "section is missing");
         ConfigException.check(audit != null, "audit", "section is missing");
         ConfigException.check(rateLimit != null, "rate_limit", "section is missing");
         ConfigException.check(hub != null, "hub", "section is missing");
@@ -198,6 +200,21 @@ public record EdgeConfig(
     }
 
     /**
+     * Conversation reads: page sizes of {@code GET /v1/conversations} and of the turns of
+     * {@code GET /v1/conversations/{id}}; each turn shown costs two record reads (prompt, transcript).
+     */
+    public record Conversations(int listDefaultLimit, int listMaxLimit, int turnsDefaultLimit, int turnsMaxLimit) {
+        public Conversations {
+            ConfigException.check(listMaxLimit >= 1 && listMaxLimit <= 1000, "list_max_limit", "must be 1..1000");
+            ConfigException.check(listDefaultLimit >= 1 && listDefaultLimit <= listMaxLimit, "list_default_limit",
+                    "must be 1..list_max_limit");
+            ConfigException.check(turnsMaxLimit >= 1 && turnsMaxLimit <= 200, "turns_max_limit", "must be 1..200");
+            ConfigException.check(turnsDefaultLimit >= 1 && turnsDefaultLimit <= turnsMaxLimit, "turns_default_limit",
+                    "must be 1..turns_max_limit");
+        }
+    }
+
+    /**
      * Reads of one session's records (transcript, prompt, upstream bytes): at most
      * {@code max_concurrent_reads} at once (more are refused with 503), each bounded in time, and
      * upstream bytes of one attempt bounded like ingest's {@code max_response_bytes}.
@@ -228,13 +245,12 @@ public record EdgeConfig(
 
     /**
      * The OpenAI-compatible and AI SDK endpoints: how long {@code stream: false} waits for the
-     * terminal event, how many chat ids the AI SDK resume route remembers, and the model an AI SDK
-     * request without {@code model} gets (null: {@code model} is required).
+     * terminal event, and the model an AI SDK request without {@code model} gets (null:
+     * {@code model} is required).
      */
-    public record Compat(long completionTimeoutMs, int aiSdkChatsMax, String aiSdkDefaultModel) {
+    public record Compat(long completionTimeoutMs, String aiSdkDefaultModel) {
         public Compat {
             ConfigException.check(completionTimeoutMs >= 1000, "completion_timeout_ms", "must be at least 1000");
-            ConfigException.check(aiSdkChatsMax >= 1, "ai_sdk_chats_max", "must be at least 1");
             ConfigException.check(aiSdkDefaultModel == null || !aiSdkDefaultModel.isBlank(), "ai_sdk_default_model",
                     "must be null or a model name");
         }

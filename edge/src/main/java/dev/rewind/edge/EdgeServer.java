@@ -18,6 +18,7 @@ import dev.rewind.edge.session.DemoService;
 import dev.rewind.edge.session.SessionApi;
 import dev.rewind.edge.stream.EventStreams;
 import dev.rewind.edge.durablestream.SessionStreamService;
+import dev.rewind.edge.stream.ConversationEventsService;
 import dev.rewind.edge.stream.EventsService;
 import dev.rewind.edge.stream.StreamAccess;
 import dev.rewind.edge.stream.StreamConnections;
@@ -126,6 +127,8 @@ public final class EdgeServer implements AutoCloseable {
             EventStreams streams = new EventStreams(config, new StreamAccess(readTokens), streaming.hub(), streaming.readers(),
                     streaming.connections(), clock, telemetry);
             EventsService events = new EventsService(streams);
+            ConversationEventsService conversationEvents = new ConversationEventsService(events, streams,
+                    new SessionAuth(apiKeys, readTokens), sessionApi::latestTurn);
             SessionStreamService durableStreams = new SessionStreamService(streams);
             WsEventsEndpoint ws = new WsEventsEndpoint(streams);
             CompatEndpoints compat = new CompatEndpoints(config, new SessionAuth(apiKeys, readTokens), sessionApi, streams);
@@ -159,6 +162,8 @@ public final class EdgeServer implements AutoCloseable {
                             .register("/v1/sessions", events)
                             .register("/v1/sessions", durableStreams)
                             .register("/v1/sessions", ws.fallback())
+                            .register("/v1/conversations", sessionApi.conversations())
+                            .register("/v1/conversations", conversationEvents)
                             .register("/v1/demo", new DemoService(config.demo()))
                             .register("/v1/analytics", started)
                             .update(compat::register)

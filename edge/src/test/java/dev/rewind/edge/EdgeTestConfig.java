@@ -28,7 +28,14 @@ public final class EdgeTestConfig {
 
     /** {@code extraYaml} is merged last, for a test that needs another setting. */
     public static EdgeConfig forBroker(String bootstrapServers, int partitions, String extraYaml) {
-        var overlay = ConfigLoader.parseYaml("""
+        var overlay = ConfigLoader.parseYaml(yaml(bootstrapServers, partitions, freshStoreDir()));
+        ConfigLoader.merge(overlay, ConfigLoader.parseYaml(extraYaml));
+        return ConfigLoader.load(EdgeConfig.class, overlay, Map.of(), ConfigLoader.KAFKA_DEFAULTS, "edge-defaults.yaml");
+    }
+
+    /** The test settings as a YAML file's text, for an edge in its own process (EdgeMain --config). */
+    public static String yaml(String bootstrapServers, int partitions, String storeDir) {
+        return """
                 kafka: {bootstrap_servers: "%s"}
                 topics: {partitions: %d}
                 http: {host: 127.0.0.1, port: 0}
@@ -41,8 +48,6 @@ public final class EdgeTestConfig {
                 sse: {heartbeat_ms: 1000, poll_ms: 50, retry_ms: 500, retry_jitter_ms: 100}
                 store: {dir: "%s"}
                 """.formatted(bootstrapServers, partitions, OWNER, ApiKeys.digestOf(API_KEY),
-                ApiKeys.digestOf(OTHER_API_KEY), SIGNING_KEY, freshStoreDir()));
-        ConfigLoader.merge(overlay, ConfigLoader.parseYaml(extraYaml));
-        return ConfigLoader.load(EdgeConfig.class, overlay, Map.of(), ConfigLoader.KAFKA_DEFAULTS, "edge-defaults.yaml");
+                ApiKeys.digestOf(OTHER_API_KEY), SIGNING_KEY, storeDir);
     }
 }

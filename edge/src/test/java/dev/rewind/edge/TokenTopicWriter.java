@@ -24,6 +24,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class TokenTopicWriter implements AutoCloseable {
 
     private final KafkaProducer<String, TokenEvent> producer;
+    private TokenEvent terminal;
 
     public TokenTopicWriter(String bootstrapServers) {
         this.producer = new KafkaProducer<>(Map.of(
@@ -50,6 +51,12 @@ public final class TokenTopicWriter implements AutoCloseable {
             producer.send(new ProducerRecord<>(Topics.TOKENS, event.sessionId(), event));
         }
         producer.commitTransaction();
+        events.stream().filter(TokenEvent::isTerminal).forEach(event -> terminal = event);
+    }
+
+    /** The terminal event this writer committed by {@link #commit}, if any. */
+    public java.util.Optional<TokenEvent> terminal() {
+        return java.util.Optional.ofNullable(terminal);
     }
 
     /** Commits {@code events} as one transaction, the i-th with record timestamp {@code timestampsMs[i]} (epoch ms). */

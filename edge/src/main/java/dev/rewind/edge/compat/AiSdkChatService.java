@@ -7,6 +7,7 @@ import dev.rewind.edge.stream.EventStreams;
 import dev.rewind.edge.stream.StreamConnections;
 import dev.rewind.edge.session.SessionCreation;
 import dev.rewind.edge.session.SessionApi;
+import dev.rewind.protocol.ConversationIds;
 import dev.rewind.protocol.SessionSummary;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -15,35 +16,31 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.util.EnumSet;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The Vercel AI SDK's chat endpoint: {@code POST /v1/ai-sdk/chat} takes {@code useChat}'s request,
  * starts a Rewind session (the same creation path as {@code POST /v1/sessions}) as the chat's
  * latest response and streams it as a UI message stream; {@code GET /v1/ai-sdk/chat/{chatId}/stream}
  * (what {@code useChat({resume: true})} calls) replays the chat's active response from its start,
- * or answers 204 when none is active. Errors here are RFC 9457 problems (useChat shows the body text).
+ * or answers 204 when none is active. The chat id is the conversation id, and its active response
+ * the conversation's latest turn while it has not ended, as the session store says: any instance
+ * resumes it, also after a restart. Errors here are RFC 9457 problems (useChat shows the body text).
  */
 public final class AiSdkChatService implements HttpService {
 
     private static final HeaderName UI_STREAM = HeaderNames.create("x-vercel-ai-ui-message-stream");
-    private static final Set<SessionSummary.Status> ENDED =
-            EnumSet.of(SessionSummary.Status.COMPLETED, SessionSummary.Status.FAILED, SessionSummary.Status.CANCELLED);
 
     private final EdgeConfig config;
     private final SessionAuth auth;
     private final SessionApi sessions;
     private final SessionFollower follower;
-    private final ChatSessions chats;
 
     AiSdkChatService(EdgeConfig config, SessionAuth auth, SessionApi sessions, SessionFollower follower) {
         this.config = config;
         this.auth = auth;
         this.sessions = sessions;
         this.follower = follower;
-        this.chats = new ChatSessions(config.compat().aiSdkChatsMax());
     }
 
     @Override
@@ -58,40 +55,34 @@ public final class AiSdkChatService implements HttpService {
         SessionCreation.Created made = sessions.creation().create(owner,
                 CompatRequests.session(config, request.model(), request.messages(), request.params(), request.chatId()),
                 req.headers().first(ChatCompletionsService.IDEMPOTENCY_KEY), req.headers());
-        chats.started(owner, request.chatId(), made.sessionId(), made.createdAt());
         ChatCompletionsService.sessionHeaders(res, made);
         EventStreams.Stream feed = follower.open(made.sessionId(), made.createdAt(), StreamConnections.Transport.COMPAT);
-        follow(owner, request.chatId(), made.sessionId(), feed, res);
+        follow(made.sessionId(), feed, res);
     }
 
     private void resume(ServerRequest req, ServerResponse res) {
         String owner = auth.owner(req);
         String chatId = req.path().pathParameters().get("chatId");
-        if (!ChatSessions.isValidChatId(chatId)) {
+        if (!ConversationIds.isValid(chatId)) {
             Problem.notFound(res, "no such chat");
             return;
         }
-        Optional<ChatSessions.Active> active = chats.latest(owner, chatId)
-                .filter(a -> !a.finished())
-                .filter(a -> sessions.summary(a.sessionId()).map(s -> !ENDED.contains(s.status())).orElse(true));
+        // the chat is a conversation: its latest turn, from the session store, on any instance after any restart
+        Optional<SessionSummary> active = sessions.latestTurn(owner, chatId)
+                .filter(turn -> turn.status() == null || !turn.status().isFinal());
         if (active.isEmpty()) {
             // nothing active: what makes useChat's resume stand down
             res.status(Status.NO_CONTENT_204).send();
             return;
         }
-        EventStreams.Stream feed = follower.open(active.get().sessionId(), active.get().createdAt(),
-                StreamConnections.Transport.COMPAT);
-        res.header(ChatCompletionsService.SESSION_ID, active.get().sessionId());
-        follow(owner, chatId, active.get().sessionId(), feed, res);
+        EventStreams.Stream feed = follower.open(active.get().id(), active.get().createdAt(), StreamConnections.Transport.COMPAT);
+        res.header(ChatCompletionsService.SESSION_ID, active.get().id());
+        follow(active.get().id(), feed, res);
     }
 
-    private void follow(String owner, String chatId, String sessionId, EventStreams.Stream feed, ServerResponse res) {
+    private void follow(String sessionId, EventStreams.Stream feed, ServerResponse res) {
         res.header(UI_STREAM, "v1");
         // the assistant message's id follows from the session, so a replay names the same message
-        UiMessageChunks dialect = new UiMessageChunks("msg_" + sessionId);
-        follower.stream(feed, dialect, res);
-        if (dialect.sawTerminal()) {
-            chats.finished(owner, chatId, sessionId);
-        }
+        follower.stream(feed, new UiMessageChunks("msg_" + sessionId), res);
     }
 }

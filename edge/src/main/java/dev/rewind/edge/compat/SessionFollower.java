@@ -6,11 +6,9 @@ import dev.rewind.edge.hub.SessionFeed;
 import dev.rewind.edge.http.ProblemException;
 import dev.rewind.edge.stream.EventStreams;
 import dev.rewind.edge.stream.SseWriter;
-import dev.rewind.edge.stream.StreamAccess;
 import dev.rewind.edge.stream.StreamConnections;
 import dev.rewind.edge.stream.StreamPump;
 import dev.rewind.protocol.TokenEvent;
-import dev.rewind.protocol.token.ReadToken;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerResponse;
@@ -52,10 +50,8 @@ final class SessionFollower {
      * read the session, so no token is checked; the stream's lifetime is a fresh token's.
      */
     EventStreams.Stream open(String sessionId, Instant createdAt, StreamConnections.Transport transport) {
-        Instant expiresAt = streams.clock().instant().plusSeconds(streams.config().auth().tokenTtlSeconds());
-        ReadToken token = new ReadToken(sessionId, createdAt, expiresAt);
         try {
-            return streams.open(transport, new StreamAccess.Granted(sessionId, token, new Cursor.FromStart()), new Cursor.FromStart());
+            return streams.open(transport, streams.grantedTo(sessionId, createdAt, new Cursor.FromStart()), new Cursor.FromStart());
         } catch (StreamConnections.DrainingException e) {
             throw ProblemException.unavailable("the edge is shutting down; retry", 1);
         } catch (StreamConnections.FullException e) {

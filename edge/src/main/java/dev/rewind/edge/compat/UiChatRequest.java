@@ -1,5 +1,6 @@
 package dev.rewind.edge.compat;
 
+import dev.rewind.protocol.ConversationIds;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -34,7 +35,7 @@ record UiChatRequest(String chatId, String model, List<ChatMessage> messages, Ob
             }
         });
         String chatId = body.path("id").asText("");
-        if (!ChatSessions.isValidChatId(chatId)) {
+        if (!ConversationIds.isValid(chatId)) {
             throw ProblemException.badRequest("'id' (the chat id) must be 1-128 of [A-Za-z0-9_-]");
         }
         String model = body.path("model").isTextual() ? body.get("model").asText() : defaultModel;

@@ -38,12 +38,14 @@ public final class SessionApi implements AutoCloseable {
     private final KafkaProducer<String, RequestRecord> requests;
     private final KafkaProducer<String, ControlRecord> control;
     private final HttpService[] services;
+    private final ConversationsService conversations;
     private final SessionRecordReader reader;
     private final SessionCreation creation;
 
     private SessionApi(SessionStore store, SessionStoreFeed feed, KafkaProducer<String, RequestRecord> requests,
-            KafkaProducer<String, ControlRecord> control, HttpService[] services, SessionRecordReader reader,
-            SessionCreation creation) {
+            KafkaProducer<String, ControlRecord> control, HttpService[] services, ConversationsService conversations,
+            SessionRecordReader reader, SessionCreation creation) {
+        this.conversations = conversations;
         this.reader = reader;
         this.creation = creation;
         this.store = store;
@@ -82,7 +84,8 @@ public final class SessionApi implements AutoCloseable {
                 new AuditService(config, auth, directory, records),
                 new TimelineService(config.timeline(), auth, directory, records)
             };
-            return new SessionApi(store, feed, requests, control, services, reader, creation);
+            ConversationsService conversations = new ConversationsService(config.conversations(), auth, store, records);
+            return new SessionApi(store, feed, requests, control, services, conversations, reader, creation);
         } catch (RuntimeException e) {
             KafkaProducer<?, ?> openedRequests = requests;
             KafkaProducer<?, ?> openedControl = control;
@@ -96,6 +99,19 @@ public final class SessionApi implements AutoCloseable {
     /** The services to register under {@code /v1/sessions}. */
     public HttpService[] services() {
         return services.clone();
+    }
+
+    /** The service to register under {@code /v1/conversations}. */
+    public HttpService conversations() {
+        return conversations;
+    }
+
+    /**
+     * The latest turn of {@code owner}'s conversation, as the store says: what any instance, after
+     * any restart, resumes (the summary's status says whether it is still active).
+     */
+    public Optional<SessionSummary> latestTurn(String owner, String conversationId) {
+        return store.conversation(owner, conversationId).map(SessionStore.Conversation::latest);
     }
 
     /** Session creation, shared by the endpoints of other dialects (OpenAI-compatible, AI SDK). */

@@ -14,13 +14,10 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -78,14 +75,10 @@ public final class SessionsService implements HttpService {
 
     private void list(ServerRequest req, ServerResponse res) {
         String owner = auth.owner(req);
-        for (String name : req.query().names()) {
-            if (!LIST_PARAMETERS.contains(name)) {
-                throw ProblemException.badRequest("unknown query parameter '" + name + "'; known: " + LIST_PARAMETERS);
-            }
-        }
-        SessionStore.PageQuery query = new SessionStore.PageQuery(since(req), statuses(req), limit(req),
-                req.query().first("cursor").asOptional().filter(c -> !c.isEmpty()).orElse(null),
-                config.sessions().listScanBudget());
+        PageParameters.onlyKnown(req, LIST_PARAMETERS);
+        SessionStore.PageQuery query = new SessionStore.PageQuery(PageParameters.since(req), statuses(req),
+                PageParameters.limit(req, config.sessions().listDefaultLimit(), config.sessions().listMaxLimit()),
+                PageParameters.cursor(req), config.sessions().listScanBudget());
         SessionStore.Page page;
         try {
             page = store.page(owner, query);
@@ -106,15 +99,6 @@ public final class SessionsService implements HttpService {
         res.send(Json.toBytes(body));
     }
 
-    private static Instant since(ServerRequest req) {
-        Optional<String> since = req.query().first("since").asOptional().filter(s -> !s.isEmpty());
-        try {
-            return since.map(Instant::parse).orElse(null);
-        } catch (DateTimeParseException e) {
-            throw ProblemException.badRequest("'since' must be an ISO-8601 instant such as 2026-12-01T00:00:00Z");
-        }
-    }
-
     private static Set<SessionSummary.Status> statuses(ServerRequest req) {
         Set<SessionSummary.Status> statuses = EnumSet.noneOf(SessionSummary.Status.class);
         for (String value : req.query().all("status", List::of)) {
@@ -126,22 +110,6 @@ public final class SessionsService implements HttpService {
             }
         }
         return statuses;
-    }
-
-    private int limit(ServerRequest req) {
-        Optional<String> limit = req.query().first("limit").asOptional();
-        if (limit.isEmpty()) {
-            return config.sessions().listDefaultLimit();
-        }
-        try {
-            int n = Integer.parseInt(limit.get());
-            if (n >= 1 && n <= config.sessions().listMaxLimit()) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // refused below
-        }
-        throw ProblemException.badRequest("'limit' must be 1.." + config.sessions().listMaxLimit());
     }
 
     public static Map<String, Object> producerDefaults() {

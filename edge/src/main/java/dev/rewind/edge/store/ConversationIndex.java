@@ -37,6 +37,9 @@ final class ConversationIndex implements AutoCloseable {
     /** A page of conversations (newest activity first) or of turns (oldest first); {@code nextCursor} set when more may follow. */
     record Page<T>(List<T> items, String nextCursor) {}
 
+    private static final byte CONVERSATIONS_CURSOR = 'c';
+    private static final byte TURNS_CURSOR = 't';
+
     private final RocksDB db;
     private final ColumnFamilyHandle turns;
     private final ColumnFamilyHandle aggregates;
@@ -109,7 +112,7 @@ final class ConversationIndex implements AutoCloseable {
                     return new Page<>(found, null);
                 }
                 if (found.size() == limit) {
-                    return new Page<>(found, encode(Arrays.copyOfRange(last, prefix.length, last.length)));
+                    return new Page<>(found, encode(Arrays.copyOfRange(last, prefix.length, last.length), true));
                 }
                 last = key;
                 String id = new String(key, prefix.length + Long.BYTES, key.length - prefix.length - Long.BYTES,
@@ -134,7 +137,7 @@ final class ConversationIndex implements AutoCloseable {
             for (; it.isValid() && startsWith(it.key(), prefix); it.next()) {
                 byte[] key = it.key();
                 if (found.size() == limit) {
-                    return new Page<>(found, encode(Arrays.copyOfRange(last, prefix.length, last.length)));
+                    return new Page<>(found, encode(Arrays.copyOfRange(last, prefix.length, last.length), false));
                 }
                 last = key;
                 found.add(new String(key, prefix.length + Long.BYTES, key.length - prefix.length - Long.BYTES,
@@ -266,11 +269,15 @@ final class ConversationIndex implements AutoCloseable {
         }
     }
 
-    private static String encode(byte[] suffix) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(suffix);
+    /** A kind byte first, so a cursor of one list is refused by the other (and most garbage by both). */
+    private static String encode(byte[] suffix, boolean conversationCursor) {
+        byte[] tagged = new byte[suffix.length + 1];
+        tagged[0] = conversationCursor ? CONVERSATIONS_CURSOR : TURNS_CURSOR;
+        System.arraycopy(suffix, 0, tagged, 1, suffix.length);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(tagged);
     }
 
-    /** A cursor is a key suffix: created_at or last activity, then a session id or a conversation id. */
+    /** A cursor is its kind, then a key suffix: created_at or last activity, then a session id or a conversation id. */
     private static byte[] decode(String cursor, boolean conversationCursor) {
         byte[] raw;
         try {
@@ -278,7 +285,11 @@ final class ConversationIndex implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("'cursor' is not a cursor this API returned");
         }
-        String id = raw.length > Long.BYTES ? new String(raw, Long.BYTES, raw.length - Long.BYTES, StandardCharsets.UTF_8) : "";
+        if (raw.length <= 1 + Long.BYTES || raw[0] != (conversationCursor ? CONVERSATIONS_CURSOR : TURNS_CURSOR)) {
+            throw new IllegalArgumentException("'cursor' is not a cursor this API returned");
+        }
+        raw = Arrays.copyOfRange(raw, 1, raw.length);
+        String id = new String(raw, Long.BYTES, raw.length - Long.BYTES, StandardCharsets.UTF_8);
         boolean valid = conversationCursor ? ConversationIds.isValid(id) : dev.rewind.protocol.SessionIds.isValid(id);
         if (!valid) {
             throw new IllegalArgumentException("'cursor' is not a cursor this API returned");

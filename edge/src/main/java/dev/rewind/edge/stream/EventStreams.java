@@ -9,6 +9,7 @@ import dev.rewind.edge.hub.Subscriber;
 import dev.rewind.edge.hub.TokenHub;
 import dev.rewind.edge.http.Problem;
 import dev.rewind.protocol.telemetry.Telemetry;
+import dev.rewind.protocol.token.ReadToken;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Clock;
 import java.time.Instant;
@@ -78,6 +79,15 @@ public record EventStreams(
             Thread.currentThread().interrupt();
         }
         return Optional.empty();
+    }
+
+    /**
+     * A grant for a caller that has just proved it may read {@code sessionId} (its owner's key): no
+     * token is checked, and the stream lives as long as a read token issued now would.
+     */
+    public StreamAccess.Granted grantedTo(String sessionId, Instant createdAt, Cursor cursor) {
+        Instant expiresAt = clock.instant().plusSeconds(config.auth().tokenTtlSeconds());
+        return new StreamAccess.Granted(sessionId, new ReadToken(sessionId, createdAt, expiresAt), cursor);
     }
 
     /** The loop of an SSE stream (Rewind's own or a compat dialect's): heartbeats every {@code sse.heartbeat_ms}. */

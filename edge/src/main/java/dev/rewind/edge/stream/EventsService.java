@@ -62,6 +62,14 @@ public final class EventsService implements HttpService {
             }
             case StreamAccess.Outcome.Ok ok -> granted = ok.granted();
         }
+        serve(res, granted);
+    }
+
+    /**
+     * Streams a granted session from its cursor as SSE (refusals answered on {@code res}); also the
+     * loop of {@code GET /v1/conversations/{id}/events}, for the conversation's latest turn.
+     */
+    void serve(ServerResponse res, StreamAccess.Granted granted) {
         Optional<EventStreams.Stream> opened = streams.openAnswering(res, StreamConnections.Transport.SSE, granted, granted.cursor());
         if (opened.isEmpty()) {
             return;

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -109,6 +110,24 @@ class AiSdkChatNodeTest {
                 .header("Authorization", "Bearer " + EdgeTestConfig.OTHER_API_KEY).timeout(Duration.ofSeconds(20)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(other.statusCode()).isEqualTo(204);
+    }
+
+    @Test
+    void aChatAnotherKeyStartedIsForbiddenAndAMalformedChatIdRefused() throws Exception {
+        String chat = "shared-" + UUID.randomUUID();
+        String body = "{\"id\":\"%s\",\"model\":\"sim-small\",\"messages\":"
+                + "[{\"id\":\"u\",\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"text\":\"plain\"}]}]}";
+        HttpResponse<String> theirs = post(EdgeTestConfig.OTHER_API_KEY, body.formatted(chat));
+        assertThat(theirs.statusCode()).isEqualTo(200);
+        // the chat id is the conversation id: once this edge's store has read the other key's turn, it is theirs
+        await().atMost(Duration.ofSeconds(20)).until(() -> post(EdgeTestConfig.API_KEY, body.formatted(chat)).statusCode() == 403);
+        HttpResponse<String> forbidden = post(EdgeTestConfig.API_KEY, body.formatted(chat));
+        assertThat(forbidden.headers().firstValue("content-type")).hasValue("application/problem+json");
+        assertThat(forbidden.body()).contains("another API key");
+        HttpResponse<String> malformed = post(EdgeTestConfig.API_KEY, body.formatted("x".repeat(129)));
+        assertThat(malformed.statusCode()).isEqualTo(400);
+        assertThat(malformed.headers().firstValue("content-type")).hasValue("application/problem+json");
+        assertThat(malformed.body()).contains("chat id");
     }
 
     private static HttpResponse<String> post(String apiKey, String body) throws Exception {

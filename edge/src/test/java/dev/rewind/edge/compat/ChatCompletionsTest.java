@@ -2,6 +2,7 @@ package dev.rewind.edge.compat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
@@ -35,6 +36,7 @@ import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -216,6 +218,31 @@ class ChatCompletionsTest {
         assertThat(error.get("message").asText()).contains("bogus");
         HttpResponse<String> noModel = post(EdgeTestConfig.API_KEY, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertThat(Json.fromString(noModel.body(), JsonNode.class).at("/error/param").asText()).isEqualTo("model");
+    }
+
+    @Test
+    void aConversationIdIsRecordedRefusedWhenMalformedAndForbiddenToAnotherKey() throws Exception {
+        String conversation = "cc-" + UUID.randomUUID();
+        String body = "{\"model\":\"sim-small\",\"conversation_id\":\"%s\",\"messages\":[{\"role\":\"user\",\"content\":\"plain\"}]}";
+        HttpResponse<String> theirs = post(EdgeTestConfig.OTHER_API_KEY, body.formatted(conversation));
+        assertThat(theirs.statusCode()).as(theirs.body()).isEqualTo(200);
+        String sessionId = theirs.headers().firstValue("X-Rewind-Session-Id").orElseThrow();
+        await().atMost(Duration.ofSeconds(20)).until(() -> pipeline.start(sessionId) != null);
+        assertThat(pipeline.start(sessionId).conversationId()).isEqualTo(conversation);
+
+        HttpResponse<String> malformed = post(EdgeTestConfig.API_KEY, body.formatted("not a conversation id"));
+        assertThat(malformed.statusCode()).isEqualTo(400);
+        JsonNode badId = Json.fromString(malformed.body(), JsonNode.class).get("error");
+        assertThat(badId.get("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(badId.get("message").asText()).contains("'conversation_id' must be");
+
+        // once this edge's store has read the other key's turn, the id is theirs
+        await().atMost(Duration.ofSeconds(20)).until(() -> post(EdgeTestConfig.API_KEY, body.formatted(conversation)).statusCode() == 403);
+        HttpResponse<String> forbidden = post(EdgeTestConfig.API_KEY, body.formatted(conversation));
+        JsonNode error = Json.fromString(forbidden.body(), JsonNode.class).get("error");
+        assertThat(error.get("type").asText()).isEqualTo("permission_error");
+        assertThat(error.get("message").asText()).contains("another API key");
+        assertThat(post(EdgeTestConfig.OTHER_API_KEY, body.formatted(conversation)).statusCode()).isEqualTo(200);
     }
 
     @Test

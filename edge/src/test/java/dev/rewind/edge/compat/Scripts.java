@@ -41,17 +41,22 @@ final class Scripts {
                 "fails", (id, w) -> w.commit(start(id), new TokenEvent.Token(id, 2, "x"),
                         new TokenEvent.Error(id, 3, "upstream_rejected", "upstream answered 400: bad model", false)),
                 "cancelled", (id, w) -> w.commit(start(id), new TokenEvent.Cancelled(id, 2, "test-owner", "user stopped")),
-                "hold", (id, w) -> {
-                    w.commit(start(id), new TokenEvent.Token(id, 2, "Hel"), new TokenEvent.Token(id, 3, "lo"));
-                    try {
-                        if (!HOLD.await(60, TimeUnit.SECONDS)) {
-                            return;
-                        }
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    w.commit(new TokenEvent.Token(id, 4, " again"), new TokenEvent.Done(id, 5, "stop", "stop", null));
-                });
+                "hold", held(HOLD));
+    }
+
+    /** "Hel", "lo", then held until {@code release} (at most 60 s), then " again" and done. */
+    static BiConsumer<String, TokenTopicWriter> held(CountDownLatch release) {
+        return (id, w) -> {
+            w.commit(start(id), new TokenEvent.Token(id, 2, "Hel"), new TokenEvent.Token(id, 3, "lo"));
+            try {
+                if (!release.await(60, TimeUnit.SECONDS)) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+            w.commit(new TokenEvent.Token(id, 4, " again"), new TokenEvent.Done(id, 5, "stop", "stop", null));
+        };
     }
 
     private static TokenEvent start(String id) {

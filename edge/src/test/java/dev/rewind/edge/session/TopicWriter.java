@@ -2,6 +2,7 @@ package dev.rewind.edge.session;
 
 import dev.rewind.protocol.ChunkRecord;
 import dev.rewind.protocol.ProviderFormat;
+import dev.rewind.protocol.RequestRecord;
 import dev.rewind.protocol.Serdes;
 import dev.rewind.protocol.SessionSummary;
 import dev.rewind.protocol.TokenEvent;
@@ -29,6 +30,10 @@ final class TopicWriter implements AutoCloseable {
         send(Topics.SESSIONS, summary.id(), Serdes.SESSION.serialize(Topics.SESSIONS, summary));
     }
 
+    void request(RequestRecord.Start start) throws Exception {
+        send(Topics.REQUESTS, start.sessionId(), Serdes.REQUEST.serialize(Topics.REQUESTS, start));
+    }
+
     void tokens(TokenEvent... events) throws Exception {
         for (TokenEvent event : events) {
             send(Topics.TOKENS, event.sessionId(), Serdes.TOKEN.serialize(Topics.TOKENS, event));
@@ -54,6 +59,13 @@ final class TopicWriter implements AutoCloseable {
         return new SessionSummary(id, owner, "sim", ProviderFormat.OPENAI_CHAT, "sim-small", createdAt, status,
                 List.of(new SessionSummary.Attempt(1, createdAt.plusMillis(5), 200, "completed", null, null)),
                 3, null, 120L, 900L, null, null, null);
+    }
+
+    /** A summary of a turn of {@code conversationId}. */
+    static SessionSummary turn(String id, String owner, Instant createdAt, SessionSummary.Status status, String conversationId) {
+        SessionSummary s = summary(id, owner, createdAt, status);
+        return new SessionSummary(s.id(), s.owner(), s.upstream(), s.providerFormat(), s.model(), s.createdAt(), s.status(),
+                s.attempts(), s.tokenCount(), s.usage(), s.ttftMs(), s.durationMs(), s.error(), s.cancelledBy(), 0, conversationId);
     }
 
     @Override
