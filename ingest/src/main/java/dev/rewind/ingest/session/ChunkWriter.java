@@ -5,6 +5,7 @@ import dev.rewind.protocol.ChunkSerde;
 import dev.rewind.protocol.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -61,8 +62,9 @@ final class ChunkWriter {
     /** A record of its own headers each time (the serializer adds the chunk's to them): the run's generation, then its trace. */
     private ProducerRecord<String, ChunkRecord> recordOf(ChunkRecord record) {
         RecordHeaders headers = new RecordHeaders(new Header[] {writerGeneration});
-        if (trace != null) {
-            trace.headers().forEach(headers::add);
+        List<Header> traced = trace == null ? null : trace.headers(); // null while tracing is off
+        if (traced != null) {
+            traced.forEach(headers::add);
         }
         return new ProducerRecord<>(Topics.CHUNKS, null, sessionId, record, headers);
     }
