@@ -89,7 +89,7 @@ class AnalyticsAppTest {
             try (AnalyticsApp replay = AnalyticsApp.start(config("analytics-replay-" + UUID.randomUUID(), tokens,
                     replayed, "replay"))) {
                 await().atMost(Duration.ofSeconds(90)).untilAsserted(() ->
-                        assertThat(AnalyticsTopicReader.latest(broker.bootstrapServers(), replayed)).isEqualTo(afterRestart));
+                        assertThat(series(AnalyticsTopicReader.latest(broker.bootstrapServers(), replayed))).isEqualTo(afterRestart));
             }
         }
     }
@@ -117,11 +117,21 @@ class AnalyticsAppTest {
         Map<String, AnalyticsRecord> latest = new HashMap<>();
         await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
             latest.clear();
-            latest.putAll(AnalyticsTopicReader.latest(broker.bootstrapServers(), output));
+            latest.putAll(series(AnalyticsTopicReader.latest(broker.bootstrapServers(), output)));
             assertThat(latest.keySet()).isEqualTo(expected.keySet());
             expected.forEach((key, numbers) -> IndependentCount.assertMatches(key, latest.get(key), numbers));
         });
         return latest;
+    }
+
+    /**
+     * The per-model series only: the app also writes each API key's billing windows, from the summaries in
+     * rewind.sessions, which other tests on this broker write too (their sums: AnalyticsTopologyTest, PipelineAnalyticsTest).
+     */
+    private static Map<String, AnalyticsRecord> series(Map<String, AnalyticsRecord> records) {
+        Map<String, AnalyticsRecord> series = new HashMap<>(records);
+        series.keySet().removeIf(key -> key.startsWith("key|"));
+        return series;
     }
 
     private static void produce(String topic, List<TimedEvent> events) {
